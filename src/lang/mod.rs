@@ -1,0 +1,13 @@
+//! The grid program language of `DSL.md`: the op table, parsing, printing,
+//! the canonical form, candidates files and the CPU interpreter (the
+//! reference that every other backend is checked against).
+
+pub mod candidates;
+pub mod interp;
+pub mod ops;
+pub mod program;
+
+pub use candidates::{parse_candidates, read_candidates, Candidate, CandidateError};
+pub use interp::{run_program, Interp};
+pub use ops::{ArgKind, OpClass, OpCode, OpSpec, OPS};
+pub use program::{Op, ParseError, Program, MAX_OPS};

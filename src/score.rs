@@ -1,0 +1,231 @@
+//! Scoring and ranking (`DSL.md`, "Scoring a candidate on a task").
+//!
+//! Every backend reduces one (candidate, pair) evaluation to a
+//! [`PairOutcome`]: whether the output is valid, its size, how many cells
+//! match the expected grid in the top-left-aligned overlap, and its hash.
+//! All three metrics follow from that record and the expected size, so the
+//! CPU and the GPU only have to agree on outcomes.
+
+use crate::grid::Grid;
+use crate::hash::{grid_hash, INVALID_HASH};
+use serde::Serialize;
+use std::cmp::Ordering;
+
+/// Which pair score ranks candidates (after exact pairs).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Metric {
+    /// 1000 exact; 100 + floor(900 * matching / cells) same size;
+    /// floor(99 * m / expected cells) other size; 0 INVALID.
+    #[default]
+    Tiered,
+    /// 1 when exact, else 0.
+    Exact,
+    /// Matching cells when valid and the same size, else 0.
+    Cells,
+}
+
+/// The compact result of one program on one input, compared with the
+/// expected output (if any).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+pub struct PairOutcome {
+    /// Output height, 0 when INVALID.
+    pub h: u8,
+    /// Output width, 0 when INVALID.
+    pub w: u8,
+    /// Cells equal to the expected grid in the overlap of the two grids
+    /// aligned at the top-left corner (0 when there is no expected grid).
+    pub matching: u16,
+    /// [`grid_hash`] of the output ([`INVALID_HASH`] when INVALID).
+    pub hash: u64,
+}
+
+impl PairOutcome {
+    /// The outcome of INVALID.
+    pub const INVALID: PairOutcome = PairOutcome {
+        h: 0,
+        w: 0,
+        matching: 0,
+        hash: INVALID_HASH,
+    };
+
+    /// Compares an output (`None` = INVALID) with the expected grid.
+    pub fn compare(out: Option<&Grid>, expected: Option<&Grid>) -> PairOutcome {
+        let Some(y) = out else {
+            return PairOutcome::INVALID;
+        };
+        PairOutcome {
+            h: y.h() as u8,
+            w: y.w() as u8,
+            matching: expected.map_or(0, |e| matching_cells(y, e)),
+            hash: grid_hash(Some(y)),
+        }
+    }
+
+    /// Whether the output was valid.
+    #[inline]
+    pub fn valid(&self) -> bool {
+        self.h != 0
+    }
+
+    /// Whether the output equals an expected grid of size `eh` x `ew`.
+    #[inline]
+    pub fn exact(&self, eh: usize, ew: usize) -> bool {
+        self.valid()
+            && self.h as usize == eh
+            && self.w as usize == ew
+            && self.matching as usize == eh * ew
+    }
+
+    /// The pair's score under `metric` against an expected grid of size
+    /// `eh` x `ew`.
+    pub fn score(&self, metric: Metric, eh: usize, ew: usize) -> u32 {
+        if !self.valid() {
+            return 0;
+        }
+        let same = self.h as usize == eh && self.w as usize == ew;
+        let cells = (eh * ew) as u32;
+        let m = self.matching as u32;
+        match metric {
+            Metric::Exact => u32::from(same && m == cells),
+            Metric::Cells => {
+                if same {
+                    m
+                } else {
+                    0
+                }
+            }
+            Metric::Tiered => {
+                if same && m == cells {
+                    1000
+                } else if same {
+                    100 + 900 * m / cells
+                } else {
+                    99 * m / cells
+                }
+            }
+        }
+    }
+}
+
+/// Cells equal in the overlap of `y` and `e` aligned at the top-left.
+#[inline]
+pub fn matching_cells(y: &Grid, e: &Grid) -> u16 {
+    let oh = y.h().min(e.h());
+    let ow = y.w().min(e.w());
+    let mut m = 0u16;
+    for i in 0..oh {
+        let (a, b) = (&y.row(i)[..ow], &e.row(i)[..ow]);
+        m += a.iter().zip(b).filter(|(p, q)| p == q).count() as u16;
+    }
+    m
+}
+
+/// A candidate's scores on a task.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CandidateScore {
+    /// Number of exact train pairs.
+    pub exact: u32,
+    /// Sum of the train pair scores.
+    pub score: u64,
+    /// Per train pair score.
+    pub pair_scores: Vec<u32>,
+    /// Per test pair score, `None` where the test pair has no output.
+    pub test_scores: Vec<Option<u32>>,
+    /// Number of exact test pairs (among those with outputs).
+    pub test_exact: u32,
+}
+
+/// Expected sizes of a task's pairs, for turning outcomes into scores.
+#[derive(Clone, Debug)]
+pub struct Expected {
+    /// (h, w) of each train output.
+    pub train: Vec<(usize, usize)>,
+    /// (h, w) of each test output, `None` where the task has none.
+    pub test: Vec<Option<(usize, usize)>>,
+}
+
+impl Expected {
+    /// Scores a candidate from its outcomes: train pairs first, then test
+    /// pairs, in task order.
+    pub fn score(&self, outcomes: &[PairOutcome], metric: Metric) -> CandidateScore {
+        let (train, test) = outcomes.split_at(self.train.len());
+        let mut s = CandidateScore {
+            pair_scores: Vec::with_capacity(train.len()),
+            test_scores: Vec::with_capacity(test.len()),
+            ..Default::default()
+        };
+        for (o, &(eh, ew)) in train.iter().zip(&self.train) {
+            let p = o.score(metric, eh, ew);
+            s.exact += u32::from(o.exact(eh, ew));
+            s.score += p as u64;
+            s.pair_scores.push(p);
+        }
+        for (o, e) in test.iter().zip(&self.test) {
+            s.test_scores.push(e.map(|(eh, ew)| {
+                s.test_exact += u32::from(o.exact(eh, ew));
+                o.score(metric, eh, ew)
+            }));
+        }
+        s
+    }
+}
+
+/// The ranking order: more exact pairs first, then higher total score, then
+/// fewer ops, then the earlier candidate (by index).
+pub fn rank_cmp(
+    a: (&CandidateScore, usize, usize),
+    b: (&CandidateScore, usize, usize),
+) -> Ordering {
+    let (sa, opsa, ia) = a;
+    let (sb, opsb, ib) = b;
+    sb.exact
+        .cmp(&sa.exact)
+        .then(sb.score.cmp(&sa.score))
+        .then(opsa.cmp(&opsb))
+        .then(ia.cmp(&ib))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn g(rows: &[&[u8]]) -> Grid {
+        Grid::from_rows(rows).unwrap()
+    }
+
+    #[test]
+    fn tiered_cells_exact() {
+        let e = g(&[&[1, 2], &[3, 4]]);
+        let same = PairOutcome::compare(Some(&g(&[&[1, 2], &[3, 0]])), Some(&e));
+        assert_eq!(same.score(Metric::Tiered, 2, 2), 100 + 900 * 3 / 4);
+        assert_eq!(same.score(Metric::Cells, 2, 2), 3);
+        assert_eq!(same.score(Metric::Exact, 2, 2), 0);
+        let exact = PairOutcome::compare(Some(&e), Some(&e));
+        assert_eq!(exact.score(Metric::Tiered, 2, 2), 1000);
+        assert_eq!(exact.score(Metric::Exact, 2, 2), 1);
+        assert_eq!(exact.score(Metric::Cells, 2, 2), 4);
+        // Different size: overlap aligned at the top-left, m = 2 of 4.
+        let other = PairOutcome::compare(Some(&g(&[&[1, 2, 7]])), Some(&e));
+        assert_eq!(other.matching, 2);
+        assert_eq!(other.score(Metric::Tiered, 2, 2), 99 * 2 / 4);
+        assert_eq!(other.score(Metric::Cells, 2, 2), 0);
+        let inv = PairOutcome::compare(None, Some(&e));
+        assert_eq!(inv.score(Metric::Tiered, 2, 2), 0);
+        assert!(!inv.exact(2, 2));
+    }
+
+    #[test]
+    fn ranking_order() {
+        let s = |exact, score| CandidateScore {
+            exact,
+            score,
+            ..Default::default()
+        };
+        let (a, b, c) = (s(2, 100), s(1, 3000), s(2, 100));
+        assert_eq!(rank_cmp((&a, 1, 5), (&b, 1, 0)), Ordering::Less);
+        assert_eq!(rank_cmp((&a, 1, 5), (&c, 2, 9)), Ordering::Less);
+        assert_eq!(rank_cmp((&a, 2, 5), (&c, 2, 9)), Ordering::Less);
+        assert_eq!(rank_cmp((&c, 2, 9), (&a, 2, 5)), Ordering::Greater);
+    }
+}
