@@ -12,3 +12,5 @@ pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
 pub mod score;
 pub mod task;
+pub mod rng;
+pub mod engine;

@@ -6,6 +6,7 @@ pub mod candidates;
 pub mod interp;
 pub mod ops;
 pub mod program;
+pub mod random;
 
 pub use candidates::{parse_candidates, read_candidates, Candidate, CandidateError};
 pub use interp::{run_program, Interp};

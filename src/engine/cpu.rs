@@ -1,0 +1,84 @@
+//! The CPU backend: programs in parallel on a rayon pool, one interpreter
+//! (two 30x30 buffers) per worker, each program run once per input and
+//! compared in the same pass.
+
+use super::{Backend, EngineError};
+use crate::grid::Grid;
+use crate::lang::{Interp, Program};
+use crate::score::PairOutcome;
+use crate::task::Task;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Evaluates on a rayon thread pool.
+pub struct CpuBackend {
+    pool: Arc<rayon::ThreadPool>,
+}
+
+impl CpuBackend {
+    /// A backend with `threads` workers (0 = physical cores).
+    pub fn new(threads: usize) -> CpuBackend {
+        let n = if threads == 0 { physical_cores() } else { threads };
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .thread_name(|i| format!("gridscore-cpu-{i}"))
+            .build()
+            .expect("building a rayon pool only fails if threads cannot be spawned");
+        CpuBackend { pool: Arc::new(pool) }
+    }
+    /// Number of worker threads.
+    pub fn threads(&self) -> usize {
+        self.pool.current_num_threads()
+    }
+}
+
+/// Physical cores (falls back to logical CPUs).
+pub fn physical_cores() -> usize {
+    sysinfo::System::physical_core_count()
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Evaluates one program on every pair of a task into `out`.
+#[inline]
+pub fn evaluate_one(interp: &mut Interp, task: &Task, program: &Program, out: &mut [PairOutcome]) {
+    for ((o, input), expected) in out.iter_mut().zip(task.inputs()).zip(task.expected()) {
+        *o = PairOutcome::compare(interp.run(program.ops(), input), expected);
+    }
+}
+
+impl Backend for CpuBackend {
+    fn name(&self) -> String {
+        format!("cpu ({} threads)", self.threads())
+    }
+    fn kind(&self) -> &'static str {
+        "cpu"
+    }
+    fn evaluate(&self, task: &Task, programs: &[&Program]) -> Result<Vec<PairOutcome>, EngineError> {
+        let np = task.num_pairs();
+        let mut out = vec![PairOutcome::INVALID; programs.len() * np];
+        if np == 0 {
+            return Ok(out);
+        }
+        self.pool.install(|| {
+            out.par_chunks_mut(np)
+                .zip(programs.par_iter())
+                .with_min_len(64)
+                .for_each_init(Interp::new, |interp, (o, p)| evaluate_one(interp, task, p, o));
+        });
+        Ok(out)
+    }
+    fn predict(&self, task: &Task, programs: &[&Program]) -> Result<Vec<Vec<Option<Grid>>>, EngineError> {
+        Ok(self.pool.install(|| {
+            programs
+                .par_iter()
+                .map_init(Interp::new, |interp, p| {
+                    task.test
+                        .iter()
+                        .map(|t| interp.run(p.ops(), &t.input).cloned())
+                        .collect()
+                })
+                .collect()
+        }))
+    }
+}
