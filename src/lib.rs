@@ -10,7 +10,9 @@ pub mod lang;
 
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
+pub mod assets;
+pub mod engine;
+pub mod metrics;
+pub mod rng;
 pub mod score;
 pub mod task;
-pub mod rng;
-pub mod engine;

@@ -1,1 +1,7 @@
-fn main() {}
+//! The `gridscore` command line. See `gridscore --help`.
+
+mod cli;
+
+fn main() {
+    std::process::exit(cli::main());
+}

@@ -57,6 +57,9 @@ pub struct CandidateResult {
     pub score: u64,
     pub pair_scores: Vec<u32>,
     pub test_scores: Vec<Option<u32>>,
+    /// Exact test pairs, among those with known outputs (`None` when the
+    /// task has no test outputs).
+    pub test_exact: Option<u32>,
     /// Output hash per pair (train then test), 16 hex digits, 0 = INVALID.
     pub hashes: Vec<String>,
     /// Id of the earlier candidate with the same canonical program.
@@ -94,7 +97,12 @@ pub fn score_batch(
     let (reps, rep_of) = dedup(candidates);
     let programs: Vec<&Program> = reps
         .iter()
-        .map(|&i| candidates[i].program.as_ref().expect("representatives parsed"))
+        .map(|&i| {
+            candidates[i]
+                .program
+                .as_ref()
+                .expect("representatives parsed")
+        })
         .collect();
     let outcomes = backend.evaluate(task, &programs)?;
     let np = task.num_pairs();
@@ -145,7 +153,9 @@ pub fn assemble(
         .iter()
         .map(|o| o.map(|o| expected.score(o, metric)))
         .collect();
-    let mut ranked: Vec<usize> = (0..candidates.len()).filter(|&i| scores[i].is_some()).collect();
+    let mut ranked: Vec<usize> = (0..candidates.len())
+        .filter(|&i| scores[i].is_some())
+        .collect();
     let ops = |i: usize| candidates[i].program.as_ref().map_or(0, |p| p.len());
     ranked.sort_by(|&a, &b| {
         rank_cmp(
@@ -172,18 +182,27 @@ pub fn assemble(
             pairs: task.train.len(),
             score: s.score,
             pair_scores: s.pair_scores,
+            test_exact: s
+                .test_scores
+                .iter()
+                .any(Option::is_some)
+                .then_some(s.test_exact),
             test_scores: s.test_scores,
             hashes: outcomes[i]
                 .map(|o| o.iter().map(|p| format!("{:016x}", p.hash)).collect())
                 .unwrap_or_default(),
-            duplicate_of: rep_of[i].filter(|&r| r != i).map(|r| candidates[r].id.clone()),
+            duplicate_of: rep_of[i]
+                .filter(|&r| r != i)
+                .map(|r| candidates[r].id.clone()),
             predictions: None,
             ops: ops(i),
             index: i,
             line: c.line,
         }
     };
-    let unranked: Vec<usize> = (0..candidates.len()).filter(|&i| scores[i].is_none()).collect();
+    let unranked: Vec<usize> = (0..candidates.len())
+        .filter(|&i| scores[i].is_none())
+        .collect();
     for (r, &i) in ranked.iter().enumerate() {
         let s = scores[i].take();
         results.push(make(i, Some(r + 1), s));
@@ -215,7 +234,12 @@ pub fn attach_predictions(
         .collect();
     let programs: Vec<&Program> = top
         .iter()
-        .map(|&i| candidates[i].program.as_ref().expect("ranked candidates parsed"))
+        .map(|&i| {
+            candidates[i]
+                .program
+                .as_ref()
+                .expect("ranked candidates parsed")
+        })
         .collect();
     let preds = backend.predict(task, &programs)?;
     for (r, p) in report.results.iter_mut().zip(preds) {

@@ -1,0 +1,91 @@
+//! Subcommands. Library errors get their context here; exit code 0 on
+//! success, 1 when the work itself failed, 2 on bad usage or unreadable input.
+
+mod common;
+mod score;
+mod show;
+
+use clap::{Parser, Subcommand};
+
+/// Score huge batches of ARC-AGI candidate grid programs on GPUs and CPUs.
+///
+/// Candidates are programs in the grid language of DSL.md (e.g.
+/// `crop_bbox 0 | upscale 2 2 | recolor 1 2`), one per line. gridscore runs
+/// every candidate on every demo input, compares with the demo outputs and
+/// ranks the candidates.
+#[derive(Parser)]
+#[command(name = "gridscore", version, about, long_about)]
+#[command(
+    after_help = "Examples:\n  gridscore score assets/tasks/recolor_upscale.json --candidates assets/candidates.txt\n  gridscore show assets/tasks/recolor_upscale.json --program 'upscale 2 2 | recolor 1 2'"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Score and rank candidate programs on a task.
+    Score(score::ScoreArgs),
+    /// Show a task's pairs as colored grids, and a program's outputs beside
+    /// the expected ones.
+    Show(show::ShowArgs),
+    /// Write the bundled example tasks and candidates (generated from known
+    /// programs) into DIR.
+    #[command(hide = true)]
+    GenAssets {
+        /// Output directory [default: assets].
+        #[arg(default_value = "assets")]
+        dir: std::path::PathBuf,
+    },
+}
+
+/// Runs the CLI and returns the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let result = match cli.command {
+        Command::Score(a) => score::run(a),
+        Command::Show(a) => show::run(a),
+        Command::GenAssets { dir } => gridscore::assets::write_assets(&dir)
+            .map_err(|e| CliError::failed(anyhow::anyhow!("{}: {e}", dir.display()))),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("gridscore: {}", common::one_line(&e.error));
+            e.code
+        }
+    }
+}
+
+/// An error with its exit code.
+pub struct CliError {
+    pub error: anyhow::Error,
+    pub code: i32,
+}
+
+impl CliError {
+    /// Bad usage or unreadable input (exit 2).
+    pub fn usage(e: impl Into<anyhow::Error>) -> CliError {
+        CliError {
+            error: e.into(),
+            code: 2,
+        }
+    }
+    /// The work failed (exit 1).
+    pub fn failed(e: impl Into<anyhow::Error>) -> CliError {
+        CliError {
+            error: e.into(),
+            code: 1,
+        }
+    }
+}
+
+pub type CliResult = Result<(), CliError>;

@@ -1,0 +1,73 @@
+//! Process measurements for honest profiles: CPU time is the sum over all
+//! threads and is never reported as wall time.
+
+/// CPU time (user + system) of this process so far, in seconds.
+pub fn cpu_time_s() -> f64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage only writes the struct we pass.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } == 0 {
+            let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 * 1e-6;
+            return t(ru.ru_utime) + t(ru.ru_stime);
+        }
+        0.0
+    }
+    #[cfg(not(unix))]
+    {
+        0.0
+    }
+}
+
+/// Peak resident set size of this process, in bytes (0 where unknown).
+pub fn peak_rss_bytes() -> u64 {
+    #[cfg(unix)]
+    {
+        // SAFETY: as above.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } == 0 {
+            // Linux reports kilobytes, macOS bytes.
+            let v = ru.ru_maxrss as u64;
+            return if cfg!(target_os = "macos") {
+                v
+            } else {
+                v * 1024
+            };
+        }
+        0
+    }
+    #[cfg(not(unix))]
+    {
+        0
+    }
+}
+
+/// A wall-clock and CPU-time stopwatch.
+pub struct Stopwatch {
+    wall: std::time::Instant,
+    cpu: f64,
+}
+
+impl Default for Stopwatch {
+    fn default() -> Self {
+        Stopwatch::start()
+    }
+}
+
+impl Stopwatch {
+    /// Starts now.
+    pub fn start() -> Stopwatch {
+        Stopwatch {
+            wall: std::time::Instant::now(),
+            cpu: cpu_time_s(),
+        }
+    }
+    /// Wall seconds since the start.
+    pub fn wall_s(&self) -> f64 {
+        self.wall.elapsed().as_secs_f64()
+    }
+    /// Process CPU seconds since the start.
+    pub fn cpu_s(&self) -> f64 {
+        (cpu_time_s() - self.cpu).max(0.0)
+    }
+}
