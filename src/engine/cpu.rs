@@ -60,6 +60,9 @@ impl Backend for CpuBackend {
     fn kind(&self) -> &'static str {
         "cpu"
     }
+    fn backend(&self) -> String {
+        "rayon".into()
+    }
     fn evaluate(
         &self,
         task: &Task,

@@ -43,4 +43,18 @@ pub trait Backend: Send + Sync {
         task: &Task,
         programs: &[&Program],
     ) -> Result<Vec<Vec<Option<Grid>>>, EngineError>;
+    /// The API or runtime behind the device (`rayon`, `vulkan`, ...).
+    fn backend(&self) -> String {
+        self.kind().to_string()
+    }
+    /// The most programs one `evaluate` call may take on this task, and the
+    /// device limit that bounds it (for the scheduler's plan).
+    fn max_programs(&self, _task: &Task) -> (usize, &'static str) {
+        (usize::MAX, "none")
+    }
+    /// GPU time (from timestamp queries) spent since the last call, where
+    /// the device measures it.
+    fn take_gpu_time_s(&self) -> Option<f64> {
+        None
+    }
 }

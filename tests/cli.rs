@@ -1,0 +1,211 @@
+//! End-to-end tests of the `gridscore` binary on the bundled assets.
+
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn gridscore(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gridscore"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn jsonl(out: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
+#[test]
+fn score_jsonl_ranks_the_true_program_first() {
+    let out = gridscore(&[
+        "score",
+        "assets/tasks/recolor_upscale.json",
+        "--candidates",
+        "assets/candidates.txt",
+        "--device",
+        "cpu",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows = jsonl(&out);
+    let text = std::fs::read_to_string("assets/candidates.txt").unwrap();
+    let n = gridscore::lang::parse_candidates(&text).len();
+    assert_eq!(rows.len(), n, "every candidate is reported");
+    let first = &rows[0];
+    for key in [
+        "rank", "id", "program", "status", "error", "exact", "pairs", "score", "pair_scores",
+        "test_scores", "duplicate_of",
+    ] {
+        assert!(first.get(key).is_some(), "missing {key}");
+    }
+    assert_eq!(first["id"], "recolor_upscale");
+    assert_eq!(first["rank"], 1);
+    assert_eq!(first["status"], "ok");
+    assert_eq!(first["exact"], 3);
+    assert_eq!(first["pairs"], 3);
+    assert_eq!(first["score"], 3000);
+    assert_eq!(first["pair_scores"], serde_json::json!([1000, 1000, 1000]));
+    assert_eq!(first["test_scores"], serde_json::json!([1000]));
+    assert!(first["predictions"].is_array());
+    // Ranks are 1..=k over scored candidates, then parse errors with no rank.
+    let ranked: Vec<&Value> = rows.iter().filter(|r| r["status"] == "ok").collect();
+    for (k, r) in ranked.iter().enumerate() {
+        assert_eq!(r["rank"], k + 1);
+    }
+    let errors: Vec<&Value> = rows.iter().filter(|r| r["status"] == "parse_error").collect();
+    assert_eq!(errors.len(), 3);
+    assert!(rows[ranked.len()..].iter().all(|r| r["status"] == "parse_error" && r["rank"].is_null()));
+    assert!(errors[0]["error"].as_str().unwrap().contains("unknown op `flip_hh`"));
+    // Sorted: exact desc, then score desc.
+    for w in ranked.windows(2) {
+        let key = |r: &Value| (r["exact"].as_u64().unwrap(), r["score"].as_u64().unwrap());
+        assert!(key(w[0]) >= key(w[1]));
+    }
+    // Duplicates point at the first occurrence.
+    let dup = rows.iter().find(|r| r["id"] == "dup-of-mirror").unwrap();
+    assert_eq!(dup["duplicate_of"], "mirror");
+}
+
+#[test]
+fn top_limits_output_and_summary_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("summary.json");
+    let out = gridscore(&[
+        "score",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+        "--top",
+        "2",
+        "--metric",
+        "exact",
+        "--summary",
+        summary.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert!(out.status.success());
+    let rows = jsonl(&out);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["score"], 3, "exact metric: one point per exact pair");
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    for key in ["candidates", "evaluations", "wall_s", "cpu_s", "evals_per_s", "devices"] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    assert!(s["evaluations"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn table_format_is_readable() {
+    let out = gridscore(&[
+        "score",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+        "--format",
+        "table",
+        "--top",
+        "3",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RANK"));
+    assert!(text.lines().any(|l| l.contains("mirror") && l.contains("3/3") && l.contains("flip_h")));
+}
+
+#[test]
+fn bad_input_exits_2_with_one_line() {
+    for args in [
+        vec!["score", "missing.json", "-c", "assets/candidates.txt"],
+        vec!["score", "assets/tasks/mirror.json", "-c", "missing.txt"],
+        vec!["score", "assets/tasks/mirror.json"],
+        vec!["score", "assets/tasks/mirror.json", "-c", "assets/candidates.txt", "--metric", "bogus"],
+        vec!["score", "assets/tasks/mirror.json", "-c", "assets/candidates.txt", "--device", "tpu"],
+        vec!["show", "assets/tasks/mirror.json", "--program", "flip_hh"],
+    ] {
+        let out = gridscore(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+    let out = gridscore(&["score", "missing.json", "-c", "assets/candidates.txt"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("missing.json"));
+}
+
+#[test]
+fn bad_task_file_names_file_pair_and_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}"#,
+    )
+    .unwrap();
+    let out = gridscore(&["score", bad.to_str().unwrap(), "-c", "assets/candidates.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.json") && err.contains("train[0].input") && err.contains("row 1"), "{err}");
+}
+
+#[test]
+fn show_marks_mismatches() {
+    let out = gridscore(&[
+        "show",
+        "assets/tasks/mirror.json",
+        "--program",
+        "flip_v",
+        "--color",
+        "never",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("train[0]") && text.contains("expected") && text.contains("wrong"));
+    assert!(text.contains('!'), "mismatching cells are marked");
+    let out = gridscore(&["show", "assets/tasks/mirror.json", "-p", "flip_h", "--color", "always"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[48;2;"));
+}
+
+#[test]
+fn assets_are_what_the_generator_writes() {
+    let dir = tempfile::tempdir().unwrap();
+    gridscore::assets::write_assets(dir.path()).unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+    for t in gridscore::assets::generate_tasks() {
+        let name = format!("tasks/{}.json", t.id);
+        let want = std::fs::read_to_string(dir.path().join(&name)).unwrap();
+        let have = std::fs::read_to_string(root.join(&name)).unwrap();
+        assert_eq!(want, have, "assets/{name} differs from the generator (run `gridscore gen-assets`)");
+    }
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("candidates.txt")).unwrap(),
+        std::fs::read_to_string(root.join("candidates.txt")).unwrap()
+    );
+}
+
+#[test]
+fn every_asset_task_is_solved_by_its_known_program() {
+    let tasks = gridscore::task::load_tasks(Path::new("assets/tasks"), None).unwrap();
+    assert_eq!(tasks.len(), gridscore::assets::KNOWN.len());
+    for (id, program, _) in gridscore::assets::KNOWN {
+        let task = tasks.iter().find(|t| t.id == *id).unwrap();
+        let p = gridscore::Program::parse(program).unwrap();
+        for pair in &task.train {
+            assert_eq!(gridscore::lang::run_program(&p, &pair.input).as_ref(), Some(&pair.output), "{id}");
+        }
+    }
+}
+
+#[test]
+fn docs_dsl_is_the_shared_spec() {
+    let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/DSL.md");
+    let Ok(spec) = std::fs::read_to_string(&shared) else {
+        eprintln!("skipped: ../shared/DSL.md is not beside the checkout");
+        return;
+    };
+    let ours = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/DSL.md")).unwrap();
+    assert_eq!(ours, spec, "docs/DSL.md is out of date: copy ../shared/DSL.md");
+}
