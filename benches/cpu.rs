@@ -18,7 +18,9 @@ const OPS: usize = 3;
 fn programs(classes: &[OpClass], seed: u64) -> Vec<Program> {
     let mut rng = Rng::new(seed);
     let codes = codes_of(classes);
-    (0..PROGRAMS).map(|_| random_program(&mut rng, &codes, OPS, OPS)).collect()
+    (0..PROGRAMS)
+        .map(|_| random_program(&mut rng, &codes, OPS, OPS))
+        .collect()
 }
 
 fn task(side: usize, seed: u64) -> Task {
@@ -26,8 +28,16 @@ fn task(side: usize, seed: u64) -> Task {
     let mut g = || random_grid(&mut rng, side, side);
     Task {
         id: "bench".into(),
-        train: (0..3).map(|_| Pair { input: g(), output: g() }).collect(),
-        test: vec![TestPair { input: g(), output: None }],
+        train: (0..3)
+            .map(|_| Pair {
+                input: g(),
+                output: g(),
+            })
+            .collect(),
+        test: vec![TestPair {
+            input: g(),
+            output: None,
+        }],
     }
 }
 
@@ -70,9 +80,10 @@ fn backend(c: &mut Criterion) {
         let ps = programs(&[OpClass::Geometry, OpClass::Color], 43);
         let refs: Vec<&Program> = ps.iter().collect();
         group.throughput(Throughput::Elements((PROGRAMS * t.num_pairs()) as u64));
-        group.bench_function(BenchmarkId::new("evaluations", format!("{side}x{side}")), |b| {
-            b.iter(|| black_box(cpu.evaluate(&t, &refs).expect("cpu never fails")))
-        });
+        group.bench_function(
+            BenchmarkId::new("evaluations", format!("{side}x{side}")),
+            |b| b.iter(|| black_box(cpu.evaluate(&t, &refs).expect("cpu never fails"))),
+        );
     }
     group.finish();
 }

@@ -14,5 +14,6 @@ pub mod assets;
 pub mod engine;
 pub mod metrics;
 pub mod rng;
+pub mod sched;
 pub mod score;
 pub mod task;

@@ -29,15 +29,28 @@ fn score_jsonl_ranks_the_true_program_first() {
         "--device",
         "cpu",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = jsonl(&out);
     let text = std::fs::read_to_string("assets/candidates.txt").unwrap();
     let n = gridscore::lang::parse_candidates(&text).len();
     assert_eq!(rows.len(), n, "every candidate is reported");
     let first = &rows[0];
     for key in [
-        "rank", "id", "program", "status", "error", "exact", "pairs", "score", "pair_scores",
-        "test_scores", "duplicate_of",
+        "rank",
+        "id",
+        "program",
+        "status",
+        "error",
+        "exact",
+        "pairs",
+        "score",
+        "pair_scores",
+        "test_scores",
+        "duplicate_of",
     ] {
         assert!(first.get(key).is_some(), "missing {key}");
     }
@@ -55,10 +68,18 @@ fn score_jsonl_ranks_the_true_program_first() {
     for (k, r) in ranked.iter().enumerate() {
         assert_eq!(r["rank"], k + 1);
     }
-    let errors: Vec<&Value> = rows.iter().filter(|r| r["status"] == "parse_error").collect();
+    let errors: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["status"] == "parse_error")
+        .collect();
     assert_eq!(errors.len(), 3);
-    assert!(rows[ranked.len()..].iter().all(|r| r["status"] == "parse_error" && r["rank"].is_null()));
-    assert!(errors[0]["error"].as_str().unwrap().contains("unknown op `flip_hh`"));
+    assert!(rows[ranked.len()..]
+        .iter()
+        .all(|r| r["status"] == "parse_error" && r["rank"].is_null()));
+    assert!(errors[0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("unknown op `flip_hh`"));
     // Sorted: exact desc, then score desc.
     for w in ranked.windows(2) {
         let key = |r: &Value| (r["exact"].as_u64().unwrap(), r["score"].as_u64().unwrap());
@@ -90,9 +111,19 @@ fn top_limits_output_and_summary_is_written() {
     assert!(out.status.success());
     let rows = jsonl(&out);
     assert_eq!(rows.len(), 2);
-    assert_eq!(rows[0]["score"], 3, "exact metric: one point per exact pair");
+    assert_eq!(
+        rows[0]["score"], 3,
+        "exact metric: one point per exact pair"
+    );
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
-    for key in ["candidates", "evaluations", "wall_s", "cpu_s", "evals_per_s", "devices"] {
+    for key in [
+        "candidates",
+        "evaluations",
+        "wall_s",
+        "cpu_s",
+        "evals_per_s",
+        "devices",
+    ] {
         assert!(s.get(key).is_some(), "summary lacks {key}");
     }
     assert!(s["evaluations"].as_u64().unwrap() > 0);
@@ -113,7 +144,9 @@ fn table_format_is_readable() {
     assert!(out.status.success());
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("RANK"));
-    assert!(text.lines().any(|l| l.contains("mirror") && l.contains("3/3") && l.contains("flip_h")));
+    assert!(text
+        .lines()
+        .any(|l| l.contains("mirror") && l.contains("3/3") && l.contains("flip_h")));
 }
 
 #[test]
@@ -122,8 +155,22 @@ fn bad_input_exits_2_with_one_line() {
         vec!["score", "missing.json", "-c", "assets/candidates.txt"],
         vec!["score", "assets/tasks/mirror.json", "-c", "missing.txt"],
         vec!["score", "assets/tasks/mirror.json"],
-        vec!["score", "assets/tasks/mirror.json", "-c", "assets/candidates.txt", "--metric", "bogus"],
-        vec!["score", "assets/tasks/mirror.json", "-c", "assets/candidates.txt", "--device", "tpu"],
+        vec![
+            "score",
+            "assets/tasks/mirror.json",
+            "-c",
+            "assets/candidates.txt",
+            "--metric",
+            "bogus",
+        ],
+        vec![
+            "score",
+            "assets/tasks/mirror.json",
+            "-c",
+            "assets/candidates.txt",
+            "--device",
+            "tpu",
+        ],
         vec!["show", "assets/tasks/mirror.json", "--program", "flip_hh"],
     ] {
         let out = gridscore(&args);
@@ -145,10 +192,18 @@ fn bad_task_file_names_file_pair_and_row() {
         r#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}"#,
     )
     .unwrap();
-    let out = gridscore(&["score", bad.to_str().unwrap(), "-c", "assets/candidates.txt"]);
+    let out = gridscore(&[
+        "score",
+        bad.to_str().unwrap(),
+        "-c",
+        "assets/candidates.txt",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.json") && err.contains("train[0].input") && err.contains("row 1"), "{err}");
+    assert!(
+        err.contains("bad.json") && err.contains("train[0].input") && err.contains("row 1"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -165,7 +220,14 @@ fn show_marks_mismatches() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("train[0]") && text.contains("expected") && text.contains("wrong"));
     assert!(text.contains('!'), "mismatching cells are marked");
-    let out = gridscore(&["show", "assets/tasks/mirror.json", "-p", "flip_h", "--color", "always"]);
+    let out = gridscore(&[
+        "show",
+        "assets/tasks/mirror.json",
+        "-p",
+        "flip_h",
+        "--color",
+        "always",
+    ]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("\x1b[48;2;"));
 }
 
@@ -178,7 +240,10 @@ fn assets_are_what_the_generator_writes() {
         let name = format!("tasks/{}.json", t.id);
         let want = std::fs::read_to_string(dir.path().join(&name)).unwrap();
         let have = std::fs::read_to_string(root.join(&name)).unwrap();
-        assert_eq!(want, have, "assets/{name} differs from the generator (run `gridscore gen-assets`)");
+        assert_eq!(
+            want, have,
+            "assets/{name} differs from the generator (run `gridscore gen-assets`)"
+        );
     }
     assert_eq!(
         std::fs::read_to_string(dir.path().join("candidates.txt")).unwrap(),
@@ -194,7 +259,11 @@ fn every_asset_task_is_solved_by_its_known_program() {
         let task = tasks.iter().find(|t| t.id == *id).unwrap();
         let p = gridscore::Program::parse(program).unwrap();
         for pair in &task.train {
-            assert_eq!(gridscore::lang::run_program(&p, &pair.input).as_ref(), Some(&pair.output), "{id}");
+            assert_eq!(
+                gridscore::lang::run_program(&p, &pair.input).as_ref(),
+                Some(&pair.output),
+                "{id}"
+            );
         }
     }
 }
@@ -206,6 +275,10 @@ fn docs_dsl_is_the_shared_spec() {
         eprintln!("skipped: ../shared/DSL.md is not beside the checkout");
         return;
     };
-    let ours = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/DSL.md")).unwrap();
-    assert_eq!(ours, spec, "docs/DSL.md is out of date: copy ../shared/DSL.md");
+    let ours =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/DSL.md")).unwrap();
+    assert_eq!(
+        ours, spec,
+        "docs/DSL.md is out of date: copy ../shared/DSL.md"
+    );
 }

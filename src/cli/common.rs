@@ -8,6 +8,7 @@ use gridscore::lang::{read_candidates, Candidate};
 use gridscore::task::{load_tasks, Task};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// An error chain on one line.
 pub fn one_line(e: &anyhow::Error) -> String {
@@ -90,17 +91,27 @@ pub fn parse_device_spec(s: &str) -> Result<DeviceSpec, String> {
 
 /// Opens the devices of a spec. Until a GPU backend is available, `auto`
 /// means the CPU.
-pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<Vec<Box<dyn Backend>>, CliError> {
-    let mut out: Vec<Box<dyn Backend>> = Vec::new();
+pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<Vec<Arc<dyn Backend>>, CliError> {
+    let mut out: Vec<Arc<dyn Backend>> = Vec::new();
     if spec.gpu && !spec.auto && !spec.cpu {
         return Err(CliError::usage(anyhow::anyhow!(
             "--device gpu: no GPU backend in this build"
         )));
     }
     if spec.cpu || spec.auto || out.is_empty() {
-        out.push(Box::new(CpuBackend::new(threads)));
+        out.push(Arc::new(CpuBackend::new(cpu_threads(threads))));
     }
     Ok(out)
+}
+
+/// `--threads`, or the planner's choice (physical cores, cgroup quota,
+/// affinity) when 0.
+pub fn cpu_threads(threads: usize) -> usize {
+    if threads > 0 {
+        threads
+    } else {
+        gridscore::sched::HostInfo::detect().cpu_threads().0
+    }
 }
 
 /// A writer for `--out FILE` or stdout.

@@ -2,6 +2,7 @@
 //! success, 1 when the work itself failed, 2 on bad usage or unreadable input.
 
 mod common;
+mod plan;
 mod score;
 mod show;
 
@@ -27,6 +28,9 @@ pub struct Cli {
 enum Command {
     /// Score and rank candidate programs on a task.
     Score(score::ScoreArgs),
+    /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
+    /// caps) and which limit set each number.
+    Plan(plan::PlanArgs),
     /// Show a task's pairs as colored grids, and a program's outputs beside
     /// the expected ones.
     Show(show::ShowArgs),
@@ -53,6 +57,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Score(a) => score::run(a),
         Command::Show(a) => show::run(a),
+        Command::Plan(a) => plan::run(a),
         Command::GenAssets { dir } => gridscore::assets::write_assets(&dir)
             .map_err(|e| CliError::failed(anyhow::anyhow!("{}: {e}", dir.display()))),
     };

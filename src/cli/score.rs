@@ -3,12 +3,14 @@
 use super::common::{self, DeviceSpec};
 use super::{CliError, CliResult};
 use anyhow::Context;
-use gridscore::engine::{score_batch, BatchOptions, BatchReport, CandidateResult, Status};
-use gridscore::metrics::Stopwatch;
+use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, Status};
+use gridscore::metrics::{peak_rss_bytes, Stopwatch};
+use gridscore::sched::{self, DeviceStats, SchedOptions, Scheduler};
 use gridscore::score::Metric;
 use serde_json::json;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 /// Output format.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -17,6 +19,27 @@ pub enum Format {
     Jsonl,
     /// A readable table of the top candidates.
     Table,
+}
+
+/// Options shared by the commands that run batches.
+#[derive(clap::Args, Clone)]
+pub struct RunArgs {
+    /// CPU worker threads [default: physical cores, within the cgroup CPU
+    /// quota and the affinity mask].
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+    /// Devices: auto (real GPUs if present, else the CPU), cpu, gpu (every
+    /// GPU adapter, software ones such as lavapipe included), all (every GPU
+    /// and the CPU), or a comma list such as cpu,gpu.
+    #[arg(long, default_value = "auto", value_parser = common::parse_device_spec)]
+    pub device: DeviceSpec,
+    /// Chunks submitted and not yet read back, per device.
+    #[arg(long = "max-inflight", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub max_inflight: u64,
+    /// Target duration of one chunk in milliseconds (chunk sizes are
+    /// calibrated on each device's first chunk).
+    #[arg(long = "chunk-ms", default_value_t = 100, value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub chunk_ms: u64,
 }
 
 #[derive(clap::Args)]
@@ -48,27 +71,60 @@ pub struct ScoreArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Write a JSON summary (candidates, evaluations, wall_s, cpu_s,
-    /// evals_per_s, devices) here.
+    /// evals_per_s, deadline_hit, devices) here.
     #[arg(long)]
     pub summary: Option<PathBuf>,
-    /// CPU worker threads [default: physical cores].
-    #[arg(long, default_value_t = 0)]
-    pub threads: usize,
-    /// Devices: auto (GPUs if present, else CPU), cpu, gpu (software
-    /// adapters included), all, or a comma list such as cpu,gpu.
-    #[arg(long, default_value = "auto", value_parser = common::parse_device_spec)]
-    pub device: DeviceSpec,
     /// How many of the best candidates carry their test predictions.
     #[arg(long, default_value_t = 10)]
     pub predictions: usize,
+    /// Seconds from the start after which no new chunk starts; unscored
+    /// candidates are reported with status not_run.
+    #[arg(long)]
+    pub deadline: Option<f64>,
+    /// Seconds that running chunks may go on after the deadline.
+    #[arg(long, default_value_t = 0.5)]
+    pub grace: f64,
+    /// Print wall time, CPU time, each device's busy time, chunks and
+    /// throughput to stderr.
+    #[arg(long)]
+    pub profile: bool,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// Opens the devices and builds a scheduler.
+pub fn scheduler(
+    run: &RunArgs,
+    deadline: Option<Instant>,
+    grace: f64,
+) -> Result<Scheduler, CliError> {
+    let devices = common::open_devices(&run.device, run.threads)?;
+    Ok(Scheduler::new(
+        devices,
+        SchedOptions {
+            max_inflight: run.max_inflight as usize,
+            deadline,
+            grace: Duration::from_secs_f64(grace.max(0.0)),
+            target_chunk: Duration::from_millis(run.chunk_ms),
+            ..Default::default()
+        },
+    ))
 }
 
 pub fn run(a: ScoreArgs) -> CliResult {
     let watch = Stopwatch::start();
+    let started = Instant::now();
+    if let Some(d) = a.deadline {
+        if !(d.is_finite() && d >= 0.0) {
+            return Err(CliError::usage(anyhow::anyhow!(
+                "--deadline must be a number of seconds >= 0"
+            )));
+        }
+    }
     let tasks = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
     let candidates = common::candidates(&a.candidates)?;
-    let devices = common::open_devices(&a.device, a.threads)?;
-    let backend = devices[0].as_ref();
+    let deadline = a.deadline.map(|d| started + Duration::from_secs_f64(d));
+    let sched = scheduler(&a.run, deadline, a.grace)?;
     let format = a
         .format
         .unwrap_or(if std::io::stdout().is_terminal() && a.out.is_none() {
@@ -82,15 +138,21 @@ pub fn run(a: ScoreArgs) -> CliResult {
     };
     let mut out = common::output(a.out.as_ref())?;
     let mut evaluations = 0u64;
+    let mut deadline_hit = false;
+    let mut faults: Vec<String> = Vec::new();
+    let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
     for task in &tasks {
-        let report = score_batch(task, &candidates, backend, &opts)
+        let run = sched::score(task, &candidates, &sched, &opts)
             .with_context(|| format!("task {}", task.id))
             .map_err(CliError::failed)?;
-        evaluations += report.evaluations;
+        evaluations += run.report.evaluations;
+        deadline_hit |= run.deadline_hit;
+        faults.extend(run.faults.iter().map(|f| format!("task {}: {f}", task.id)));
+        merge_stats(&mut devices, &run.devices);
         let written = match format {
-            Format::Jsonl => write_jsonl(&mut out, &task.id, &report, a.top),
-            Format::Table => write_table(&mut out, &task.id, &report, a.top, multi),
+            Format::Jsonl => write_jsonl(&mut out, &task.id, &run.report, a.top),
+            Format::Table => write_table(&mut out, &task.id, &run.report, a.top, multi),
         };
         if let Err(e) = written {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -104,21 +166,92 @@ pub fn run(a: ScoreArgs) -> CliResult {
             return Err(CliError::failed(e));
         }
     }
+    for f in &faults {
+        eprintln!("gridscore: device fault (its work went to other devices): {f}");
+    }
+    if deadline_hit {
+        eprintln!("gridscore: deadline reached; unscored candidates are reported as not_run");
+    }
+    let wall = watch.wall_s();
+    let cpu = watch.cpu_s();
+    let summary = json!({
+        "tasks": tasks.len(),
+        "candidates": candidates.len() * tasks.len(),
+        "parse_errors": candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len(),
+        "evaluations": evaluations,
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "parallelism": if wall > 0.0 { cpu / wall } else { 0.0 },
+        "evals_per_s": if wall > 0.0 { evaluations as f64 / wall } else { 0.0 },
+        "deadline_hit": deadline_hit,
+        "peak_rss_bytes": peak_rss_bytes(),
+        "faults": faults,
+        "devices": devices,
+    });
+    if a.profile {
+        eprint!("{}", profile_text(&summary, &devices));
+    }
     if let Some(path) = &a.summary {
-        let wall = watch.wall_s();
-        let summary = json!({
-            "tasks": tasks.len(),
-            "candidates": candidates.len() * tasks.len(),
-            "parse_errors": candidates.iter().filter(|c| c.program.is_err()).count(),
-            "evaluations": evaluations,
-            "wall_s": wall,
-            "cpu_s": watch.cpu_s(),
-            "evals_per_s": if wall > 0.0 { evaluations as f64 / wall } else { 0.0 },
-            "devices": devices.iter().map(|d| json!({"name": d.name(), "kind": d.kind()})).collect::<Vec<_>>(),
-        });
         common::write_json(path, &summary)?;
     }
     Ok(())
+}
+
+/// Adds one task's device statistics to the running totals.
+pub fn merge_stats(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
+    for s in run {
+        match total
+            .iter_mut()
+            .find(|t| t.name == s.name && t.kind == s.kind)
+        {
+            Some(t) => {
+                t.evaluations += s.evaluations;
+                t.chunks += s.chunks;
+                t.busy_s += s.busy_s;
+                t.gpu_s = match (t.gpu_s, s.gpu_s) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                t.max_inflight = t.max_inflight.max(s.max_inflight);
+                if t.failed.is_none() {
+                    t.failed = s.failed.clone();
+                }
+                t.chunk_size = s.chunk_size;
+            }
+            None => total.push(s.clone()),
+        }
+    }
+}
+
+/// The `--profile` report.
+pub fn profile_text(summary: &serde_json::Value, devices: &[DeviceStats]) -> String {
+    let f = |k: &str| summary[k].as_f64().unwrap_or(0.0);
+    let mut s = format!(
+        "profile: wall {:.3} s, process CPU {:.3} s (parallelism {:.2} = CPU / wall), {} evaluations, {:.0} evaluations/s{}\n",
+        f("wall_s"),
+        f("cpu_s"),
+        f("parallelism"),
+        summary["evaluations"],
+        f("evals_per_s"),
+        if summary["deadline_hit"] == true { ", deadline hit" } else { "" }
+    );
+    for d in devices {
+        s.push_str(&format!(
+            "  {} [{}/{}]: {} evaluations in {} chunks, busy {:.3} s{}, max in flight {}{}\n",
+            d.name,
+            d.kind,
+            d.backend,
+            d.evaluations,
+            d.chunks,
+            d.busy_s,
+            d.gpu_s.map_or(String::new(), |g| format!(", GPU {g:.3} s")),
+            d.max_inflight,
+            d.failed
+                .as_ref()
+                .map_or(String::new(), |e| format!(", FAILED: {e}")),
+        ));
+    }
+    s
 }
 
 /// One JSONL row.
@@ -155,6 +288,11 @@ fn write_table(
         .iter()
         .filter(|r| r.status == Status::Ok)
         .count();
+    let not_run = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::NotRun)
+        .count();
     let errors: Vec<&CandidateResult> = report
         .results
         .iter()
@@ -164,10 +302,11 @@ fn write_table(
     if multi || !report.results.is_empty() {
         writeln!(
             out,
-            "task {task}: {} candidates, {ok} scored ({} distinct programs), {} parse errors, {pairs} train pairs",
+            "task {task}: {} candidates, {ok} scored ({} distinct programs), {} parse errors{}, {pairs} train pairs",
             report.results.len(),
             report.distinct,
-            errors.len()
+            errors.len(),
+            if not_run > 0 { format!(", {not_run} not run (deadline)") } else { String::new() }
         )?;
     }
     let id_w = report

@@ -1,0 +1,510 @@
+//! The scheduler: every device busy, none overloaded; deadlines and device
+//! failures lose nothing.
+//!
+//! Each device (the CPU pool, each GPU) gets `max_inflight` worker threads.
+//! A worker pulls the next chunk of programs from one shared queue when it is
+//! free (work stealing: a fast device simply pulls more often), evaluates it
+//! with [`Backend::evaluate`] and sends the outcomes to the collector. So a
+//! device never has more than `max_inflight` chunks submitted and not yet
+//! read back, and with two slots the next chunk's upload overlaps the
+//! current chunk's run.
+//!
+//! Nothing blocks forever: workers only wait on the queue's condition
+//! variable with a timeout, never on each other; the collector waits on its
+//! channel with a timeout. Chunks outnumbering workers just wait in the
+//! queue. A device that fails is marked failed, its chunk goes back to the
+//! front of the queue for the others, and when no device is left a CPU
+//! fallback takes the rest. After the deadline no chunk starts; running ones
+//! get a grace period and are then abandoned, their programs reported
+//! `not_run`.
+
+pub mod plan;
+pub mod testing;
+
+use crate::engine::{Backend, CpuBackend, EngineError};
+use crate::lang::Program;
+use crate::score::PairOutcome;
+use crate::task::Task;
+use serde::Serialize;
+use std::collections::VecDeque;
+use std::ops::Range;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+pub use plan::{plan, HostInfo, Plan};
+
+/// Scheduler settings.
+#[derive(Clone)]
+pub struct SchedOptions {
+    /// Chunks in flight per device (at least 1).
+    pub max_inflight: usize,
+    /// No chunk starts after this instant.
+    pub deadline: Option<Instant>,
+    /// How long running chunks may go on after the deadline.
+    pub grace: Duration,
+    /// Target duration of one chunk, to calibrate chunk sizes.
+    pub target_chunk: Duration,
+    /// Programs in a device's first chunk (before calibration).
+    pub first_chunk: usize,
+    /// Upper bound on programs per chunk from host memory (see [`plan`]).
+    pub host_max_chunk: usize,
+    /// Called with the number of programs finished so far.
+    pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+}
+
+impl Default for SchedOptions {
+    fn default() -> Self {
+        SchedOptions {
+            max_inflight: 2,
+            deadline: None,
+            grace: Duration::from_millis(500),
+            target_chunk: Duration::from_millis(100),
+            first_chunk: 256,
+            host_max_chunk: usize::MAX,
+            progress: None,
+        }
+    }
+}
+
+/// What one device did in a run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DeviceStats {
+    pub name: String,
+    pub kind: String,
+    pub backend: String,
+    /// (program, pair) evaluations completed on this device.
+    pub evaluations: u64,
+    /// Chunks completed.
+    pub chunks: u64,
+    /// Seconds this device spent inside `evaluate` (summed over slots).
+    pub busy_s: f64,
+    /// GPU time from timestamp queries, where the device measures it.
+    pub gpu_s: Option<f64>,
+    /// The largest number of chunks in flight observed on this device.
+    pub max_inflight: usize,
+    /// The error that made this device fail, if one did.
+    pub failed: Option<String>,
+    /// Chunk size after calibration.
+    pub chunk_size: usize,
+}
+
+/// The outcome of a scheduled evaluation.
+pub struct SchedRun {
+    /// Outcomes, program-major (`programs.len() * pairs`); only meaningful
+    /// where `done` is true.
+    pub outcomes: Vec<PairOutcome>,
+    /// Whether each program was evaluated.
+    pub done: Vec<bool>,
+    /// Per device statistics, in device order (a CPU fallback, when one was
+    /// needed, comes last).
+    pub devices: Vec<DeviceStats>,
+    /// Whether the deadline stopped the run before every program ran.
+    pub deadline_hit: bool,
+    /// Device faults, in the order they happened.
+    pub faults: Vec<String>,
+}
+
+/// Runs chunks of programs on a set of devices.
+pub struct Scheduler {
+    devices: Vec<Arc<dyn Backend>>,
+    opts: SchedOptions,
+}
+
+struct Queue {
+    /// Next unassigned program.
+    cursor: usize,
+    end: usize,
+    /// Ranges given back by failed devices; served first.
+    retry: VecDeque<Range<usize>>,
+    /// Programs not yet completed (or abandoned).
+    outstanding: usize,
+    /// Healthy devices.
+    healthy: usize,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+    stop: AtomicBool,
+    finished: AtomicUsize,
+}
+
+enum Msg {
+    Done {
+        range: Range<usize>,
+        outcomes: Vec<PairOutcome>,
+    },
+    Failed {
+        device: usize,
+        error: String,
+    },
+}
+
+struct Slot {
+    backend: Arc<dyn Backend>,
+    stats: Mutex<DeviceStats>,
+    inflight: AtomicUsize,
+    failed: AtomicBool,
+    chunk: AtomicUsize,
+    max_chunk: usize,
+}
+
+impl Scheduler {
+    /// A scheduler over `devices` (at least one).
+    pub fn new(devices: Vec<Arc<dyn Backend>>, opts: SchedOptions) -> Scheduler {
+        Scheduler { devices, opts }
+    }
+
+    /// The devices.
+    pub fn devices(&self) -> &[Arc<dyn Backend>] {
+        &self.devices
+    }
+
+    /// The options.
+    pub fn options(&self) -> &SchedOptions {
+        &self.opts
+    }
+
+    /// Evaluates `programs` on `task` across the devices.
+    pub fn evaluate(&self, task: Arc<Task>, programs: Arc<Vec<Program>>) -> SchedRun {
+        let np = task.num_pairs();
+        let n = programs.len();
+        let mut outcomes = vec![PairOutcome::INVALID; n * np];
+        let mut done = vec![false; n];
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue {
+                cursor: 0,
+                end: n,
+                retry: VecDeque::new(),
+                outstanding: n,
+                healthy: self.devices.len(),
+            }),
+            wake: Condvar::new(),
+            stop: AtomicBool::new(false),
+            finished: AtomicUsize::new(0),
+        });
+        let (tx, rx) = mpsc::channel::<Msg>();
+        let mut slots: Vec<Arc<Slot>> = Vec::new();
+        let mut faults = Vec::new();
+        let mut deadline_hit = false;
+        let inflight = self.opts.max_inflight.max(1);
+        let start_device = |backend: Arc<dyn Backend>, slots: &mut Vec<Arc<Slot>>| {
+            let (max_chunk, _) = backend.max_programs(&task);
+            let slot = Arc::new(Slot {
+                stats: Mutex::new(DeviceStats {
+                    name: backend.name(),
+                    kind: backend.kind().to_string(),
+                    backend: backend.backend(),
+                    ..Default::default()
+                }),
+                backend,
+                inflight: AtomicUsize::new(0),
+                failed: AtomicBool::new(false),
+                chunk: AtomicUsize::new(
+                    self.opts
+                        .first_chunk
+                        .min(max_chunk)
+                        .min(self.opts.host_max_chunk)
+                        .max(1),
+                ),
+                max_chunk: max_chunk.min(self.opts.host_max_chunk).max(1),
+            });
+            let index = slots.len();
+            slots.push(slot.clone());
+            for _ in 0..inflight {
+                let (slot, shared, tx) = (slot.clone(), shared.clone(), tx.clone());
+                let (task, programs) = (task.clone(), programs.clone());
+                let target = self.opts.target_chunk;
+                let deadline = self.opts.deadline;
+                std::thread::Builder::new()
+                    .name(format!("gridscore-dev{index}"))
+                    .spawn(move || {
+                        worker(
+                            index, &slot, &shared, &tx, &task, &programs, target, deadline,
+                        )
+                    })
+                    .expect("spawning a scheduler thread");
+            }
+        };
+        for d in &self.devices {
+            start_device(d.clone(), &mut slots);
+        }
+        let mut fallback_started = false;
+        let mut remaining = n;
+        let tick = Duration::from_millis(50);
+        while remaining > 0 {
+            let now = Instant::now();
+            if let Some(dl) = self.opts.deadline {
+                if now >= dl && !shared.stop.swap(true, Ordering::SeqCst) {
+                    shared.wake.notify_all();
+                }
+                if now >= dl + self.opts.grace {
+                    deadline_hit = true;
+                    break;
+                }
+            }
+            match rx.recv_timeout(tick) {
+                Ok(Msg::Done { range, outcomes: o }) => {
+                    let len = range.len();
+                    outcomes[range.start * np..range.end * np].copy_from_slice(&o);
+                    done[range].fill(true);
+                    remaining -= len;
+                    let f = shared.finished.fetch_add(len, Ordering::Relaxed) + len;
+                    if let Some(p) = &self.opts.progress {
+                        p(f);
+                    }
+                }
+                Ok(Msg::Failed { device, error }) => {
+                    faults.push(format!(
+                        "{}: {error}",
+                        slots[device].stats.lock().expect("stats").name
+                    ));
+                    let healthy = shared.queue.lock().expect("queue").healthy;
+                    if healthy == 0 && !fallback_started {
+                        fallback_started = true;
+                        start_device(Arc::new(CpuBackend::new(0)), &mut slots);
+                        shared.queue.lock().expect("queue").healthy += 1;
+                        shared.wake.notify_all();
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {}
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+        if remaining > 0 && self.opts.deadline.is_some() {
+            deadline_hit = true;
+        }
+        // Stop the workers; abandoned ones finish their chunk and exit.
+        shared.stop.store(true, Ordering::SeqCst);
+        shared.wake.notify_all();
+        let devices = slots
+            .iter()
+            .map(|s| {
+                let mut st = s.stats.lock().expect("stats").clone();
+                st.gpu_s = s.backend.take_gpu_time_s().or(st.gpu_s);
+                st.chunk_size = s.chunk.load(Ordering::Relaxed);
+                st
+            })
+            .collect();
+        SchedRun {
+            outcomes,
+            done,
+            devices,
+            deadline_hit,
+            faults,
+        }
+    }
+}
+
+/// Takes the next chunk for a device: a retried range first, else the next
+/// `size` programs. Waits (with a timeout) while other devices still hold
+/// chunks that may come back. `None` when there is nothing left to do.
+fn next_chunk(shared: &Shared, size: usize) -> Option<Range<usize>> {
+    let mut q = shared.queue.lock().expect("queue");
+    loop {
+        if shared.stop.load(Ordering::SeqCst) {
+            return None;
+        }
+        if let Some(r) = q.retry.pop_front() {
+            if r.len() > size {
+                q.retry.push_front(r.start + size..r.end);
+                return Some(r.start..r.start + size);
+            }
+            return Some(r);
+        }
+        if q.cursor < q.end {
+            let start = q.cursor;
+            q.cursor = (start + size).min(q.end);
+            return Some(start..q.cursor);
+        }
+        if q.outstanding == 0 {
+            return None;
+        }
+        q = shared
+            .wake
+            .wait_timeout(q, Duration::from_millis(50))
+            .expect("queue")
+            .0;
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    index: usize,
+    slot: &Slot,
+    shared: &Shared,
+    tx: &mpsc::Sender<Msg>,
+    task: &Task,
+    programs: &[Program],
+    target: Duration,
+    deadline: Option<Instant>,
+) {
+    let np = task.num_pairs().max(1);
+    loop {
+        if slot.failed.load(Ordering::SeqCst) {
+            return;
+        }
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            return;
+        }
+        let size = slot.chunk.load(Ordering::Relaxed).max(1);
+        let Some(range) = next_chunk(shared, size) else {
+            return;
+        };
+        let refs: Vec<&Program> = programs[range.clone()].iter().collect();
+        let now = slot.inflight.fetch_add(1, Ordering::SeqCst) + 1;
+        {
+            let mut st = slot.stats.lock().expect("stats");
+            st.max_inflight = st.max_inflight.max(now);
+        }
+        let t0 = Instant::now();
+        // A panicking backend is a failed device, not a lost chunk.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            slot.backend.evaluate(task, &refs)
+        }))
+        .unwrap_or_else(|_| {
+            Err(EngineError::Device {
+                device: slot.backend.name(),
+                message: "panicked".into(),
+            })
+        });
+        let dt = t0.elapsed();
+        slot.inflight.fetch_sub(1, Ordering::SeqCst);
+        match result {
+            Ok(o) if o.len() == refs.len() * task.num_pairs() => {
+                {
+                    let mut st = slot.stats.lock().expect("stats");
+                    st.evaluations += o.len() as u64;
+                    st.chunks += 1;
+                    st.busy_s += dt.as_secs_f64();
+                }
+                // Calibrate: aim each chunk at the target duration.
+                let per = dt.as_secs_f64() / (refs.len() * np) as f64;
+                if per > 0.0 {
+                    let want = (target.as_secs_f64() / per / np as f64) as usize;
+                    let cur = slot.chunk.load(Ordering::Relaxed);
+                    let next = want
+                        .clamp(cur / 2, cur.saturating_mul(4))
+                        .clamp(1, slot.max_chunk);
+                    slot.chunk.store(next, Ordering::Relaxed);
+                }
+                {
+                    let mut q = shared.queue.lock().expect("queue");
+                    q.outstanding -= range.len();
+                }
+                shared.wake.notify_all();
+                if tx.send(Msg::Done { range, outcomes: o }).is_err() {
+                    return;
+                }
+            }
+            other => {
+                let error = match other {
+                    Err(e) => e.to_string(),
+                    Ok(o) => format!(
+                        "returned {} outcomes for {} programs x {} pairs",
+                        o.len(),
+                        refs.len(),
+                        task.num_pairs()
+                    ),
+                };
+                let first = !slot.failed.swap(true, Ordering::SeqCst);
+                {
+                    let mut q = shared.queue.lock().expect("queue");
+                    q.retry.push_front(range);
+                    if first {
+                        q.healthy -= 1;
+                    }
+                }
+                if first {
+                    slot.stats.lock().expect("stats").failed = Some(error.clone());
+                    let _ = tx.send(Msg::Failed {
+                        device: index,
+                        error,
+                    });
+                }
+                shared.wake.notify_all();
+                return;
+            }
+        }
+    }
+}
+
+/// A scored batch with the run's statistics.
+pub struct ScoredRun {
+    pub report: crate::engine::BatchReport,
+    pub devices: Vec<DeviceStats>,
+    pub deadline_hit: bool,
+    pub faults: Vec<String>,
+}
+
+/// Scores candidates on a task across the scheduler's devices: duplicates
+/// run once, every candidate is reported (`not_run` where the deadline
+/// stopped it), predictions come from the first device that still works.
+pub fn score(
+    task: &Task,
+    candidates: &[crate::lang::Candidate],
+    sched: &Scheduler,
+    opts: &crate::engine::BatchOptions,
+) -> Result<ScoredRun, EngineError> {
+    use crate::engine::batch::{assemble, attach_predictions, dedup};
+    let (reps, rep_of) = dedup(candidates);
+    let programs: Vec<Program> = reps
+        .iter()
+        .map(|&i| {
+            candidates[i]
+                .program
+                .clone()
+                .expect("representatives parsed")
+        })
+        .collect();
+    let np = task.num_pairs();
+    let run = sched.evaluate(Arc::new(task.clone()), Arc::new(programs));
+    let mut outcome_of: Vec<Option<&[PairOutcome]>> = vec![None; candidates.len()];
+    for (k, &i) in reps.iter().enumerate() {
+        if run.done[k] {
+            outcome_of[i] = Some(&run.outcomes[k * np..(k + 1) * np]);
+        }
+    }
+    let scored: Vec<Option<&[PairOutcome]>> = (0..candidates.len())
+        .map(|i| rep_of[i].and_then(|r| outcome_of[r]))
+        .collect();
+    let mut report = assemble(task, candidates, &rep_of, &scored, opts.metric);
+    report.distinct = reps.len();
+    report.evaluations = run.done.iter().filter(|&&d| d).count() as u64 * np as u64;
+    if !run.deadline_hit {
+        // Predictions from the first device that did not fail, else the CPU.
+        let healthy = run
+            .devices
+            .iter()
+            .zip(sched.devices())
+            .find(|(s, _)| s.failed.is_none())
+            .map(|(_, d)| d.clone());
+        let cpu: Arc<dyn Backend> = Arc::new(CpuBackend::new(1));
+        let device = healthy.unwrap_or(cpu.clone());
+        if attach_predictions(
+            task,
+            candidates,
+            &mut report,
+            device.as_ref(),
+            opts.predictions,
+        )
+        .is_err()
+        {
+            attach_predictions(
+                task,
+                candidates,
+                &mut report,
+                cpu.as_ref(),
+                opts.predictions,
+            )?;
+        }
+    }
+    Ok(ScoredRun {
+        report,
+        devices: run.devices,
+        deadline_hit: run.deadline_hit,
+        faults: run.faults,
+    })
+}
