@@ -248,3 +248,56 @@ fn five_waiting_batches_on_four_workers_all_finish() {
         assert_eq!(got, want);
     }
 }
+
+fn candidate_text(n: usize, seed: u64) -> String {
+    let mut rng = Rng::new(seed);
+    let codes = all_codes();
+    let mut text = String::new();
+    let mut earlier: Vec<String> = Vec::new();
+    for k in 0..n {
+        let line = match rng.below(10) {
+            0 => "bogus 1 2".to_string(),
+            1 if !earlier.is_empty() => earlier[rng.below(earlier.len())].clone(),
+            _ => random_program(&mut rng, &codes, 1, 3).to_string(),
+        };
+        earlier.push(line.clone());
+        if k % 7 == 0 {
+            text.push_str(&format!("c{k}: {line}\n"));
+        } else {
+            text.push_str(&line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+#[test]
+fn streaming_top_n_equals_the_head_of_a_full_run() {
+    use gridscore::engine::BatchOptions;
+    use gridscore::lang::candidates::CandidateReader;
+    use gridscore::lang::parse_candidates;
+    let (task, _) = workload(1, 8);
+    let text = candidate_text(3000, 9);
+    let candidates = parse_candidates(&text);
+    let sched = Scheduler::new(
+        vec![Arc::new(CpuBackend::new(2)) as Arc<dyn Backend>],
+        opts(2, 64),
+    );
+    let opts = BatchOptions::default();
+    let full = gridscore::sched::score(&task, &candidates, &sched, &opts).unwrap();
+    for (top, block) in [(1, 100), (25, 7), (200, 1000), (5000, 512)] {
+        let reader = CandidateReader::new(text.as_bytes());
+        let run = gridscore::sched::stream::score_stream(&task, reader, &sched, &opts, top, block)
+            .unwrap();
+        let want: Vec<_> = full.report.results.iter().take(top).collect();
+        assert_eq!(run.report.results.len(), want.len());
+        assert_eq!(run.report.candidates, candidates.len());
+        for (a, b) in run.report.results.iter().zip(want) {
+            assert_eq!(
+                serde_json::to_value(a).unwrap(),
+                serde_json::to_value(b).unwrap(),
+                "top {top}, block {block}"
+            );
+        }
+    }
+}

@@ -7,9 +7,11 @@ use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, Status};
 use gridscore::metrics::{peak_rss_bytes, Stopwatch};
 use gridscore::sched::{self, DeviceStats, SchedOptions, Scheduler};
 use gridscore::score::Metric;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Output format.
@@ -92,13 +94,16 @@ pub struct ScoreArgs {
     pub run: RunArgs,
 }
 
-/// Opens the devices and builds a scheduler.
+/// Opens the devices and builds a scheduler; `progress` counts programs.
 pub fn scheduler(
     run: &RunArgs,
     deadline: Option<Instant>,
     grace: f64,
+    progress: Option<ProgressBar>,
 ) -> Result<Scheduler, CliError> {
     let devices = common::open_devices(&run.device, run.threads)?;
+    let progress = progress
+        .map(|pb| Arc::new(move |n: usize| pb.inc(n as u64)) as Arc<dyn Fn(usize) + Send + Sync>);
     Ok(Scheduler::new(
         devices,
         SchedOptions {
@@ -106,9 +111,27 @@ pub fn scheduler(
             deadline,
             grace: Duration::from_secs_f64(grace.max(0.0)),
             target_chunk: Duration::from_millis(run.chunk_ms),
+            progress,
             ..Default::default()
         },
     ))
+}
+
+/// A progress bar on stderr (drawn only when stderr is a terminal).
+pub fn progress_bar(total: Option<u64>, what: &str) -> ProgressBar {
+    let pb = ProgressBar::with_draw_target(total, ProgressDrawTarget::stderr());
+    if !std::io::stderr().is_terminal() {
+        pb.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let template = if total.is_some() {
+        format!("{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} eta {{eta}}")
+    } else {
+        format!("{{spinner}} {{pos}} {what} {{per_sec}}")
+    };
+    if let Ok(style) = ProgressStyle::with_template(&template) {
+        pb.set_style(style);
+    }
+    pb
 }
 
 pub fn run(a: ScoreArgs) -> CliResult {
@@ -122,9 +145,13 @@ pub fn run(a: ScoreArgs) -> CliResult {
         }
     }
     let tasks = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
-    let candidates = common::candidates(&a.candidates)?;
     let deadline = a.deadline.map(|d| started + Duration::from_secs_f64(d));
-    let sched = scheduler(&a.run, deadline, a.grace)?;
+    if let Some(top) = a.top {
+        return run_streaming(&a, &tasks, top, deadline, &watch);
+    }
+    let candidates = common::candidates(&a.candidates)?;
+    let pb = progress_bar(Some((candidates.len() * tasks.len()) as u64), "programs");
+    let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
     let format = a
         .format
         .unwrap_or(if std::io::stdout().is_terminal() && a.out.is_none() {
@@ -161,12 +188,39 @@ pub fn run(a: ScoreArgs) -> CliResult {
             return Err(CliError::failed(e));
         }
     }
+    pb.finish_and_clear();
     if let Err(e) = out.flush() {
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             return Err(CliError::failed(e));
         }
     }
-    for f in &faults {
+    let parse_errors = candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len();
+    finish(
+        &a,
+        &watch,
+        tasks.len(),
+        candidates.len() * tasks.len(),
+        parse_errors,
+        evaluations,
+        deadline_hit,
+        &faults,
+        &devices,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    a: &ScoreArgs,
+    watch: &Stopwatch,
+    ntasks: usize,
+    ncandidates: usize,
+    parse_errors: usize,
+    evaluations: u64,
+    deadline_hit: bool,
+    faults: &[String],
+    devices: &[DeviceStats],
+) -> CliResult {
+    for f in faults {
         eprintln!("gridscore: device fault (its work went to other devices): {f}");
     }
     if deadline_hit {
@@ -175,9 +229,9 @@ pub fn run(a: ScoreArgs) -> CliResult {
     let wall = watch.wall_s();
     let cpu = watch.cpu_s();
     let summary = json!({
-        "tasks": tasks.len(),
-        "candidates": candidates.len() * tasks.len(),
-        "parse_errors": candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len(),
+        "tasks": ntasks,
+        "candidates": ncandidates,
+        "parse_errors": parse_errors,
         "evaluations": evaluations,
         "wall_s": wall,
         "cpu_s": cpu,
@@ -189,7 +243,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
         "devices": devices,
     });
     if a.profile {
-        eprint!("{}", profile_text(&summary, &devices));
+        eprint!("{}", profile_text(&summary, devices));
     }
     if let Some(path) = &a.summary {
         common::write_json(path, &summary)?;
@@ -197,31 +251,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
     Ok(())
 }
 
-/// Adds one task's device statistics to the running totals.
-pub fn merge_stats(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
-    for s in run {
-        match total
-            .iter_mut()
-            .find(|t| t.name == s.name && t.kind == s.kind)
-        {
-            Some(t) => {
-                t.evaluations += s.evaluations;
-                t.chunks += s.chunks;
-                t.busy_s += s.busy_s;
-                t.gpu_s = match (t.gpu_s, s.gpu_s) {
-                    (Some(a), Some(b)) => Some(a + b),
-                    (a, b) => a.or(b),
-                };
-                t.max_inflight = t.max_inflight.max(s.max_inflight);
-                if t.failed.is_none() {
-                    t.failed = s.failed.clone();
-                }
-                t.chunk_size = s.chunk_size;
-            }
-            None => total.push(s.clone()),
-        }
-    }
-}
+pub use gridscore::sched::stream::merge_stats;
 
 /// The `--profile` report.
 pub fn profile_text(summary: &serde_json::Value, devices: &[DeviceStats]) -> String {
@@ -252,6 +282,79 @@ pub fn profile_text(summary: &serde_json::Value, devices: &[DeviceStats]) -> Str
         ));
     }
     s
+}
+
+/// `--top N`: candidates are read incrementally and only the N best kept.
+fn run_streaming(
+    a: &ScoreArgs,
+    tasks: &[gridscore::task::Task],
+    top: usize,
+    deadline: Option<Instant>,
+    watch: &Stopwatch,
+) -> CliResult {
+    let format = a
+        .format
+        .unwrap_or(if std::io::stdout().is_terminal() && a.out.is_none() {
+            Format::Table
+        } else {
+            Format::Jsonl
+        });
+    let opts = BatchOptions {
+        metric: a.metric,
+        predictions: a.predictions.min(top),
+    };
+    let pb = progress_bar(None, "programs");
+    let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
+    let mut out = common::output(a.out.as_ref())?;
+    let (mut evaluations, mut ncand, mut nerr) = (0u64, 0usize, 0usize);
+    let mut deadline_hit = false;
+    let mut faults = Vec::new();
+    let mut devices: Vec<DeviceStats> = Vec::new();
+    for task in tasks {
+        let file = std::fs::File::open(&a.candidates)
+            .with_context(|| {
+                format!(
+                    "{}: cannot read the candidates file",
+                    a.candidates.display()
+                )
+            })
+            .map_err(CliError::usage)?;
+        let reader =
+            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file));
+        let run = gridscore::sched::stream::score_stream(task, reader, &sched, &opts, top, 1 << 16)
+            .with_context(|| format!("task {}", task.id))
+            .map_err(CliError::failed)?;
+        evaluations += run.report.evaluations;
+        ncand += run.report.candidates;
+        nerr += run.report.parse_errors;
+        deadline_hit |= run.deadline_hit;
+        faults.extend(run.faults.iter().map(|f| format!("task {}: {f}", task.id)));
+        merge_stats(&mut devices, &run.devices);
+        let written = match format {
+            Format::Jsonl => write_jsonl(&mut out, &task.id, &run.report, Some(top)),
+            Format::Table => {
+                write_table(&mut out, &task.id, &run.report, Some(top), tasks.len() > 1)
+            }
+        };
+        if let Err(e) = written.and_then(|_| out.flush()) {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return Ok(());
+            }
+            return Err(CliError::failed(e));
+        }
+    }
+    pb.finish_and_clear();
+    finish(
+        a,
+        watch,
+        tasks.len(),
+        ncand,
+        nerr,
+        evaluations,
+        deadline_hit,
+        &faults,
+        &devices,
+    )
 }
 
 /// One JSONL row.
@@ -303,9 +406,9 @@ fn write_table(
         writeln!(
             out,
             "task {task}: {} candidates, {ok} scored ({} distinct programs), {} parse errors{}, {pairs} train pairs",
-            report.results.len(),
+            report.candidates,
             report.distinct,
-            errors.len(),
+            report.parse_errors,
             if not_run > 0 { format!(", {not_run} not run (deadline)") } else { String::new() }
         )?;
     }

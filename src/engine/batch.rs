@@ -85,6 +85,14 @@ pub struct BatchReport {
     pub distinct: usize,
     /// (program, pair) evaluations run.
     pub evaluations: u64,
+    /// Candidates read (all of them, also when `results` holds only the top).
+    pub candidates: usize,
+    /// Candidates scored.
+    pub scored: usize,
+    /// Candidates that did not parse.
+    pub parse_errors: usize,
+    /// Candidates not run (deadline).
+    pub not_run: usize,
 }
 
 /// Scores `candidates` on `task` with `backend`.
@@ -214,6 +222,12 @@ pub fn assemble(
         results,
         distinct: 0,
         evaluations: 0,
+        candidates: candidates.len(),
+        scored: ranked.len(),
+        parse_errors: candidates.iter().filter(|c| c.program.is_err()).count(),
+        not_run: candidates.len()
+            - ranked.len()
+            - candidates.iter().filter(|c| c.program.is_err()).count(),
     }
 }
 

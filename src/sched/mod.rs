@@ -19,6 +19,7 @@
 //! `not_run`.
 
 pub mod plan;
+pub mod stream;
 pub mod testing;
 
 use crate::engine::{Backend, CpuBackend, EngineError};
@@ -50,7 +51,7 @@ pub struct SchedOptions {
     pub first_chunk: usize,
     /// Upper bound on programs per chunk from host memory (see [`plan`]).
     pub host_max_chunk: usize,
-    /// Called with the number of programs finished so far.
+    /// Called with the number of programs each finished chunk held.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
 }
 
@@ -110,6 +111,8 @@ pub struct SchedRun {
 pub struct Scheduler {
     devices: Vec<Arc<dyn Backend>>,
     opts: SchedOptions,
+    /// Devices that failed in an earlier run stay out of later ones.
+    failed: Mutex<Vec<bool>>,
 }
 
 struct Queue {
@@ -154,12 +157,27 @@ struct Slot {
 impl Scheduler {
     /// A scheduler over `devices` (at least one).
     pub fn new(devices: Vec<Arc<dyn Backend>>, opts: SchedOptions) -> Scheduler {
-        Scheduler { devices, opts }
+        let failed = Mutex::new(vec![false; devices.len()]);
+        Scheduler {
+            devices,
+            opts,
+            failed,
+        }
     }
 
     /// The devices.
     pub fn devices(&self) -> &[Arc<dyn Backend>] {
         &self.devices
+    }
+
+    /// The first device that has not failed, if any.
+    pub fn healthy_device(&self) -> Option<Arc<dyn Backend>> {
+        let failed = self.failed.lock().expect("failed");
+        self.devices
+            .iter()
+            .zip(failed.iter())
+            .find(|(_, &f)| !f)
+            .map(|(d, _)| d.clone())
     }
 
     /// The options.
@@ -179,7 +197,7 @@ impl Scheduler {
                 end: n,
                 retry: VecDeque::new(),
                 outstanding: n,
-                healthy: self.devices.len(),
+                healthy: 0,
             }),
             wake: Condvar::new(),
             stop: AtomicBool::new(false),
@@ -213,6 +231,8 @@ impl Scheduler {
             });
             let index = slots.len();
             slots.push(slot.clone());
+            // Counted healthy before any of its workers can fail.
+            shared.queue.lock().expect("queue").healthy += 1;
             for _ in 0..inflight {
                 let (slot, shared, tx) = (slot.clone(), shared.clone(), tx.clone());
                 let (task, programs) = (task.clone(), programs.clone());
@@ -228,10 +248,20 @@ impl Scheduler {
                     .expect("spawning a scheduler thread");
             }
         };
-        for d in &self.devices {
-            start_device(d.clone(), &mut slots);
+        let failed_before = self.failed.lock().expect("failed").clone();
+        let mut device_of_slot = Vec::new();
+        for (k, d) in self.devices.iter().enumerate() {
+            if !failed_before[k] {
+                device_of_slot.push(Some(k));
+                start_device(d.clone(), &mut slots);
+            }
         }
         let mut fallback_started = false;
+        if slots.is_empty() && n > 0 {
+            fallback_started = true;
+            device_of_slot.push(None);
+            start_device(Arc::new(CpuBackend::new(0)), &mut slots);
+        }
         let mut remaining = n;
         let tick = Duration::from_millis(50);
         while remaining > 0 {
@@ -251,12 +281,15 @@ impl Scheduler {
                     outcomes[range.start * np..range.end * np].copy_from_slice(&o);
                     done[range].fill(true);
                     remaining -= len;
-                    let f = shared.finished.fetch_add(len, Ordering::Relaxed) + len;
+                    shared.finished.fetch_add(len, Ordering::Relaxed);
                     if let Some(p) = &self.opts.progress {
-                        p(f);
+                        p(len);
                     }
                 }
                 Ok(Msg::Failed { device, error }) => {
+                    if let Some(Some(k)) = device_of_slot.get(device) {
+                        self.failed.lock().expect("failed")[*k] = true;
+                    }
                     faults.push(format!(
                         "{}: {error}",
                         slots[device].stats.lock().expect("stats").name
@@ -264,8 +297,8 @@ impl Scheduler {
                     let healthy = shared.queue.lock().expect("queue").healthy;
                     if healthy == 0 && !fallback_started {
                         fallback_started = true;
+                        device_of_slot.push(None);
                         start_device(Arc::new(CpuBackend::new(0)), &mut slots);
-                        shared.queue.lock().expect("queue").healthy += 1;
                         shared.wake.notify_all();
                     }
                 }
@@ -475,12 +508,7 @@ pub fn score(
     report.evaluations = run.done.iter().filter(|&&d| d).count() as u64 * np as u64;
     if !run.deadline_hit {
         // Predictions from the first device that did not fail, else the CPU.
-        let healthy = run
-            .devices
-            .iter()
-            .zip(sched.devices())
-            .find(|(s, _)| s.failed.is_none())
-            .map(|(_, d)| d.clone());
+        let healthy = sched.healthy_device();
         let cpu: Arc<dyn Backend> = Arc::new(CpuBackend::new(1));
         let device = healthy.unwrap_or(cpu.clone());
         if attach_predictions(

@@ -1,0 +1,329 @@
+//! Streaming top-N scoring: candidates are read in blocks, each block is
+//! scored across the devices, and only the N best results are kept in a
+//! bounded heap. Memory stays flat however many candidates stream through
+//! (apart from an 8-byte fingerprint per distinct program, which labels
+//! duplicates across blocks).
+//!
+//! The rows produced are exactly the first N rows that a full (non-streaming)
+//! run prints: ranked candidates, then parse errors in file order, then
+//! candidates not run.
+
+use super::{DeviceStats, Scheduler};
+use crate::engine::batch::{attach_predictions, dedup, BatchReport, CandidateResult, Status};
+use crate::engine::{Backend, BatchOptions, CpuBackend, EngineError};
+use crate::lang::{Candidate, Program};
+use crate::score::{CandidateScore, PairOutcome};
+use crate::task::Task;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+/// Rank key: smaller is better (more exact, higher score, fewer ops,
+/// earlier).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+struct Key {
+    neg_exact: std::cmp::Reverse<u32>,
+    neg_score: std::cmp::Reverse<u64>,
+    ops: usize,
+    index: usize,
+}
+
+fn key(s: &CandidateScore, ops: usize, index: usize) -> Key {
+    Key {
+        neg_exact: std::cmp::Reverse(s.exact),
+        neg_score: std::cmp::Reverse(s.score),
+        ops,
+        index,
+    }
+}
+
+struct Entry {
+    key: Key,
+    result: CandidateResult,
+    dup_index: Option<usize>,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, o: &Self) -> bool {
+        self.key == o.key
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.key.cmp(&o.key)
+    }
+}
+
+/// The result of a streaming run.
+pub struct StreamRun {
+    /// The first `top` rows, with counts of everything read.
+    pub report: BatchReport,
+    pub devices: Vec<DeviceStats>,
+    pub deadline_hit: bool,
+    pub faults: Vec<String>,
+}
+
+fn fingerprint(p: &Program) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.hash(&mut h);
+    h.finish()
+}
+
+/// Scores a stream of candidates, keeping the `top` best rows.
+pub fn score_stream<I>(
+    task: &Task,
+    candidates: I,
+    sched: &Scheduler,
+    opts: &BatchOptions,
+    top: usize,
+    block: usize,
+) -> Result<StreamRun, EngineError>
+where
+    I: Iterator<Item = std::io::Result<Candidate>>,
+{
+    let expected = task.expected_sizes();
+    let np = task.num_pairs();
+    let task_arc = Arc::new(task.clone());
+    let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(top + 1);
+    let mut errors: Vec<CandidateResult> = Vec::new();
+    let mut not_run: Vec<CandidateResult> = Vec::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut report = BatchReport {
+        results: Vec::new(),
+        distinct: 0,
+        evaluations: 0,
+        candidates: 0,
+        scored: 0,
+        parse_errors: 0,
+        not_run: 0,
+    };
+    let mut devices: Vec<DeviceStats> = Vec::new();
+    let mut faults = Vec::new();
+    let mut deadline_hit = false;
+    let mut candidates = candidates.peekable();
+    let mut buf: Vec<Candidate> = Vec::with_capacity(block);
+    let empty_result = |c: &Candidate, status: Status, error: Option<String>| CandidateResult {
+        rank: None,
+        id: c.id.clone(),
+        program: match &c.program {
+            Ok(p) => p.canonical(),
+            Err(_) => c.text.clone(),
+        },
+        status,
+        error,
+        exact: 0,
+        pairs: task.train.len(),
+        score: 0,
+        pair_scores: Vec::new(),
+        test_scores: Vec::new(),
+        test_exact: None,
+        hashes: Vec::new(),
+        duplicate_of: None,
+        predictions: None,
+        ops: c.program.as_ref().map_or(0, |p| p.len()),
+        index: c.index,
+        line: c.line,
+    };
+    while candidates.peek().is_some() {
+        buf.clear();
+        while buf.len() < block {
+            match candidates.next() {
+                Some(Ok(c)) => buf.push(c),
+                Some(Err(e)) => {
+                    return Err(EngineError::Device {
+                        device: "input".into(),
+                        message: format!("reading candidates: {e}"),
+                    })
+                }
+                None => break,
+            }
+        }
+        report.candidates += buf.len();
+        let (reps, rep_of) = dedup(&buf);
+        let programs: Vec<Program> = reps
+            .iter()
+            .map(|&i| buf[i].program.clone().expect("representatives parsed"))
+            .collect();
+        let stop_now = sched
+            .options()
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d);
+        let run = if stop_now {
+            None
+        } else {
+            Some(sched.evaluate(task_arc.clone(), Arc::new(programs)))
+        };
+        let mut slot_of = vec![usize::MAX; buf.len()];
+        for (k, &i) in reps.iter().enumerate() {
+            slot_of[i] = k;
+        }
+        if let Some(run) = &run {
+            deadline_hit |= run.deadline_hit;
+            faults.extend(run.faults.iter().cloned());
+            merge(&mut devices, &run.devices);
+            let done = run.done.iter().filter(|&&d| d).count();
+            report.evaluations += (done * np) as u64;
+        } else {
+            deadline_hit = true;
+        }
+        report.distinct += reps.len();
+        for (i, c) in buf.iter().enumerate() {
+            let Ok(program) = &c.program else {
+                report.parse_errors += 1;
+                if errors.len() < top {
+                    let msg = c.program.as_ref().err().map(|e| e.to_string());
+                    errors.push(empty_result(c, Status::ParseError, msg));
+                }
+                continue;
+            };
+            let k = slot_of[rep_of[i].expect("parsed")];
+            let outcomes: Option<&[PairOutcome]> = run
+                .as_ref()
+                .filter(|r| r.done[k])
+                .map(|r| &r.outcomes[k * np..(k + 1) * np]);
+            let fp = fingerprint(program);
+            let first = *seen.entry(fp).or_insert(c.index);
+            let dup_index = (first != c.index).then_some(first);
+            let Some(outcomes) = outcomes else {
+                report.not_run += 1;
+                if not_run.len() < top {
+                    not_run.push(empty_result(c, Status::NotRun, Some("not run".into())));
+                }
+                continue;
+            };
+            report.scored += 1;
+            let s = expected.score(outcomes, opts.metric);
+            let kk = key(&s, program.len(), c.index);
+            if heap.len() >= top && heap.peek().is_some_and(|w| w.key <= kk) {
+                continue;
+            }
+            let mut r = empty_result(c, Status::Ok, None);
+            r.exact = s.exact;
+            r.score = s.score;
+            r.test_exact = s
+                .test_scores
+                .iter()
+                .any(Option::is_some)
+                .then_some(s.test_exact);
+            r.pair_scores = s.pair_scores;
+            r.test_scores = s.test_scores;
+            r.hashes = outcomes
+                .iter()
+                .map(|o| format!("{:016x}", o.hash))
+                .collect();
+            heap.push(Entry {
+                key: kk,
+                result: r,
+                dup_index,
+            });
+            if heap.len() > top {
+                heap.pop();
+            }
+        }
+    }
+    let mut best = heap.into_sorted_vec();
+    let ids: HashMap<usize, String> = best
+        .iter()
+        .map(|e| (e.result.index, e.result.id.clone()))
+        .collect();
+    for (r, e) in best.iter_mut().enumerate() {
+        e.result.rank = Some(r + 1);
+        e.result.duplicate_of = e
+            .dup_index
+            .map(|d| ids.get(&d).cloned().unwrap_or_else(|| d.to_string()));
+    }
+    report.results = best.into_iter().map(|e| e.result).collect();
+    report.results.extend(errors);
+    report.results.extend(not_run);
+    report.results.truncate(top);
+    if !deadline_hit {
+        let cands: Vec<Candidate> = report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Ok)
+            .map(|r| Candidate {
+                id: r.id.clone(),
+                index: r.index,
+                line: r.line,
+                text: r.program.clone(),
+                program: Program::parse(&r.program).map_err(|source| {
+                    crate::lang::CandidateError::Parse {
+                        line: r.line,
+                        source,
+                    }
+                }),
+            })
+            .collect();
+        let device: Arc<dyn Backend> = sched
+            .healthy_device()
+            .unwrap_or_else(|| Arc::new(CpuBackend::new(1)));
+        let mut sub = BatchReport {
+            results: report
+                .results
+                .iter()
+                .filter(|r| r.status == Status::Ok)
+                .cloned()
+                .collect(),
+            ..report.clone()
+        };
+        // `attach_predictions` indexes candidates by `index`; give it a
+        // compact list with matching indices.
+        for (k, r) in sub.results.iter_mut().enumerate() {
+            r.index = k;
+        }
+        if attach_predictions(task, &cands, &mut sub, device.as_ref(), opts.predictions).is_err() {
+            attach_predictions(
+                task,
+                &cands,
+                &mut sub,
+                &CpuBackend::new(1),
+                opts.predictions,
+            )?;
+        }
+        for (r, s) in report.results.iter_mut().zip(sub.results) {
+            r.predictions = s.predictions;
+        }
+    }
+    Ok(StreamRun {
+        report,
+        devices,
+        deadline_hit,
+        faults,
+    })
+}
+
+fn merge(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
+    for s in run {
+        match total
+            .iter_mut()
+            .find(|t| t.name == s.name && t.kind == s.kind)
+        {
+            Some(t) => {
+                t.evaluations += s.evaluations;
+                t.chunks += s.chunks;
+                t.busy_s += s.busy_s;
+                t.gpu_s = match (t.gpu_s, s.gpu_s) {
+                    (Some(a), Some(b)) => Some(a + b),
+                    (a, b) => a.or(b),
+                };
+                t.max_inflight = t.max_inflight.max(s.max_inflight);
+                if t.failed.is_none() {
+                    t.failed = s.failed.clone();
+                }
+                t.chunk_size = s.chunk_size;
+            }
+            None => total.push(s.clone()),
+        }
+    }
+}
+
+/// Adds one run's device statistics to running totals.
+pub fn merge_stats(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
+    merge(total, run)
+}
