@@ -282,3 +282,127 @@ fn docs_dsl_is_the_shared_spec() {
         "docs/DSL.md is out of date: copy ../shared/DSL.md"
     );
 }
+
+#[test]
+fn deadline_zero_reports_every_candidate_as_not_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let out = gridscore(&[
+        "score",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+        "--deadline",
+        "0",
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = jsonl(&out);
+    let text = std::fs::read_to_string("assets/candidates.txt").unwrap();
+    assert_eq!(rows.len(), gridscore::lang::parse_candidates(&text).len());
+    assert!(rows
+        .iter()
+        .all(|r| r["status"] == "not_run" || r["status"] == "parse_error"));
+    assert!(rows.iter().all(|r| r["rank"].is_null()));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    assert_eq!(s["deadline_hit"], true);
+}
+
+#[test]
+fn summary_and_profile_describe_each_device() {
+    let dir = tempfile::tempdir().unwrap();
+    let summary = dir.path().join("s.json");
+    let out = gridscore(&[
+        "score",
+        "assets/tasks",
+        "-c",
+        "assets/candidates.txt",
+        "--device",
+        "cpu",
+        "--max-inflight",
+        "3",
+        "--profile",
+        "--summary",
+        summary.to_str().unwrap(),
+    ]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("parallelism"));
+    let s: Value = serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
+    for key in [
+        "wall_s",
+        "cpu_s",
+        "evaluations",
+        "evals_per_s",
+        "deadline_hit",
+        "devices",
+    ] {
+        assert!(s.get(key).is_some(), "summary lacks {key}");
+    }
+    let d = &s["devices"][0];
+    for key in [
+        "name",
+        "kind",
+        "backend",
+        "evaluations",
+        "chunks",
+        "busy_s",
+        "gpu_s",
+        "max_inflight",
+        "failed",
+    ] {
+        assert!(d.get(key).is_some(), "device lacks {key}");
+    }
+    assert_eq!(d["kind"], "cpu");
+    assert!(d["max_inflight"].as_u64().unwrap() <= 3);
+    assert_eq!(d["evaluations"], s["evaluations"]);
+}
+
+#[test]
+fn top_streams_and_matches_the_full_run() {
+    let full = jsonl(&gridscore(&[
+        "score",
+        "assets/tasks/kaleidoscope.json",
+        "-c",
+        "assets/candidates.txt",
+    ]));
+    let top = jsonl(&gridscore(&[
+        "score",
+        "assets/tasks/kaleidoscope.json",
+        "-c",
+        "assets/candidates.txt",
+        "--top",
+        "5",
+    ]));
+    assert_eq!(top.len(), 5);
+    assert_eq!(&full[..5], &top[..]);
+}
+
+#[test]
+fn plan_explains_its_numbers() {
+    let out = gridscore(&[
+        "plan",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+    ]);
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("CPU threads (bound by"), "{text}");
+    assert!(text.contains("programs per chunk (bound by"));
+    let out = gridscore(&[
+        "plan",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+        "--json",
+    ]);
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["cpu_threads"].as_u64().unwrap() >= 1);
+    assert!(v["devices"][0]["bound_by"].is_string());
+    assert!(v["host"]["available_memory_bytes"].as_u64().unwrap() > 0);
+}
