@@ -11,6 +11,7 @@ pub mod lang;
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
 pub mod assets;
+pub mod bench;
 pub mod engine;
 pub mod metrics;
 pub mod rng;

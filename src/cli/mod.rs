@@ -1,6 +1,7 @@
 //! Subcommands. Library errors get their context here; exit code 0 on
 //! success, 1 when the work itself failed, 2 on bad usage or unreadable input.
 
+mod bench;
 mod common;
 mod plan;
 mod score;
@@ -28,6 +29,9 @@ pub struct Cli {
 enum Command {
     /// Score and rank candidate programs on a task.
     Score(score::ScoreArgs),
+    /// Measure each device's throughput on a seeded workload at several
+    /// batch sizes (table, --json, --svg chart).
+    Bench(bench::BenchArgs),
     /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
     /// caps) and which limit set each number.
     Plan(plan::PlanArgs),
@@ -71,6 +75,7 @@ pub fn main() -> i32 {
         Command::Score(a) => score::run(a),
         Command::Show(a) => show::run(a),
         Command::Plan(a) => plan::run(a),
+        Command::Bench(a) => bench::run(a),
         Command::GenCandidates {
             count,
             seed,

@@ -126,7 +126,7 @@ pub fn progress_bar(total: Option<u64>, what: &str) -> ProgressBar {
     let template = if total.is_some() {
         format!("{{bar:40}} {{pos}}/{{len}} {what} {{per_sec}} eta {{eta}}")
     } else {
-        format!("{{spinner}} {{pos}} {what} {{per_sec}}")
+        format!("{{spinner}} {{pos}} {what} {{per_sec}} {{msg}}")
     };
     if let Ok(style) = ProgressStyle::with_template(&template) {
         pb.set_style(style);

@@ -57,4 +57,13 @@ pub trait Backend: Send + Sync {
     fn take_gpu_time_s(&self) -> Option<f64> {
         None
     }
+    /// Host-to-device and device-to-host copy rates in GB/s for buffers of
+    /// `bytes` bytes (devices with their own memory only).
+    fn transfer_rates(&self, _bytes: usize) -> Option<(f64, f64)> {
+        None
+    }
+    /// Adapter details (driver, limits) for reports, as JSON.
+    fn details(&self) -> serde_json::Value {
+        serde_json::Value::Null
+    }
 }
