@@ -182,7 +182,8 @@ fn load_dir(dir: &Path) -> Result<Vec<Task>, TaskError> {
             path: dir.to_path_buf(),
         });
     }
-    files.sort();
+    // Sorted by task id (the file stem), like the keys of a combined file.
+    files.sort_by_cached_key(|p| stem(p));
     files
         .iter()
         .map(|p| {
