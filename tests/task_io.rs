@@ -407,3 +407,18 @@ fn bad_grids_never_panic() {
         );
     }
 }
+
+/// DSL.md does not say in which order a directory's tasks come; we pin the
+/// natural reading of "task id = file stem, sorted": sorted by task id,
+/// the same order as the keys of a combined file (`a` < `a-b` < `a0`),
+/// not by full file name (where `a-b.json` < `a.json` because `-` < `.`).
+#[test]
+fn directory_sorted_by_task_id_pinned() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a0.json", "a.json", "a-b.json", "B.json"] {
+        write(dir.path(), name, TASK);
+    }
+    let tasks = load_tasks(dir.path(), None).unwrap();
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["B", "a", "a-b", "a0"]);
+}
