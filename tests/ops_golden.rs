@@ -884,3 +884,488 @@ fn every_op_on_extreme_grids_never_panics() {
         }
     }
 }
+
+// ------------------------------------------------------- spec oracle
+//
+// A second, deliberately naive reading of the op tables, written from
+// DSL.md alone (nested vectors, fixed-point relaxation instead of flood
+// fills), checked against the interpreter on random single ops.
+
+mod oracle {
+    use gridscore::lang::ops::{ArgKind, OpCode};
+    use gridscore::lang::Op;
+
+    pub type G = Vec<Vec<u8>>;
+
+    fn dims(x: &G) -> (usize, usize) {
+        (x.len(), x[0].len())
+    }
+
+    fn ok(g: G) -> Option<G> {
+        let h = g.len();
+        let w = g.first().map_or(0, |r| r.len());
+        ((1..=30).contains(&h) && (1..=30).contains(&w)).then_some(g)
+    }
+
+    fn build(h: usize, w: usize, f: impl Fn(usize, usize) -> u8) -> Option<G> {
+        if !(1..=30).contains(&h) || !(1..=30).contains(&w) {
+            return None;
+        }
+        ok((0..h).map(|i| (0..w).map(|j| f(i, j)).collect()).collect())
+    }
+
+    /// (bg, fg, lc) by the rules of "Arguments".
+    pub fn tokens(x: &G) -> (u8, u8, u8) {
+        let mut n = [0usize; 10];
+        for r in x {
+            for &c in r {
+                n[c as usize] += 1;
+            }
+        }
+        let present: Vec<u8> = (0..10).filter(|&c| n[c as usize] > 0).collect();
+        // Most frequent, ties to the smallest: max by (count, -color).
+        let bg = *present
+            .iter()
+            .max_by_key(|&&c| (n[c as usize], 10 - c))
+            .unwrap();
+        let fg = present
+            .iter()
+            .filter(|&&c| c != bg)
+            .max_by_key(|&&c| (n[c as usize], 10 - c))
+            .copied()
+            .unwrap_or(bg);
+        let lc = *present.iter().min_by_key(|&&c| (n[c as usize], c)).unwrap();
+        (bg, fg, lc)
+    }
+
+    fn color(arg: i32, x: &G) -> u8 {
+        let (bg, fg, lc) = tokens(x);
+        match arg {
+            0..=9 => arg as u8,
+            10 => bg,
+            11 => fg,
+            12 => lc,
+            _ => unreachable!(),
+        }
+    }
+
+    pub fn geometry(t: u8, x: &G) -> G {
+        let (h, w) = dims(x);
+        let (oh, ow) = if matches!(t, 1 | 3 | 6 | 7) {
+            (w, h)
+        } else {
+            (h, w)
+        };
+        build(oh, ow, |i, j| match t {
+            0 => x[i][j],
+            1 => x[h - 1 - j][i],
+            2 => x[h - 1 - i][w - 1 - j],
+            3 => x[j][w - 1 - i],
+            4 => x[i][w - 1 - j],
+            5 => x[h - 1 - i][j],
+            6 => x[j][i],
+            _ => x[h - 1 - j][w - 1 - i],
+        })
+        .unwrap()
+    }
+
+    fn part(len: usize, n: usize, i: usize) -> Option<(usize, usize)> {
+        let (p, stride) = if len % n == 0 {
+            (len / n, len / n)
+        } else if len + 1 >= n && (len + 1 - n) % n == 0 {
+            ((len + 1 - n) / n, (len + 1 - n) / n + 1)
+        } else {
+            return None;
+        };
+        (p > 0).then_some((p, i * stride))
+    }
+
+    fn neighbours4(h: usize, w: usize, i: usize, j: usize) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        if i > 0 {
+            v.push((i - 1, j));
+        }
+        if i + 1 < h {
+            v.push((i + 1, j));
+        }
+        if j > 0 {
+            v.push((i, j - 1));
+        }
+        if j + 1 < w {
+            v.push((i, j + 1));
+        }
+        v
+    }
+
+    fn neighbours8(h: usize, w: usize, i: usize, j: usize) -> Vec<(usize, usize)> {
+        let mut v = Vec::new();
+        for ni in i.saturating_sub(1)..=(i + 1).min(h - 1) {
+            for nj in j.saturating_sub(1)..=(j + 1).min(w - 1) {
+                if (ni, nj) != (i, j) {
+                    v.push((ni, nj));
+                }
+            }
+        }
+        v
+    }
+
+    pub fn apply(op: &Op, x: &G) -> Option<G> {
+        let (h, w) = dims(x);
+        let a = op.args;
+        let code = op.code;
+        if code.is_transform() {
+            return Some(geometry(code as u8, x));
+        }
+        let spec_colors = code
+            .spec()
+            .args
+            .iter()
+            .map(|k| *k == ArgKind::Color)
+            .collect::<Vec<_>>();
+        // Colors resolved once, on the input.
+        let c = |k: usize| {
+            assert!(spec_colors[k]);
+            color(a[k], x)
+        };
+        let map_cells = |f: &dyn Fn(u8) -> u8| build(h, w, |i, j| f(x[i][j]));
+        match code {
+            OpCode::Upscale => {
+                let (kh, kw) = (a[0] as usize, a[1] as usize);
+                build(h * kh, w * kw, |i, j| x[i / kh][j / kw])
+            }
+            OpCode::Downscale => {
+                let (kh, kw) = (a[0] as usize, a[1] as usize);
+                if h % kh != 0 || w % kw != 0 {
+                    return None;
+                }
+                build(h / kh, w / kw, |i, j| x[i * kh][j * kw])
+            }
+            OpCode::Tile => build(h * a[0] as usize, w * a[1] as usize, |i, j| x[i % h][j % w]),
+            OpCode::MirrorTile => {
+                let fh = geometry(4, x);
+                let fv = geometry(5, x);
+                let r = geometry(2, x);
+                build(2 * h, 2 * w, |i, j| match (i < h, j < w) {
+                    (true, true) => x[i][j],
+                    (true, false) => fh[i][j - w],
+                    (false, true) => fv[i - h][j],
+                    (false, false) => r[i - h][j - w],
+                })
+            }
+            OpCode::Hcat => {
+                let y = geometry(a[0] as u8, x);
+                if y.len() != h {
+                    return None;
+                }
+                let yw = y[0].len();
+                build(h, w + yw, |i, j| if j < w { x[i][j] } else { y[i][j - w] })
+            }
+            OpCode::Vcat => {
+                let y = geometry(a[0] as u8, x);
+                if y[0].len() != w {
+                    return None;
+                }
+                build(
+                    h + y.len(),
+                    w,
+                    |i, j| if i < h { x[i][j] } else { y[i - h][j] },
+                )
+            }
+            OpCode::Crop => {
+                let (r, cc, ch, cw) = (a[0] as usize, a[1] as usize, a[2] as usize, a[3] as usize);
+                if r + ch > h || cc + cw > w {
+                    return None;
+                }
+                build(ch, cw, |i, j| x[r + i][cc + j])
+            }
+            OpCode::Trim => {
+                if h < 3 || w < 3 {
+                    return None;
+                }
+                build(h - 2, w - 2, |i, j| x[i + 1][j + 1])
+            }
+            OpCode::CropBbox => {
+                let col = c(0);
+                let cells: Vec<(usize, usize)> = (0..h)
+                    .flat_map(|i| (0..w).map(move |j| (i, j)))
+                    .filter(|&(i, j)| x[i][j] != col)
+                    .collect();
+                let r0 = cells.iter().map(|p| p.0).min()?;
+                let r1 = cells.iter().map(|p| p.0).max()?;
+                let c0 = cells.iter().map(|p| p.1).min()?;
+                let c1 = cells.iter().map(|p| p.1).max()?;
+                build(r1 - r0 + 1, c1 - c0 + 1, |i, j| x[r0 + i][c0 + j])
+            }
+            OpCode::SplitH => {
+                let (p, off) = part(w, a[0] as usize, a[1] as usize)?;
+                build(h, p, |i, j| x[i][off + j])
+            }
+            OpCode::SplitV => {
+                let (p, off) = part(h, a[0] as usize, a[1] as usize)?;
+                build(p, w, |i, j| x[off + i][j])
+            }
+            OpCode::Shift => {
+                let fill = c(2);
+                let (dy, dx) = (a[0] as i64, a[1] as i64);
+                build(h, w, |i, j| {
+                    let (si, sj) = (i as i64 - dy, j as i64 - dx);
+                    if (0..h as i64).contains(&si) && (0..w as i64).contains(&sj) {
+                        x[si as usize][sj as usize]
+                    } else {
+                        fill
+                    }
+                })
+            }
+            OpCode::Recolor => {
+                let (ca, cb) = (c(0), c(1));
+                map_cells(&|v| if v == ca { cb } else { v })
+            }
+            OpCode::Swap => {
+                let (ca, cb) = (c(0), c(1));
+                map_cells(&|v| {
+                    if v == ca {
+                        cb
+                    } else if v == cb {
+                        ca
+                    } else {
+                        v
+                    }
+                })
+            }
+            OpCode::Map => {
+                let m = op.color_map();
+                map_cells(&|v| m[v as usize])
+            }
+            OpCode::Keep => {
+                let (ca, cb) = (c(0), c(1));
+                map_cells(&|v| if v != ca { cb } else { v })
+            }
+            OpCode::Paint => {
+                let (ca, cb) = (c(0), c(1));
+                map_cells(&|v| if v != cb { ca } else { v })
+            }
+            OpCode::FillEnclosed => {
+                let (ca, cb) = (c(0), c(1));
+                // reached[i][j]: relax until nothing changes.
+                let mut reached: Vec<Vec<bool>> = (0..h)
+                    .map(|i| {
+                        (0..w)
+                            .map(|j| {
+                                x[i][j] == cb && (i == 0 || j == 0 || i == h - 1 || j == w - 1)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                loop {
+                    let mut changed = false;
+                    for i in 0..h {
+                        for j in 0..w {
+                            if x[i][j] == cb
+                                && !reached[i][j]
+                                && neighbours4(h, w, i, j).iter().any(|&(p, q)| reached[p][q])
+                            {
+                                reached[i][j] = true;
+                                changed = true;
+                            }
+                        }
+                    }
+                    if !changed {
+                        break;
+                    }
+                }
+                build(h, w, |i, j| {
+                    if x[i][j] == cb && !reached[i][j] {
+                        ca
+                    } else {
+                        x[i][j]
+                    }
+                })
+            }
+            OpCode::Halo => {
+                let (ca, cb) = (c(0), c(1));
+                build(h, w, |i, j| {
+                    if x[i][j] == cb && neighbours8(h, w, i, j).iter().any(|&(p, q)| x[p][q] != cb)
+                    {
+                        ca
+                    } else {
+                        x[i][j]
+                    }
+                })
+            }
+            OpCode::Gravity => {
+                let cb = c(1);
+                let mut out = vec![vec![cb; w]; h];
+                match a[0] {
+                    0 | 1 => {
+                        for j in 0..w {
+                            let cells: Vec<u8> =
+                                (0..h).map(|i| x[i][j]).filter(|&v| v != cb).collect();
+                            let start = if a[0] == 0 { 0 } else { h - cells.len() };
+                            for (k, &v) in cells.iter().enumerate() {
+                                out[start + k][j] = v;
+                            }
+                        }
+                    }
+                    _ => {
+                        for i in 0..h {
+                            let cells: Vec<u8> =
+                                x[i].iter().copied().filter(|&v| v != cb).collect();
+                            let start = if a[0] == 2 { 0 } else { w - cells.len() };
+                            for (k, &v) in cells.iter().enumerate() {
+                                out[i][start + k] = v;
+                            }
+                        }
+                    }
+                }
+                ok(out)
+            }
+            OpCode::Object => {
+                let cb = c(1);
+                // Label = smallest row-major index in the component, by
+                // relaxation; that is also the object's first cell.
+                let mut label: Vec<Vec<usize>> = (0..h)
+                    .map(|i| (0..w).map(|j| i * w + j).collect())
+                    .collect();
+                loop {
+                    let mut changed = false;
+                    for i in 0..h {
+                        for j in 0..w {
+                            if x[i][j] == cb {
+                                continue;
+                            }
+                            for (p, q) in neighbours8(h, w, i, j) {
+                                if x[p][q] != cb && label[p][q] < label[i][j] {
+                                    label[i][j] = label[p][q];
+                                    changed = true;
+                                }
+                            }
+                        }
+                    }
+                    if !changed {
+                        break;
+                    }
+                }
+                let mut objs: Vec<(usize, Vec<(usize, usize)>)> = Vec::new();
+                for i in 0..h {
+                    for j in 0..w {
+                        if x[i][j] == cb {
+                            continue;
+                        }
+                        match objs.iter_mut().find(|o| o.0 == label[i][j]) {
+                            Some(o) => o.1.push((i, j)),
+                            None => objs.push((label[i][j], vec![(i, j)])),
+                        }
+                    }
+                }
+                objs.sort_by_key(|o| o.0);
+                let best = if a[0] == 0 {
+                    // Largest; ties to the first: max by (size, -first).
+                    objs.iter().max_by_key(|o| (o.1.len(), usize::MAX - o.0))?
+                } else {
+                    objs.iter().min_by_key(|o| (o.1.len(), o.0))?
+                };
+                let r0 = best.1.iter().map(|p| p.0).min()?;
+                let r1 = best.1.iter().map(|p| p.0).max()?;
+                let c0 = best.1.iter().map(|p| p.1).min()?;
+                let c1 = best.1.iter().map(|p| p.1).max()?;
+                build(r1 - r0 + 1, c1 - c0 + 1, |i, j| x[r0 + i][c0 + j])
+            }
+            OpCode::HalvesH | OpCode::HalvesV => {
+                let ca = c(1);
+                let horizontal = code == OpCode::HalvesH;
+                let (pa, pb) = if horizontal {
+                    let (p, off) = part(w, 2, 1)?;
+                    (
+                        build(h, p, |i, j| x[i][j])?,
+                        build(h, p, |i, j| x[i][off + j])?,
+                    )
+                } else {
+                    let (p, off) = part(h, 2, 1)?;
+                    (
+                        build(p, w, |i, j| x[i][j])?,
+                        build(p, w, |i, j| x[off + i][j])?,
+                    )
+                };
+                let (oh, ow) = dims(&pa);
+                build(oh, ow, |i, j| {
+                    let (av, bv) = (pa[i][j] != 0, pb[i][j] != 0);
+                    let on = match a[0] {
+                        0 => av && bv,
+                        1 => av || bv,
+                        2 => av != bv,
+                        3 => !av && !bv,
+                        4 => av && !bv,
+                        _ => bv && !av,
+                    };
+                    if on {
+                        ca
+                    } else {
+                        0
+                    }
+                })
+            }
+            _ => unreachable!("{code:?}"),
+        }
+    }
+}
+
+#[test]
+fn every_op_matches_a_naive_reading_of_the_spec_on_random_grids() {
+    use gridscore::lang::random::{all_codes, random_grid_sized, random_op};
+    use gridscore::rng::Rng;
+    let codes = all_codes();
+    let mut rng = Rng::new(0x0_0ac1e);
+    let mut invalid = [0usize; 31];
+    let mut valid = [0usize; 31];
+    for n in 0..30_000 {
+        let (lo, hi) = if n % 4 == 0 { (1, 3) } else { (1, 12) };
+        let x = random_grid_sized(&mut rng, lo, hi);
+        let op = random_op(&mut rng, &codes);
+        let prog = Program::from_ops(vec![op]).unwrap();
+        let rows = x.to_rows();
+        let want = oracle::apply(&op, &rows);
+        let got = run_program(&prog, &x).map(|g| g.to_rows());
+        assert_eq!(got, want, "#{n}: `{prog}` on {x:?}");
+        if want.is_some() {
+            valid[op.code as usize] += 1;
+        } else {
+            invalid[op.code as usize] += 1;
+        }
+    }
+    // Crops that fit (random arguments up to 29 rarely fit small grids).
+    for n in 0..3000 {
+        let x = random_grid_sized(&mut rng, 1, 12);
+        let (r, c) = (rng.below(x.h()), rng.below(x.w()));
+        let (h, w) = (1 + rng.below(x.h() - r), 1 + rng.below(x.w() - c));
+        let op = gridscore::Op::new(
+            gridscore::OpCode::Crop,
+            &[r as i32, c as i32, h as i32, w as i32],
+        );
+        let prog = Program::from_ops(vec![op]).unwrap();
+        let want = oracle::apply(&op, &x.to_rows());
+        assert!(want.is_some());
+        assert_eq!(
+            run_program(&prog, &x).map(|g| g.to_rows()),
+            want,
+            "#{n}: `{prog}`"
+        );
+        valid[op.code as usize] += 1;
+    }
+    // Whole programs: the oracle applied op by op (INVALID anywhere makes
+    // the output INVALID).
+    for n in 0..5000 {
+        let x = random_grid_sized(&mut rng, 1, 10);
+        let prog = gridscore::lang::random::random_program(&mut rng, &codes, 1, 6);
+        let mut want = Some(x.to_rows());
+        for op in prog.ops() {
+            want = want.and_then(|g| oracle::apply(op, &g));
+        }
+        assert_eq!(
+            run_program(&prog, &x).map(|g| g.to_rows()),
+            want,
+            "#{n}: `{prog}` on {x:?}"
+        );
+    }
+    // Every op was exercised with valid results.
+    assert!(valid.iter().all(|&v| v > 0), "{valid:?}");
+}
