@@ -112,7 +112,7 @@ pub enum TaskError {
         at: Location,
         message: String,
     },
-    #[error("{}: {at}, row {}: {source}", path.display(), source.row().map_or("-".to_string(), |r| r.to_string()))]
+    #[error("{}: {at}{}: {source}", path.display(), source.row().map_or(String::new(), |r| format!(", row {r}")))]
     Grid {
         path: PathBuf,
         at: Location,
