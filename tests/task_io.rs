@@ -178,6 +178,8 @@ fn bad_grid_empty_row() {
 fn bad_grid_no_rows() {
     let (e, _) = bad_grid_error("[]");
     assert_names(&e, None, "no rows");
+    // No placeholder for the missing row.
+    assert!(!e.contains("row -"), "{e}");
 }
 
 #[test]
@@ -225,7 +227,8 @@ fn bad_grid_not_an_array() {
 fn bad_grid_31_rows() {
     let rows = vec!["[0]"; 31].join(",");
     let (e, _) = bad_grid_error(&format!("[{rows}]"));
-    assert_names(&e, None, "31 rows");
+    // The row named is the first one beyond the limit.
+    assert_names(&e, Some(30), "31 rows");
     // 30 rows are fine.
     let dir = tempfile::tempdir().unwrap();
     let rows30 = vec!["[0]"; 30].join(",");
