@@ -388,6 +388,10 @@ impl Backend for Counting {
     }
 }
 
+/// DSL.md: "programs that are the same op list after normalising
+/// whitespace are duplicates". We read "op list" as the parsed ops, so
+/// `upscale +1 01` is a duplicate of `upscale 1 1` (same canonical text),
+/// as are a `NAME:` line and a JSON line holding the same program.
 #[test]
 fn duplicates_are_evaluated_once_and_reported() {
     let cands = parse_candidates(
