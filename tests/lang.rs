@@ -417,3 +417,22 @@ fn print_parse_round_trip_on_random_programs() {
     }
     assert!(seen_ops.iter().all(|&s| s), "every op drawn");
 }
+
+/// One line that is not valid UTF-8 is one bad candidate (reported with
+/// its line number), not an unreadable file: "all other candidates are
+/// still scored". A comment line with such bytes is still a comment.
+#[test]
+fn a_non_utf8_line_is_one_bad_candidate() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cands.txt");
+    std::fs::write(&path, b"rot90\n# caf\xe9\nbad \xff\xfe\nflip_h\n").unwrap();
+    let cs = read_candidates(&path).expect("the file is readable");
+    assert_eq!(cs.len(), 3);
+    assert_eq!(cs[0].program.as_ref().unwrap().to_string(), "rot90");
+    let e = cs[1].program.as_ref().unwrap_err();
+    assert_eq!(e.line(), 3);
+    assert_eq!(cs[1].id, "1");
+    assert_eq!(cs[2].id, "2");
+    assert_eq!(cs[2].line, 4);
+    assert_eq!(cs[2].program.as_ref().unwrap().to_string(), "flip_h");
+}
