@@ -579,3 +579,84 @@ fn engine_agrees_with_the_reference_interpreter() {
         }
     }
 }
+
+// ------------------------------------------------ the ARC training corpus
+
+/// `../shared/arc/training` (present on development machines and in CI,
+/// never committed); `None` where it is absent.
+fn arc_training() -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/arc/training");
+    p.is_dir().then_some(p)
+}
+
+/// ARC-AGI-1 training tasks that one short program of the language solves
+/// (well-known easy tasks: a symmetry, a tiling, a recoloring, a logic op
+/// on two halves); each must be exact on every train and test pair.
+const KNOWN: &[(&str, &str)] = &[
+    ("3c9b0459", "rot180"),
+    ("6150a2bd", "rot180"),
+    ("67a3c6ac", "flip_h"),
+    ("68b16354", "flip_v"),
+    ("74dd1130", "transpose"),
+    ("9dfd6313", "transpose"),
+    ("ed36ccf7", "rot270"),
+    ("a416b8f3", "hcat id"),
+    ("c9e6f938", "hcat flip_h"),
+    ("6d0aefbc", "hcat flip_h"),
+    ("8be77c9e", "vcat flip_v"),
+    ("6fa7a44f", "vcat flip_v"),
+    ("3af2c5a8", "mirror_tile"),
+    ("c59eb873", "upscale 2 2"),
+    ("9172f3a0", "upscale 3 3"),
+    ("2dee498d", "split_h 3 0"),
+    ("7468f01a", "crop_bbox 0 | flip_h"),
+    ("25ff71a9", "shift 1 0 0"),
+    ("a79310a0", "shift 1 0 0 | recolor 8 2"),
+    ("c8f0f002", "recolor 7 5"),
+    ("b1948b0a", "recolor 6 2"),
+    ("d511f180", "swap 5 8"),
+    ("0d3d703e", "map 0564312798"),
+    ("0520fde7", "halves_h and 2"),
+    ("1b2d62fb", "halves_h nor 8"),
+    ("99b1bc43", "halves_v xor 3"),
+    ("3428a4f5", "halves_v xor 3"),
+    ("fafffa47", "halves_v nor 2"),
+    ("6430c8c4", "halves_v nor 3"),
+    ("94f9d214", "halves_v nor 2"),
+    ("ce4f8723", "halves_v or 3"),
+];
+
+#[test]
+fn known_solutions_are_exact_on_the_arc_training_corpus() {
+    let Some(dir) = arc_training() else {
+        eprintln!("../shared/arc/training is absent: skipped");
+        return;
+    };
+    let tasks = gridscore::task::load_tasks(&dir, None).unwrap();
+    assert_eq!(tasks.len(), 400);
+    let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted);
+    let backend = CpuBackend::new(2);
+    let mut failures = Vec::new();
+    for &(id, prog) in KNOWN {
+        let task = tasks.iter().find(|t| t.id == id).unwrap();
+        let cands = parse_candidates(&format!("{prog}\nid\n"));
+        let r = score_batch(task, &cands, &backend, &BatchOptions::default()).unwrap();
+        let top = &r.results[0];
+        let n = task.train.len();
+        let test_ok = top.test_scores.iter().all(|s| *s == Some(1000));
+        if top.program != prog
+            || top.exact as usize != n
+            || top.score != 1000 * n as u64
+            || !test_ok
+        {
+            failures.push(format!(
+                "{id} `{prog}`: {:?}",
+                (top.program.as_str(), top.exact, n, &top.test_scores)
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
