@@ -1369,3 +1369,28 @@ fn every_op_matches_a_naive_reading_of_the_spec_on_random_grids() {
     // Every op was exercised with valid results.
     assert!(valid.iter().all(|&v| v > 0), "{valid:?}");
 }
+
+#[test]
+fn every_op_matches_the_naive_reading_on_arc_training_grids() {
+    use gridscore::lang::random::{all_codes, random_op};
+    use gridscore::rng::Rng;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/arc/training");
+    if !dir.is_dir() {
+        eprintln!("../shared/arc/training is absent: skipped");
+        return;
+    }
+    let tasks = gridscore::task::load_tasks(&dir, None).unwrap();
+    let codes = all_codes();
+    let mut rng = Rng::new(400);
+    for task in &tasks {
+        for x in task.inputs() {
+            for _ in 0..8 {
+                let op = random_op(&mut rng, &codes);
+                let prog = Program::from_ops(vec![op]).unwrap();
+                let want = oracle::apply(&op, &x.to_rows());
+                let got = run_program(&prog, x).map(|g| g.to_rows());
+                assert_eq!(got, want, "task {}: `{prog}`", task.id);
+            }
+        }
+    }
+}
