@@ -254,6 +254,8 @@ impl GridError {
             | GridError::Ragged { row, .. }
             | GridError::BadColor { row, .. }
             | GridError::NotARow { row, .. } => Some(*row),
+            // The first row beyond the limit.
+            GridError::TooManyRows(_) => Some(MAX_DIM),
             _ => None,
         }
     }

@@ -112,7 +112,7 @@ pub enum TaskError {
         at: Location,
         message: String,
     },
-    #[error("{}: {at}, row {}: {source}", path.display(), source.row().map_or("-".to_string(), |r| r.to_string()))]
+    #[error("{}: {at}{}: {source}", path.display(), source.row().map_or(String::new(), |r| format!(", row {r}")))]
     Grid {
         path: PathBuf,
         at: Location,
@@ -182,7 +182,8 @@ fn load_dir(dir: &Path) -> Result<Vec<Task>, TaskError> {
             path: dir.to_path_buf(),
         });
     }
-    files.sort();
+    // Sorted by task id (the file stem), like the keys of a combined file.
+    files.sort_by_cached_key(|p| stem(p));
     files
         .iter()
         .map(|p| {

@@ -71,7 +71,7 @@ pub struct CandidateReader<R> {
     reader: R,
     line: usize,
     index: usize,
-    buf: String,
+    buf: Vec<u8>,
 }
 
 impl<R: BufRead> CandidateReader<R> {
@@ -81,7 +81,7 @@ impl<R: BufRead> CandidateReader<R> {
             reader,
             line: 0,
             index: 0,
-            buf: String::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -89,11 +89,13 @@ impl<R: BufRead> CandidateReader<R> {
     pub fn next_candidate(&mut self) -> std::io::Result<Option<Candidate>> {
         loop {
             self.buf.clear();
-            if self.reader.read_line(&mut self.buf)? == 0 {
+            if self.reader.read_until(b'\n', &mut self.buf)? == 0 {
                 return Ok(None);
             }
             self.line += 1;
-            let text = self.buf.trim();
+            // A line that is not UTF-8 is one bad candidate, not a bad file.
+            let text = String::from_utf8_lossy(&self.buf);
+            let text = text.trim();
             if text.is_empty() || text.starts_with('#') {
                 continue;
             }
