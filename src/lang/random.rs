@@ -78,11 +78,7 @@ pub fn random_grid(rng: &mut Rng, h: usize, w: usize) -> Grid {
             let c = palette[rng.below(ncolors)];
             match style {
                 // Sparse noise.
-                0 => {
-                    if rng.chance(0.3) {
-                        g.set(i, j, c)
-                    }
-                }
+                0 if rng.chance(0.3) => g.set(i, j, c),
                 // Dense noise.
                 1 => g.set(i, j, if rng.chance(0.8) { c } else { bg }),
                 _ => {}
