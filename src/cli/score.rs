@@ -357,11 +357,12 @@ fn run_streaming(
     )
 }
 
-/// One JSONL row.
-pub fn row_json(task: &str, r: &CandidateResult) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).expect("results serialize");
-    v["task"] = json!(task);
-    v
+/// One JSONL row: the result's fields, then `task`.
+#[derive(serde::Serialize)]
+struct Row<'a> {
+    #[serde(flatten)]
+    result: &'a CandidateResult,
+    task: &'a str,
 }
 
 fn write_jsonl(
@@ -372,7 +373,7 @@ fn write_jsonl(
 ) -> std::io::Result<()> {
     let n = top.unwrap_or(usize::MAX);
     for r in report.results.iter().take(n) {
-        serde_json::to_writer(&mut *out, &row_json(task, r))?;
+        serde_json::to_writer(&mut *out, &Row { result: r, task })?;
         out.write_all(b"\n")?;
     }
     Ok(())

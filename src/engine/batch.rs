@@ -4,10 +4,26 @@
 use super::{Backend, EngineError};
 use crate::grid::Grid;
 use crate::lang::{Candidate, Program};
-use crate::score::{rank_cmp, CandidateScore, Metric, PairOutcome};
+use crate::score::{CandidateScore, Metric, PairOutcome};
 use crate::task::Task;
 use serde::Serialize;
+use std::cmp::Reverse;
 use std::collections::HashMap;
+
+/// A 64-bit output hash, written as 16 hex digits.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Hash64(pub u64);
+
+impl Serialize for Hash64 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0u8; 16];
+        let digits = b"0123456789abcdef";
+        for (k, b) in buf.iter_mut().enumerate() {
+            *b = digits[((self.0 >> (60 - 4 * k)) & 15) as usize];
+        }
+        s.serialize_str(std::str::from_utf8(&buf).expect("hex digits are ASCII"))
+    }
+}
 
 /// What happened to a candidate.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
@@ -61,7 +77,7 @@ pub struct CandidateResult {
     /// task has no test outputs).
     pub test_exact: Option<u32>,
     /// Output hash per pair (train then test), 16 hex digits, 0 = INVALID.
-    pub hashes: Vec<String>,
+    pub hashes: Vec<Hash64>,
     /// Id of the earlier candidate with the same canonical program.
     pub duplicate_of: Option<String>,
     /// Outputs on the test inputs (top candidates only).
@@ -161,16 +177,18 @@ pub fn assemble(
         .iter()
         .map(|o| o.map(|o| expected.score(o, metric)))
         .collect();
-    let mut ranked: Vec<usize> = (0..candidates.len())
-        .filter(|&i| scores[i].is_some())
-        .collect();
     let ops = |i: usize| candidates[i].program.as_ref().map_or(0, |p| p.len());
-    ranked.sort_by(|&a, &b| {
-        rank_cmp(
-            (scores[a].as_ref().expect("ranked"), ops(a), a),
-            (scores[b].as_ref().expect("ranked"), ops(b), b),
-        )
-    });
+    // Sort compact keys (more exact, higher score, fewer ops, earlier): the
+    // order of `score::rank_cmp`, without chasing pointers.
+    type Key = (Reverse<u32>, Reverse<u64>, usize, usize);
+    let mut keys: Vec<Key> = (0..candidates.len())
+        .filter_map(|i| {
+            let s = scores[i].as_ref()?;
+            Some((Reverse(s.exact), Reverse(s.score), ops(i), i))
+        })
+        .collect();
+    keys.sort_unstable();
+    let ranked: Vec<usize> = keys.into_iter().map(|k| k.3).collect();
     let mut results = Vec::with_capacity(candidates.len());
     let make = |i: usize, rank: Option<usize>, score: Option<CandidateScore>| {
         let c = &candidates[i];
@@ -197,7 +215,7 @@ pub fn assemble(
                 .then_some(s.test_exact),
             test_scores: s.test_scores,
             hashes: outcomes[i]
-                .map(|o| o.iter().map(|p| format!("{:016x}", p.hash)).collect())
+                .map(|o| o.iter().map(|p| Hash64(p.hash)).collect())
                 .unwrap_or_default(),
             duplicate_of: rep_of[i]
                 .filter(|&r| r != i)

@@ -9,7 +9,9 @@
 //! candidates not run.
 
 use super::{DeviceStats, Scheduler};
-use crate::engine::batch::{attach_predictions, dedup, BatchReport, CandidateResult, Status};
+use crate::engine::batch::{
+    attach_predictions, dedup, BatchReport, CandidateResult, Hash64, Status,
+};
 use crate::engine::{Backend, BatchOptions, CpuBackend, EngineError};
 use crate::lang::{Candidate, Program};
 use crate::score::{CandidateScore, PairOutcome};
@@ -213,10 +215,7 @@ where
                 .then_some(s.test_exact);
             r.pair_scores = s.pair_scores;
             r.test_scores = s.test_scores;
-            r.hashes = outcomes
-                .iter()
-                .map(|o| format!("{:016x}", o.hash))
-                .collect();
+            r.hashes = outcomes.iter().map(|o| Hash64(o.hash)).collect();
             heap.push(Entry {
                 key: kk,
                 result: r,
