@@ -94,6 +94,17 @@ pub struct ScoreArgs {
     pub run: RunArgs,
 }
 
+impl ScoreArgs {
+    /// `--format`, else a table on a terminal and JSONL otherwise.
+    fn output_format(&self) -> Format {
+        match self.format {
+            Some(f) => f,
+            None if std::io::stdout().is_terminal() && self.out.is_none() => Format::Table,
+            None => Format::Jsonl,
+        }
+    }
+}
+
 /// Opens the devices and builds a scheduler; `progress` counts programs.
 pub fn scheduler(
     run: &RunArgs,
@@ -152,13 +163,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
     let candidates = common::candidates(&a.candidates)?;
     let pb = progress_bar(Some((candidates.len() * tasks.len()) as u64), "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
-    let format = a
-        .format
-        .unwrap_or(if std::io::stdout().is_terminal() && a.out.is_none() {
-            Format::Table
-        } else {
-            Format::Jsonl
-        });
+    let format = a.output_format();
     let opts = BatchOptions {
         metric: a.metric,
         predictions: a.predictions,
@@ -292,13 +297,7 @@ fn run_streaming(
     deadline: Option<Instant>,
     watch: &Stopwatch,
 ) -> CliResult {
-    let format = a
-        .format
-        .unwrap_or(if std::io::stdout().is_terminal() && a.out.is_none() {
-            Format::Table
-        } else {
-            Format::Jsonl
-        });
+    let format = a.output_format();
     let opts = BatchOptions {
         metric: a.metric,
         predictions: a.predictions.min(top),
