@@ -327,7 +327,7 @@ fn suggest(name: &str) -> String {
         .iter()
         .map(|s| (edit_distance(&lower, s.name), s.name))
         .min()
-        .filter(|(d, _)| *d <= 2);
+        .filter(|(d, _)| *d <= 2 && *d < lower.chars().count());
     match best {
         Some((_, n)) => format!(" (did you mean `{n}`?)"),
         None => String::new(),
