@@ -14,3 +14,4 @@ pub mod score;
 pub mod task;
 pub mod rng;
 pub mod engine;
+pub mod gpu;
