@@ -4,9 +4,10 @@
 //!
 //! Needs a GPU adapter; software ones (lavapipe) are used too. Without one
 //! the tests print "skipped" and pass, unless `GRIDSCORE_REQUIRE_GPU=1`,
-//! which makes them fail. Seed: `GRIDSCORE_TEST_SEED` (default fixed).
+//! which makes them fail. Seed: `GRIDSCORE_TEST_SEED` (default fixed);
+//! `GRIDSCORE_DIFF_SCALE=k` multiplies the main random run by k.
 
-use gridscore::engine::{Backend, CpuBackend};
+use gridscore::engine::{Backend, CpuBackend, EngineError};
 use gridscore::gpu::{self, GpuBackend};
 use gridscore::grid::Grid;
 use gridscore::lang::random::{
@@ -209,7 +210,13 @@ fn random_programs_match_cpu() {
     let mut predictions = 0;
     let mut seen = [false; OPS.len()];
     let mut invalid = 0;
-    for t in 0..24 {
+    // GRIDSCORE_DIFF_SCALE=k runs k times as many tasks (default 1).
+    let scale: usize = std::env::var("GRIDSCORE_DIFF_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    for t in 0..24 * scale {
         let (ntrain, ntest) = (2 + rng.below(3), 1 + rng.below(2));
         let task = random_task(&mut rng, ntrain, ntest);
         let programs: Vec<Program> = (0..150)
@@ -381,4 +388,110 @@ fn chunked_batches_match() {
 fn op_table_is_covered() {
     assert_eq!(all_codes().len(), OPS.len());
     assert!(OpCode::from_u8(OPS.len() as u8).is_none());
+}
+
+fn fresh_gpu() -> Option<GpuBackend> {
+    gpu()?;
+    gpu::open_gpus_matching(true, None)
+        .ok()
+        .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+}
+
+/// A wait that takes longer than the timeout is `EngineError::Timeout`,
+/// not a panic or a hang, and the backend works again afterwards.
+#[test]
+fn timeouts_are_errors() {
+    let Some(g) = fresh_gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 7);
+    let task = random_task(&mut rng, 4, 2);
+    let programs: Vec<Program> = (0..2000)
+        .map(|_| random_program(&mut rng, &all_codes(), 8, 16))
+        .collect();
+    let refs: Vec<&Program> = programs.iter().collect();
+    g.set_timeout(std::time::Duration::ZERO);
+    match g.evaluate(&task, &refs) {
+        Err(EngineError::Timeout { .. }) => {}
+        Ok(_) => eprintln!("timeouts_are_errors: the batch finished within a zero timeout"),
+        Err(e) => panic!("expected a timeout, got {e}"),
+    }
+    g.set_timeout(std::time::Duration::from_secs(120));
+    compare(&g, &task, &programs[..100], "after a timeout");
+}
+
+/// A destroyed (lost) device gives `EngineError::Device` on every call.
+#[test]
+fn lost_device_is_an_error() {
+    let Some(g) = fresh_gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 8);
+    let task = random_task(&mut rng, 2, 1);
+    let p = random_program(&mut rng, &all_codes(), 1, 3);
+    assert!(g.evaluate(&task, &[&p]).is_ok());
+    g.destroy();
+    for _ in 0..2 {
+        match g.evaluate(&task, &[&p]) {
+            Err(EngineError::Device { message, .. }) => assert!(message.contains("destroyed")),
+            other => panic!("expected a device error, got {other:?}"),
+        }
+        assert!(g.predict(&task, &[&p]).is_err());
+    }
+}
+
+/// GPU time from timestamp queries, where the adapter has them; adapters
+/// are listed once each.
+#[test]
+fn adapters_and_gpu_time() {
+    let Some(g) = gpu() else { return };
+    let list = gpu::list_adapters();
+    eprintln!(
+        "adapters: {}",
+        serde_json::to_string(&list).expect("serialisable")
+    );
+    assert!(!list.is_empty());
+    for (i, a) in list.iter().enumerate() {
+        for b in &list[..i] {
+            assert!(
+                a.name != b.name || a.driver_info != b.driver_info,
+                "{} listed twice",
+                a.name
+            );
+        }
+    }
+    let mut rng = Rng::new(seed() ^ 9);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..200)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 6))
+        .collect();
+    compare(g, &task, &programs, "gpu time");
+    let t = g.last_gpu_time();
+    eprintln!(
+        "timestamp queries: {}, gpu time of the last batch: {t:?}",
+        g.info().timestamp_queries
+    );
+    assert_eq!(t.is_some(), g.info().timestamp_queries);
+}
+
+/// Tasks without test pairs, predictions of INVALID programs, and the
+/// identity (empty program).
+#[test]
+fn edge_tasks() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 10);
+    let mut task = random_task(&mut rng, 2, 1);
+    let programs: Vec<Program> = [
+        "",
+        "id",
+        "upscale 10 10",
+        "trim | trim | trim",
+        "crop 29 29 1 1",
+    ]
+    .iter()
+    .map(|s| Program::parse(s).expect("parses"))
+    .collect();
+    compare(g, &task, &programs, "edge");
+    compare_predictions(g, &task, &programs, "edge");
+    task.test.clear();
+    compare(g, &task, &programs, "no test pairs");
+    let refs: Vec<&Program> = programs.iter().collect();
+    let pred = g.predict(&task, &refs).expect("predict");
+    assert!(pred.iter().all(Vec::is_empty));
 }

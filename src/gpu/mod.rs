@@ -34,6 +34,7 @@ use crate::task::Task;
 use encode::{Params, GRID_WORDS, RESULT_WORDS};
 use pool::BufferPool;
 use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
@@ -202,7 +203,8 @@ pub struct GpuBackend {
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     state: Mutex<State>,
-    timeout: Duration,
+    /// Timeout of one wait, nanoseconds.
+    timeout_ns: AtomicU64,
     max_workgroups_per_chunk: u64,
 }
 
@@ -313,7 +315,7 @@ impl GpuBackend {
                 pool: BufferPool::default(),
                 last_gpu_time: None,
             }),
-            timeout: DEFAULT_TIMEOUT,
+            timeout_ns: AtomicU64::new(DEFAULT_TIMEOUT.as_nanos() as u64),
             max_workgroups_per_chunk: DEFAULT_WORKGROUPS_PER_CHUNK,
         })
     }
@@ -328,10 +330,34 @@ impl GpuBackend {
         &self.limits
     }
 
-    /// Sets the timeout of every wait on the GPU.
-    pub fn with_timeout(mut self, timeout: Duration) -> GpuBackend {
-        self.timeout = timeout;
+    /// Sets the timeout of every wait on the GPU (builder form).
+    pub fn with_timeout(self, timeout: Duration) -> GpuBackend {
+        self.set_timeout(timeout);
         self
+    }
+
+    /// Sets the timeout of every wait on the GPU (default 120 s). A wait
+    /// that takes longer fails the batch with [`EngineError::Timeout`].
+    pub fn set_timeout(&self, timeout: Duration) {
+        let ns = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        self.timeout_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// The timeout of one wait on the GPU.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_nanos(self.timeout_ns.load(Ordering::Relaxed))
+    }
+
+    /// Destroys the device, releasing its memory at once; every later
+    /// batch fails with [`EngineError::Device`].
+    pub fn destroy(&self) {
+        if let Ok(mut l) = self.lost.lock() {
+            l.get_or_insert_with(|| "the device was destroyed".into());
+        }
+        if let Ok(mut s) = self.state.lock() {
+            s.pool.clear();
+        }
+        self.device.destroy();
     }
 
     /// Caps the workgroups of one submission (the plan splits batches
@@ -364,6 +390,13 @@ impl GpuBackend {
         }
     }
 
+    fn timeout_error(&self) -> EngineError {
+        EngineError::Timeout {
+            device: self.info.name.clone(),
+            secs: self.timeout().as_secs_f64(),
+        }
+    }
+
     fn map_wgpu_error(&self, e: wgpu::Error) -> EngineError {
         match e {
             wgpu::Error::OutOfMemory { .. } => EngineError::OutOfMemory {
@@ -389,13 +422,10 @@ impl GpuBackend {
     fn wait(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
         match self.device.poll(wgpu::PollType::Wait {
             submission_index: Some(index),
-            timeout: Some(self.timeout),
+            timeout: Some(self.timeout()),
         }) {
             Ok(_) => Ok(()),
-            Err(wgpu::PollError::Timeout) => Err(EngineError::Timeout {
-                device: self.info.name.clone(),
-                secs: self.timeout.as_secs_f64(),
-            }),
+            Err(wgpu::PollError::Timeout) => Err(self.timeout_error()),
             Err(e) => Err(self.device_error(e.to_string())),
         }
     }
@@ -683,7 +713,7 @@ impl GpuBackend {
         drop(tx);
         let waited = self.device.poll(wgpu::PollType::Wait {
             submission_index: None,
-            timeout: Some(self.timeout),
+            timeout: Some(self.timeout()),
         });
         let mut ok = vec![false; maps.len()];
         let mut failure = None;
@@ -714,10 +744,7 @@ impl GpuBackend {
             buf.unmap();
         }
         if let Err(wgpu::PollError::Timeout) = waited {
-            return Err(EngineError::Timeout {
-                device: self.info.name.clone(),
-                secs: self.timeout.as_secs_f64(),
-            });
+            return Err(self.timeout_error());
         }
         if let Some(m) = failure.or(error) {
             self.check_health()?;
@@ -725,10 +752,7 @@ impl GpuBackend {
         }
         if out.len() != maps.len() {
             self.check_health()?;
-            return Err(EngineError::Timeout {
-                device: self.info.name.clone(),
-                secs: self.timeout.as_secs_f64(),
-            });
+            return Err(self.timeout_error());
         }
         Ok(out)
     }
