@@ -70,6 +70,7 @@ var<workgroup> red: array<atomic<u32>, 4>;
 var<workgroup> changed: atomic<u32>;
 // One-thread-written values, read back with workgroupUniformLoad.
 var<workgroup> wg_u4: vec4<u32>;
+var<workgroup> wg_changed: u32;
 var<workgroup> wg_op: vec2<u32>;
 var<workgroup> wg_pair: array<u32, 8>;
 
@@ -411,6 +412,19 @@ fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
     return workgroupUniformLoad(&wg_u4);
 }
 
+// Whether the pass that just ended changed anything: thread 0 copies the
+// atomic flag into a plain variable that everyone reads uniformly (a
+// workgroupUniformLoad of the atomic itself is not portable to every
+// backend). The flag is reset by thread 0 before the next pass's barrier.
+// Contains barriers.
+fn changed_uniform(lid: u32) -> bool {
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_changed = atomicLoad(&changed);
+    }
+    return workgroupUniformLoad(&wg_changed) != 0u;
+}
+
 // fill_enclosed: sets lab[k] = 1 for every b-cell that reaches the border
 // through 4-connected b-cells, 0 elsewhere. Contains barriers.
 fn fill_enclosed_reach(cb: u32, h: u32, w: u32, sb: u32, lid: u32) {
@@ -451,7 +465,7 @@ fn fill_enclosed_reach(cb: u32, h: u32, w: u32, sb: u32, lid: u32) {
                 atomicStore(&changed, 1u);
             }
         }
-        if (workgroupUniformLoad(&changed) == 0u) {
+        if (!changed_uniform(lid)) {
             break;
         }
     }
@@ -496,7 +510,7 @@ fn object_bbox(smallest: bool, cb: u32, h: u32, w: u32, sb: u32, lid: u32) -> ve
                 atomicStore(&changed, 1u);
             }
         }
-        if (workgroupUniformLoad(&changed) == 0u) {
+        if (!changed_uniform(lid)) {
             break;
         }
     }

@@ -378,6 +378,11 @@ fn chunked_batches_match() {
         .collect();
     compare(&g, &task, &programs, "chunked");
     compare_predictions(&g, &task, &programs, "chunked");
+    // The pool reuses buffers across chunks and batches.
+    let created = g.buffers_created();
+    compare(&g, &task, &programs, "chunked again");
+    compare_predictions(&g, &task, &programs, "chunked again");
+    assert_eq!(g.buffers_created(), created, "buffers were not reused");
     // Empty batches.
     assert!(g.evaluate(&task, &[]).expect("empty").is_empty());
 }

@@ -1,8 +1,41 @@
-//! Every `shaders/*.wgsl` parses and validates with naga (no GPU needed).
+//! Every `shaders/*.wgsl` parses and validates with naga, and translates to
+//! SPIR-V (Vulkan), MSL (Metal) and HLSL (DX12); no GPU needed.
 
 use std::path::Path;
 
 fn validate(path: &Path) -> Result<(), String> {
+    let (_src, module, info) = parse_and_validate(path)?;
+    translate(path, &module, &info)
+}
+
+/// The shader in every backend language wgpu uses for compute.
+fn translate(
+    path: &Path,
+    module: &naga::Module,
+    info: &naga::valid::ModuleInfo,
+) -> Result<(), String> {
+    let name = path.display();
+    naga::back::spv::write_vec(module, info, &naga::back::spv::Options::default(), None)
+        .map_err(|e| format!("{name}: SPIR-V: {e}"))?;
+    naga::back::msl::write_string(
+        module,
+        info,
+        &naga::back::msl::Options::default(),
+        &naga::back::msl::PipelineOptions::default(),
+    )
+    .map_err(|e| format!("{name}: MSL: {e}"))?;
+    let mut hlsl = String::new();
+    let options = naga::back::hlsl::Options::default();
+    let pipeline = naga::back::hlsl::PipelineOptions::default();
+    naga::back::hlsl::Writer::new(&mut hlsl, &options, &pipeline)
+        .write(module, info, None)
+        .map_err(|e| format!("{name}: HLSL: {e}"))?;
+    Ok(())
+}
+
+type Parsed = (String, naga::Module, naga::valid::ModuleInfo);
+
+fn parse_and_validate(path: &Path) -> Result<Parsed, String> {
     let src = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let module = naga::front::wgsl::parse_str(&src).map_err(|e| {
         format!(
@@ -15,7 +48,7 @@ fn validate(path: &Path) -> Result<(), String> {
         naga::valid::ValidationFlags::all(),
         naga::valid::Capabilities::all(),
     );
-    validator.validate(&module).map_err(|e| {
+    let info = validator.validate(&module).map_err(|e| {
         format!(
             "{}: validation error:\n{}",
             path.display(),
@@ -25,7 +58,7 @@ fn validate(path: &Path) -> Result<(), String> {
     if module.entry_points.is_empty() {
         return Err(format!("{}: no entry point", path.display()));
     }
-    Ok(())
+    Ok((src, module, info))
 }
 
 #[test]

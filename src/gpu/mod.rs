@@ -373,6 +373,12 @@ impl GpuBackend {
         self.state.lock().ok().and_then(|s| s.last_gpu_time)
     }
 
+    /// Buffers the pool has created so far (pooled buffers are reused across
+    /// chunks and batches, so this stops growing once the batch sizes repeat).
+    pub fn buffers_created(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.pool.created())
+    }
+
     /// The limits the dispatch plan honours.
     pub fn plan_limits(&self) -> PlanLimits {
         PlanLimits {
@@ -757,6 +763,12 @@ impl GpuBackend {
         Ok(out)
     }
 }
+
+// The scheduler shares backends across threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<GpuBackend>();
+};
 
 /// A bind group entry for the first `size` bytes of `buffer` (pooled
 /// buffers may be larger than the binding limit allows).
