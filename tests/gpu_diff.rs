@@ -500,3 +500,46 @@ fn edge_tasks() {
     let pred = g.predict(&task, &refs).expect("predict");
     assert!(pred.iter().all(Vec::is_empty));
 }
+
+/// `GRIDSCORE_ADAPTER`-style filters: a name that matches nothing is an
+/// error that lists the adapters found.
+#[test]
+fn adapter_filters() {
+    let Some(g) = gpu() else { return };
+    let name = g.info().name.clone();
+    match gpu::open_gpus_matching(true, Some("no such adapter 1234")) {
+        Err(gpu::GpuError::NoMatch { found, .. }) => assert!(found.contains(&name)),
+        Err(e) => panic!("expected NoMatch, got {e}"),
+        Ok(v) => panic!("expected NoMatch, got {} devices", v.len()),
+    }
+    let word = name.split_whitespace().next().unwrap_or("").to_uppercase();
+    let v = gpu::open_gpus_matching(true, Some(&word)).expect("opens");
+    assert!(v.iter().any(|b| b.info().name == name));
+    // `auto` leaves software adapters out.
+    let real = gpu::open_gpus_matching(false, None).expect("opens");
+    assert!(real.iter().all(|b| !b.info().software));
+}
+
+/// Throughput on this adapter (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 11);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..20_000)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 4))
+        .collect();
+    let refs: Vec<&Program> = programs.iter().collect();
+    for _ in 0..2 {
+        let t0 = Instant::now();
+        let out = g.evaluate(&task, &refs).expect("evaluate");
+        let wall = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "throughput: {} (program, pair) cases in {wall:.2} s wall ({:.0}/s), gpu time {:?}",
+            out.len(),
+            out.len() as f64 / wall,
+            g.last_gpu_time()
+        );
+    }
+}
