@@ -128,14 +128,45 @@ pub fn instance() -> wgpu::Instance {
     wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
 }
 
-/// The identity of the physical adapter behind a wgpu adapter.
-fn physical_key(info: &wgpu::AdapterInfo) -> (u32, u32, String, String) {
-    (
-        info.vendor,
-        info.device,
-        info.name.to_ascii_lowercase(),
-        info.device_pci_bus_id.clone(),
-    )
+/// What identifies the physical adapter behind a wgpu adapter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PhysicalKey {
+    /// PCI vendor id (0 when the backend does not say).
+    pub vendor: u32,
+    /// PCI device id (0 when the backend does not say).
+    pub device: u32,
+    /// Lower-case name.
+    pub name: String,
+    /// PCI bus id (empty when the backend does not say).
+    pub bus: String,
+}
+
+impl PhysicalKey {
+    /// The key of a wgpu adapter.
+    pub fn of(info: &wgpu::AdapterInfo) -> PhysicalKey {
+        PhysicalKey {
+            vendor: info.vendor,
+            device: info.device,
+            name: info.name.trim().to_lowercase(),
+            bus: info.device_pci_bus_id.trim().to_lowercase(),
+        }
+    }
+
+    /// Whether two backends' adapters are the same physical device: the
+    /// same PCI bus id where both have one; else the same nonzero vendor and
+    /// device ids; else one name is a prefix of the other (GL names carry
+    /// suffixes such as `/PCIe/SSE2`).
+    pub fn same_physical(&self, other: &PhysicalKey) -> bool {
+        if !self.bus.is_empty() && !other.bus.is_empty() {
+            return self.bus == other.bus;
+        }
+        if self.vendor != 0 && self.device != 0 && other.vendor != 0 && other.device != 0 {
+            return self.vendor == other.vendor && self.device == other.device;
+        }
+        !self.name.is_empty()
+            && !other.name.is_empty()
+            && (self.name.starts_with(&other.name) || other.name.starts_with(&self.name))
+    }
 }
 
 /// Every adapter, one per physical device: an adapter listed by several
@@ -154,8 +185,11 @@ pub fn enumerate(instance: &wgpu::Instance) -> Vec<wgpu::Adapter> {
             continue;
         }
         let info = a.get_info();
-        let key = physical_key(&info);
-        match best.iter_mut().find(|b| physical_key(&b.get_info()) == key) {
+        let key = PhysicalKey::of(&info);
+        match best
+            .iter_mut()
+            .find(|b| PhysicalKey::of(&b.get_info()).same_physical(&key))
+        {
             Some(b) => {
                 if backend_rank(info.backend) < backend_rank(b.get_info().backend) {
                     *b = a;
@@ -195,6 +229,28 @@ mod tests {
         assert!(name_matches("llvmpipe (LLVM 15.0.6, 256 bits)", "LLVMpipe"));
         assert!(!name_matches("llvmpipe", "nvidia"));
         assert!(name_matches("anything", ""));
+    }
+
+    #[test]
+    fn same_physical_adapter() {
+        let key = |vendor, device, name: &str, bus: &str| PhysicalKey {
+            vendor,
+            device,
+            name: name.into(),
+            bus: bus.into(),
+        };
+        let vk = key(0x10de, 0x2684, "nvidia geforce rtx 4090", "0000:01:00.0");
+        let vk2 = key(0x10de, 0x2684, "nvidia geforce rtx 4090", "0000:02:00.0");
+        let gl = key(0x10de, 0x2684, "nvidia geforce rtx 4090/pcie/sse2", "");
+        let gl_no_ids = key(0, 0, "nvidia geforce rtx 4090/pcie/sse2", "");
+        assert!(vk.same_physical(&gl));
+        assert!(vk.same_physical(&gl_no_ids));
+        // Two cards of one model are two adapters.
+        assert!(!vk.same_physical(&vk2));
+        let lavapipe = key(0x10005, 0, "llvmpipe (llvm 15.0.6, 256 bits)", "");
+        let gl_llvmpipe = key(0, 0, "llvmpipe (llvm 15.0.6, 256 bits)", "");
+        assert!(lavapipe.same_physical(&gl_llvmpipe));
+        assert!(!lavapipe.same_physical(&vk));
     }
 
     #[test]

@@ -49,9 +49,13 @@ pub const WORKGROUP_MEMORY: u32 = 16384;
 pub const ADAPTER_ENV: &str = "GRIDSCORE_ADAPTER";
 /// Default timeout of one wait on the GPU.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default cap on the workgroups of one submission (bounds the time of one
-/// wait, and so how soon a hung device is noticed).
+/// Default cap on the workgroups of one submission on a real GPU (bounds the
+/// time of one wait, and so how soon a hung device is noticed).
 pub const DEFAULT_WORKGROUPS_PER_CHUNK: u64 = 1 << 20;
+/// The same on a software adapter (lavapipe evaluates some 6,000
+/// (program, pair) cases a second on 2 cores: about 5 s per chunk, far
+/// below the default timeout).
+pub const SOFTWARE_WORKGROUPS_PER_CHUNK: u64 = 1 << 15;
 
 /// Why GPUs could not be opened.
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +305,7 @@ impl GpuBackend {
             .timestamp_queries
             .then(|| queue.get_timestamp_period())
             .filter(|p| *p > 0.0);
+        let software = info.software;
         Ok(GpuBackend {
             info,
             limits,
@@ -316,7 +321,11 @@ impl GpuBackend {
                 last_gpu_time: None,
             }),
             timeout_ns: AtomicU64::new(DEFAULT_TIMEOUT.as_nanos() as u64),
-            max_workgroups_per_chunk: DEFAULT_WORKGROUPS_PER_CHUNK,
+            max_workgroups_per_chunk: if software {
+                SOFTWARE_WORKGROUPS_PER_CHUNK
+            } else {
+                DEFAULT_WORKGROUPS_PER_CHUNK
+            },
         })
     }
 
