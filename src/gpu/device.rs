@@ -122,10 +122,27 @@ pub fn describe(adapter: &wgpu::Adapter) -> AdapterInfo {
     }
 }
 
-/// A new wgpu instance (all backends; `WGPU_BACKEND` and the other wgpu
-/// environment variables are honoured).
-pub fn instance() -> wgpu::Instance {
-    wgpu::Instance::new(wgpu::InstanceDescriptor::new_without_display_handle_from_env())
+/// A wgpu instance for `backends` (the other wgpu environment variables,
+/// such as `WGPU_DX12_COMPILER`, are honoured).
+pub fn instance(backends: wgpu::Backends) -> wgpu::Instance {
+    let mut desc = wgpu::InstanceDescriptor::new_without_display_handle_from_env();
+    desc.backends = backends;
+    wgpu::Instance::new(desc)
+}
+
+/// Every adapter, one per physical device (see [`enumerate`]). The backends
+/// are those of `WGPU_BACKEND` when it is set; otherwise the primary ones
+/// (Vulkan, Metal, DX12), and GL only when those find no adapter (probing
+/// GL is slow and prints EGL warnings on headless machines).
+pub fn discover() -> Vec<wgpu::Adapter> {
+    if let Some(backends) = wgpu::Backends::from_env() {
+        return enumerate(&instance(backends));
+    }
+    let primary = enumerate(&instance(wgpu::Backends::PRIMARY));
+    if !primary.is_empty() {
+        return primary;
+    }
+    enumerate(&instance(wgpu::Backends::SECONDARY))
 }
 
 /// What identifies the physical adapter behind a wgpu adapter.

@@ -113,11 +113,7 @@ impl DeviceChoice {
 
 /// Every adapter, one entry per physical adapter, real GPUs first.
 pub fn list_adapters() -> Vec<AdapterInfo> {
-    let instance = device::instance();
-    device::enumerate(&instance)
-        .iter()
-        .map(device::describe)
-        .collect()
+    device::discover().iter().map(device::describe).collect()
 }
 
 /// Opens a device on every adapter (software ones only with
@@ -137,8 +133,7 @@ pub fn open_gpus_matching(
     include_software: bool,
     filter: Option<&str>,
 ) -> Result<Vec<GpuBackend>, GpuError> {
-    let instance = device::instance();
-    let all = device::enumerate(&instance);
+    let all = device::discover();
     let chosen: Vec<wgpu::Adapter> = all
         .iter()
         .filter(|a| {
