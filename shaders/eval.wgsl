@@ -1,7 +1,7 @@
 // eval.wgsl: the GPU twin of src/lang/interp.rs (and of src/hash.rs and the
 // matching count of src/score.rs).
 //
-// One workgroup evaluates one (program, pair): it copies the pair's input
+// One workgroup (WG threads) evaluates one (program, pair): it copies the pair's input
 // grid into workgroup memory, applies the program's ops one after another
 // (each op is a pass over the output cells, threads striding over cells,
 // followed by a barrier), then compares the result with the expected grid
@@ -19,7 +19,9 @@
 // Names and index arithmetic follow interp.rs so that the two files can be
 // compared line by line; see docs/gpu.md.
 
-const WG: u32 = 64u;
+// Threads per workgroup: a pipeline-overridable constant (64 on GPUs, 32 on
+// software adapters, where fewer idle lanes on small grids run faster).
+override WG: u32 = 64u;
 const MAX_DIM: u32 = 30u;
 const MAX_CELLS: u32 = 900u;
 // Iterative ops (fill_enclosed reachability, object labelling) change at
@@ -107,8 +109,8 @@ fn finish(lo_sum: u32, hi_sum: u32, h: u32, w: u32) -> vec2<u32> {
 // bg, fg and lc of the `n` cells at grid[sb..] (`tokens_from_hist`).
 // Contains barriers: call in uniform control flow only.
 fn color_tokens(sb: u32, n: u32, lid: u32) -> vec3<u32> {
-    if (lid < 10u) {
-        atomicStore(&hist[lid], 0u);
+    for (var c = lid; c < 10u; c += WG) {
+        atomicStore(&hist[c], 0u);
     }
     workgroupBarrier();
     for (var k = lid; k < n; k += WG) {
@@ -761,7 +763,7 @@ fn apply(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u
     return vec3<u32>(1u, oh, ow);
 }
 
-@compute @workgroup_size(64)
+@compute @workgroup_size(WG)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     let slot = wid.y * params.groups_x + wid.x;
     // Padding workgroups of the last row: the whole workgroup returns.

@@ -467,7 +467,9 @@ fn adapters_and_gpu_time() {
         .map(|_| random_program(&mut rng, &all_codes(), 1, 6))
         .collect();
     compare(g, &task, &programs, "gpu time");
-    let t = g.last_gpu_time();
+    let refs: Vec<&Program> = programs.iter().collect();
+    let (_, t) = g.evaluate_timed(&task, &refs).expect("evaluate");
+    assert_eq!(g.last_gpu_time().is_some(), t.is_some());
     eprintln!(
         "timestamp queries: {}, gpu time of the last batch: {t:?}",
         g.info().timestamp_queries
@@ -533,13 +535,41 @@ fn throughput() {
     let refs: Vec<&Program> = programs.iter().collect();
     for _ in 0..2 {
         let t0 = Instant::now();
-        let out = g.evaluate(&task, &refs).expect("evaluate");
+        let (out, gpu_time) = g.evaluate_timed(&task, &refs).expect("evaluate");
         let wall = t0.elapsed().as_secs_f64();
         eprintln!(
-            "throughput: {} (program, pair) cases in {wall:.2} s wall ({:.0}/s), gpu time {:?}",
+            "throughput on {} (workgroup size {}): {} (program, pair) cases in {wall:.2} s wall ({:.0}/s), gpu time {gpu_time:?}",
+            g.info().name,
+            g.workgroup_size(),
             out.len(),
             out.len() as f64 / wall,
-            g.last_gpu_time()
         );
+    }
+}
+
+/// The shader gives the same results with any workgroup size (the default
+/// on this adapter is tested above; GPUs use 64, software adapters 32).
+#[test]
+fn workgroup_sizes_agree() {
+    if gpu().is_none() {
+        return;
+    }
+    let mut rng = Rng::new(seed() ^ 12);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..300)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 6))
+        .collect();
+    for wg in [1, 7, 64, 256] {
+        let g = match gpu::open_gpus_with(&gpu::OpenOptions {
+            include_software: true,
+            filter: None,
+            workgroup_size: Some(wg),
+        }) {
+            Ok(mut v) if !v.is_empty() => v.remove(0),
+            other => panic!("opening with workgroup size {wg}: {:?}", other.err()),
+        };
+        assert_eq!(g.workgroup_size(), wg);
+        compare(&g, &task, &programs, &format!("workgroup size {wg}"));
+        compare_predictions(&g, &task, &programs[..10], &format!("workgroup size {wg}"));
     }
 }

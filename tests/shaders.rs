@@ -5,7 +5,25 @@ use std::path::Path;
 
 fn validate(path: &Path) -> Result<(), String> {
     let (_src, module, info) = parse_and_validate(path)?;
-    translate(path, &module, &info)
+    // With the overrides' defaults, and with every workgroup size the
+    // backend uses for eval.wgsl's `WG`.
+    for wg in [None, Some(32.0), Some(64.0)] {
+        let mut constants = naga::back::PipelineConstants::default();
+        if let Some(wg) = wg {
+            if module
+                .overrides
+                .iter()
+                .any(|(_, o)| o.name.as_deref() == Some("WG"))
+            {
+                constants.insert("WG".to_string(), wg);
+            }
+        }
+        let (module, info) =
+            naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
+                .map_err(|e| format!("{}: overrides {constants:?}: {e}", path.display()))?;
+        translate(path, &module, &info)?;
+    }
+    Ok(())
 }
 
 /// The shader in every backend language wgpu uses for compute.
