@@ -46,12 +46,17 @@ pub struct Chunk {
 /// Why a batch cannot be planned.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
+    /// A single program's buffers do not fit the device.
     #[error("one program on {pairs} pairs needs {bytes} bytes of buffers, above the device limit of {limit}")]
     TooBig {
+        /// Pairs per program.
         pairs: usize,
+        /// Bytes one program needs.
         bytes: u64,
+        /// The limit, bytes.
         limit: u64,
     },
+    /// `max_compute_workgroups_per_dimension` or the chunk cap is 0.
     #[error("the device limits allow no workgroup at all")]
     NoWorkgroups,
 }

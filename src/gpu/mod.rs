@@ -46,7 +46,8 @@ pub const WORKGROUP_SIZE: u32 = 64;
 /// of a 30x30-or-smaller grid fastest with 32 threads: about 2.5 times the
 /// throughput of 64).
 pub const SOFTWARE_WORKGROUP_SIZE: u32 = 32;
-/// Workgroup memory `eval.wgsl` uses, bytes (checked by `tests/shaders.rs`).
+/// Workgroup memory a device must offer, bytes: the WebGPU default limit,
+/// which `eval.wgsl` stays below (checked by `tests/shaders.rs`).
 pub const WORKGROUP_MEMORY: u32 = 16384;
 /// Environment variable selecting adapters by name (case-insensitive
 /// substring).
@@ -71,10 +72,20 @@ pub enum GpuError {
     NoAdapter,
     /// `GRIDSCORE_ADAPTER` matched nothing.
     #[error("{ADAPTER_ENV}={filter:?} matches no adapter (found: {found})")]
-    NoMatch { filter: String, found: String },
+    NoMatch {
+        /// The filter.
+        filter: String,
+        /// The adapters found, comma-separated.
+        found: String,
+    },
     /// An adapter was found but its device could not be opened.
     #[error("adapter {adapter}: {message}")]
-    Open { adapter: String, message: String },
+    Open {
+        /// Adapter name.
+        adapter: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 /// Which devices a run uses (the CLI's `--device`).
