@@ -64,7 +64,8 @@ fn parse_and_validate(path: &Path) -> Result<Parsed, String> {
     })?;
     let mut validator = naga::valid::Validator::new(
         naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::all(),
+        // No optional capability: the shader must run on any WebGPU device.
+        naga::valid::Capabilities::empty(),
     );
     let info = validator.validate(&module).map_err(|e| {
         format!(
