@@ -28,13 +28,15 @@ pub mod grid;
 pub mod hash;
 pub mod lang;
 
-pub use grid::Grid;
-pub use lang::{Op, OpCode, Program};
 pub mod assets;
 pub mod bench;
 pub mod engine;
+pub mod gpu;
 pub mod metrics;
 pub mod rng;
 pub mod sched;
 pub mod score;
 pub mod task;
+
+pub use grid::Grid;
+pub use lang::{Op, OpCode, Program};

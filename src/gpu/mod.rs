@@ -1,0 +1,938 @@
+//! The GPU backend: the whole grid language in WGSL (`shaders/eval.wgsl`),
+//! bit-exact with the CPU interpreter. This module is the only place in the
+//! crate that calls wgpu.
+//!
+//! - [`list_adapters`]: every physical adapter once (see [`AdapterInfo`]).
+//! - [`open_gpus`]: opens devices, honouring `GRIDSCORE_ADAPTER` (a
+//!   case-insensitive substring of the adapter name); [`DeviceChoice`] maps
+//!   the CLI's `--device auto|cpu|gpu` to it (`auto`: real GPUs only, `gpu`:
+//!   software adapters such as lavapipe too).
+//! - [`GpuBackend`]: a [`Backend`]. One workgroup per (program, pair); the
+//!   task is uploaded once per batch, programs as compact `u32` words
+//!   ([`encode`]), the batch is cut into dispatches by a plan
+//!   ([`dispatch`]), buffers come from a pool ([`pool`]), and only the
+//!   4-word result records are read back (and, for `predict`, the output
+//!   grids of the programs asked for).
+//!
+//! Every wait on the GPU has a timeout ([`EngineError::Timeout`]); device
+//! loss, validation errors and out-of-memory become [`EngineError`]s, never
+//! panics. See `docs/gpu.md` for the design.
+
+pub mod device;
+pub mod dispatch;
+pub mod encode;
+pub mod pool;
+
+pub use device::{AdapterInfo, LimitsSummary};
+pub use dispatch::{Chunk, PlanError, PlanLimits};
+
+use crate::engine::{Backend, EngineError};
+use crate::grid::Grid;
+use crate::lang::Program;
+use crate::score::PairOutcome;
+use crate::task::Task;
+use encode::{Params, GRID_WORDS, RESULT_WORDS};
+use pool::BufferPool;
+use std::num::NonZeroU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::time::Duration;
+
+/// The evaluation shader.
+pub const EVAL_WGSL: &str = include_str!("../../shaders/eval.wgsl");
+/// Threads per workgroup on hardware GPUs (the override `WG` of `eval.wgsl`).
+pub const WORKGROUP_SIZE: u32 = 64;
+/// Threads per workgroup on software adapters (lavapipe runs the workgroups
+/// of a 30x30-or-smaller grid fastest with 32 threads: about 2.5 times the
+/// throughput of 64).
+pub const SOFTWARE_WORKGROUP_SIZE: u32 = 32;
+/// Workgroup memory a device must offer, bytes: the WebGPU default limit,
+/// which `eval.wgsl` stays below (checked by `tests/shaders.rs`).
+pub const WORKGROUP_MEMORY: u32 = 16384;
+/// Environment variable selecting adapters by name (case-insensitive
+/// substring).
+pub const ADAPTER_ENV: &str = "GRIDSCORE_ADAPTER";
+/// Default timeout of one wait on the GPU.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default cap on the workgroups of one submission on a real GPU (bounds the
+/// time of one wait, and so how soon a hung device is noticed).
+pub const DEFAULT_WORKGROUPS_PER_CHUNK: u64 = 1 << 20;
+/// The same on a software adapter (lavapipe evaluates some 6,000
+/// (program, pair) cases a second on 2 cores: about 5 s per chunk, far
+/// below the default timeout).
+pub const SOFTWARE_WORKGROUPS_PER_CHUNK: u64 = 1 << 15;
+
+/// Why GPUs could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum GpuError {
+    /// No adapter at all.
+    #[error(
+        "no GPU adapter found (install mesa-vulkan-drivers for the lavapipe software adapter)"
+    )]
+    NoAdapter,
+    /// `GRIDSCORE_ADAPTER` matched nothing.
+    #[error("{ADAPTER_ENV}={filter:?} matches no adapter (found: {found})")]
+    NoMatch {
+        /// The filter.
+        filter: String,
+        /// The adapters found, comma-separated.
+        found: String,
+    },
+    /// An adapter was found but its device could not be opened.
+    #[error("adapter {adapter}: {message}")]
+    Open {
+        /// Adapter name.
+        adapter: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Which devices a run uses (the CLI's `--device`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub enum DeviceChoice {
+    /// Real (non-software) GPUs when there are any, else the CPU.
+    #[default]
+    Auto,
+    /// The CPU only.
+    Cpu,
+    /// GPUs, software adapters (lavapipe, WARP) included; no GPU is an error.
+    Gpu,
+}
+
+impl DeviceChoice {
+    /// Whether GPUs are opened at all.
+    pub fn uses_gpu(self) -> bool {
+        self != DeviceChoice::Cpu
+    }
+    /// Whether software adapters count as GPUs.
+    pub fn include_software(self) -> bool {
+        self == DeviceChoice::Gpu
+    }
+    /// Opens the GPUs of this choice: `Cpu` gives none, `Auto` real GPUs
+    /// (possibly none), `Gpu` all adapters and fails when there is none.
+    pub fn open(self) -> Result<Vec<GpuBackend>, GpuError> {
+        match self {
+            DeviceChoice::Cpu => Ok(Vec::new()),
+            DeviceChoice::Auto => open_gpus(false),
+            DeviceChoice::Gpu => {
+                let gpus = open_gpus(true)?;
+                if gpus.is_empty() {
+                    return Err(GpuError::NoAdapter);
+                }
+                Ok(gpus)
+            }
+        }
+    }
+}
+
+/// Every adapter, one entry per physical adapter, real GPUs first.
+pub fn list_adapters() -> Vec<AdapterInfo> {
+    device::discover().iter().map(device::describe).collect()
+}
+
+/// Opens a device on every adapter (software ones only with
+/// `include_software`) whose name contains `GRIDSCORE_ADAPTER` when that is
+/// set. No adapter gives `Ok(vec![])`, except that a `GRIDSCORE_ADAPTER`
+/// matching nothing is an error; an adapter that fails to open is an error
+/// only when no other one opened.
+pub fn open_gpus(include_software: bool) -> Result<Vec<GpuBackend>, GpuError> {
+    let filter = std::env::var(ADAPTER_ENV)
+        .ok()
+        .filter(|f| !f.trim().is_empty());
+    open_gpus_matching(include_software, filter.as_deref())
+}
+
+/// [`open_gpus`] with an explicit name filter instead of the environment.
+pub fn open_gpus_matching(
+    include_software: bool,
+    filter: Option<&str>,
+) -> Result<Vec<GpuBackend>, GpuError> {
+    open_gpus_with(&OpenOptions {
+        include_software,
+        filter: filter.map(str::to_string),
+        workgroup_size: None,
+    })
+}
+
+/// How [`open_gpus_with`] picks and sets up devices.
+#[derive(Clone, Debug, Default)]
+pub struct OpenOptions {
+    /// Open software adapters too.
+    pub include_software: bool,
+    /// Case-insensitive substring of the adapter name.
+    pub filter: Option<String>,
+    /// Threads per workgroup (default: [`WORKGROUP_SIZE`] on GPUs,
+    /// [`SOFTWARE_WORKGROUP_SIZE`] on software adapters).
+    pub workgroup_size: Option<u32>,
+}
+
+/// Opens the devices `options` select (see [`open_gpus`]).
+pub fn open_gpus_with(options: &OpenOptions) -> Result<Vec<GpuBackend>, GpuError> {
+    let include_software = options.include_software;
+    let filter = options.filter.as_deref();
+    let all = device::discover();
+    let chosen: Vec<wgpu::Adapter> = all
+        .iter()
+        .filter(|a| {
+            let info = a.get_info();
+            (include_software || !device::is_software(&info))
+                && filter.is_none_or(|f| device::name_matches(&info.name, f))
+        })
+        .cloned()
+        .collect();
+    if let Some(f) = filter {
+        if chosen.is_empty() {
+            let found: Vec<String> = all.iter().map(|a| a.get_info().name).collect();
+            return Err(GpuError::NoMatch {
+                filter: f.to_string(),
+                found: if found.is_empty() {
+                    "none".into()
+                } else {
+                    found.join(", ")
+                },
+            });
+        }
+    }
+    let mut gpus = Vec::new();
+    let mut first_error = None;
+    for a in chosen {
+        match GpuBackend::open_with(a, options.workgroup_size) {
+            Ok(g) => gpus.push(g),
+            Err(e) => {
+                first_error.get_or_insert(e);
+            }
+        }
+    }
+    match first_error {
+        Some(e) if gpus.is_empty() => Err(e),
+        _ => Ok(gpus),
+    }
+}
+
+/// Mutable state, behind the backend's mutex: the buffer pool and the GPU
+/// time of the last batch.
+struct State {
+    pool: BufferPool,
+    last_gpu_time: Option<Duration>,
+    total_gpu_time: Duration,
+}
+
+/// What one batch (evaluate or predict) reads back.
+struct RunOutput {
+    /// [`RESULT_WORDS`] words per (program, pair).
+    results: Vec<u32>,
+    /// [`GRID_WORDS`] words per (program, pair) when grids were asked for.
+    grids: Vec<u32>,
+    /// GPU time from timestamp queries.
+    gpu_time: Option<Duration>,
+}
+
+/// A GPU device evaluating programs with `shaders/eval.wgsl`.
+///
+/// `Send + Sync`: batches on one device are serialised by a mutex (wgpu's
+/// error scopes are per thread, and the buffer pool is shared).
+pub struct GpuBackend {
+    info: AdapterInfo,
+    limits: wgpu::Limits,
+    device: wgpu::Device,
+    queue: wgpu::Queue,
+    pipeline: wgpu::ComputePipeline,
+    layout: wgpu::BindGroupLayout,
+    timestamp_period_ns: Option<f32>,
+    workgroup_size: u32,
+    lost: Arc<Mutex<Option<String>>>,
+    uncaptured: Arc<Mutex<Option<String>>>,
+    state: Mutex<State>,
+    /// Timeout of one wait, nanoseconds.
+    timeout_ns: AtomicU64,
+    max_workgroups_per_chunk: u64,
+}
+
+impl GpuBackend {
+    /// Opens a device on `adapter` with the adapter's own limits (not the
+    /// WebGPU defaults) and builds the pipeline.
+    pub fn open(adapter: wgpu::Adapter) -> Result<GpuBackend, GpuError> {
+        GpuBackend::open_with(adapter, None)
+    }
+
+    /// [`GpuBackend::open`] with a given number of threads per workgroup
+    /// (`None`: the default for the adapter's kind).
+    pub fn open_with(
+        adapter: wgpu::Adapter,
+        workgroup_size: Option<u32>,
+    ) -> Result<GpuBackend, GpuError> {
+        let info = device::describe(&adapter);
+        let err = |message: String| GpuError::Open {
+            adapter: info.name.clone(),
+            message,
+        };
+        let limits = adapter.limits();
+        let workgroup_size = workgroup_size.unwrap_or(if info.software {
+            SOFTWARE_WORKGROUP_SIZE
+        } else {
+            WORKGROUP_SIZE
+        });
+        if workgroup_size == 0
+            || limits.max_compute_workgroup_storage_size < WORKGROUP_MEMORY
+            || limits.max_compute_invocations_per_workgroup < workgroup_size
+            || limits.max_compute_workgroup_size_x < workgroup_size
+            || limits.max_storage_buffers_per_shader_stage < 4
+        {
+            return Err(err(format!(
+                "limits too small for the shader (workgroup memory {} < {WORKGROUP_MEMORY} bytes or fewer than {workgroup_size} invocations)",
+                limits.max_compute_workgroup_storage_size
+            )));
+        }
+        let mut features = wgpu::Features::empty();
+        if info.timestamp_queries {
+            features |= wgpu::Features::TIMESTAMP_QUERY;
+        }
+        let (device, queue) = pollster::block_on(adapter.request_device(&wgpu::DeviceDescriptor {
+            label: Some("gridscore"),
+            required_features: features,
+            required_limits: limits.clone(),
+            ..Default::default()
+        }))
+        .map_err(|e| err(format!("requesting the device: {e}")))?;
+
+        let lost = Arc::new(Mutex::new(None));
+        let lost2 = Arc::clone(&lost);
+        device.set_device_lost_callback(move |reason, message| {
+            if let Ok(mut l) = lost2.lock() {
+                l.get_or_insert(format!("device lost ({reason:?}): {message}"));
+            }
+        });
+        let uncaptured = Arc::new(Mutex::new(None));
+        let uncaptured2 = Arc::clone(&uncaptured);
+        device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+            if let Ok(mut u) = uncaptured2.lock() {
+                u.get_or_insert(e.to_string());
+            }
+        }));
+
+        let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("eval.wgsl"),
+            source: wgpu::ShaderSource::Wgsl(EVAL_WGSL.into()),
+        });
+        let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
+            binding,
+            visibility: wgpu::ShaderStages::COMPUTE,
+            ty: wgpu::BindingType::Buffer {
+                ty,
+                has_dynamic_offset: false,
+                min_binding_size: None,
+            },
+            count: None,
+        };
+        let storage = |read_only| wgpu::BufferBindingType::Storage { read_only };
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("eval"),
+            entries: &[
+                entry(0, wgpu::BufferBindingType::Uniform),
+                entry(1, storage(true)),
+                entry(2, storage(true)),
+                entry(3, storage(false)),
+                entry(4, storage(false)),
+            ],
+        });
+        let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
+            label: Some("eval"),
+            bind_group_layouts: &[Some(&layout)],
+            immediate_size: 0,
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("eval"),
+            layout: Some(&pipeline_layout),
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: wgpu::PipelineCompilationOptions {
+                constants: &[("WG", workgroup_size as f64)],
+                ..Default::default()
+            },
+            cache: None,
+        });
+        if let Some(e) = pollster::block_on(scope.pop()) {
+            return Err(err(format!("building the pipeline: {e}")));
+        }
+        let timestamp_period_ns = info
+            .timestamp_queries
+            .then(|| queue.get_timestamp_period())
+            .filter(|p| *p > 0.0);
+        let software = info.software;
+        Ok(GpuBackend {
+            info,
+            limits,
+            device,
+            queue,
+            pipeline,
+            layout,
+            timestamp_period_ns,
+            workgroup_size,
+            lost,
+            uncaptured,
+            state: Mutex::new(State {
+                pool: BufferPool::default(),
+                last_gpu_time: None,
+                total_gpu_time: Duration::ZERO,
+            }),
+            timeout_ns: AtomicU64::new(DEFAULT_TIMEOUT.as_nanos() as u64),
+            max_workgroups_per_chunk: if software {
+                SOFTWARE_WORKGROUPS_PER_CHUNK
+            } else {
+                DEFAULT_WORKGROUPS_PER_CHUNK
+            },
+        })
+    }
+
+    /// The adapter.
+    pub fn info(&self) -> &AdapterInfo {
+        &self.info
+    }
+
+    /// Threads per workgroup of the pipeline.
+    pub fn workgroup_size(&self) -> u32 {
+        self.workgroup_size
+    }
+
+    /// The device limits (the adapter's own).
+    pub fn limits(&self) -> &wgpu::Limits {
+        &self.limits
+    }
+
+    /// Sets the timeout of every wait on the GPU (builder form).
+    pub fn with_timeout(self, timeout: Duration) -> GpuBackend {
+        self.set_timeout(timeout);
+        self
+    }
+
+    /// Sets the timeout of every wait on the GPU (default 120 s). A wait
+    /// that takes longer fails the batch with [`EngineError::Timeout`].
+    pub fn set_timeout(&self, timeout: Duration) {
+        let ns = u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX);
+        self.timeout_ns.store(ns, Ordering::Relaxed);
+    }
+
+    /// The timeout of one wait on the GPU.
+    pub fn timeout(&self) -> Duration {
+        Duration::from_nanos(self.timeout_ns.load(Ordering::Relaxed))
+    }
+
+    /// Destroys the device, releasing its memory at once; every later
+    /// batch fails with [`EngineError::Device`].
+    pub fn destroy(&self) {
+        if let Ok(mut l) = self.lost.lock() {
+            l.get_or_insert_with(|| "the device was destroyed".into());
+        }
+        if let Ok(mut s) = self.state.lock() {
+            s.pool.clear();
+        }
+        self.device.destroy();
+    }
+
+    /// Caps the workgroups of one submission (the plan splits batches
+    /// further); mostly for tests of the chunking.
+    pub fn with_max_workgroups_per_chunk(mut self, n: u64) -> GpuBackend {
+        self.max_workgroups_per_chunk = n.max(1);
+        self
+    }
+
+    /// GPU time of the last batch on this device (any thread's), from
+    /// timestamp queries; `None` when the adapter has none (or no batch ran
+    /// yet). [`GpuBackend::evaluate_timed`] gives a batch's own time.
+    pub fn last_gpu_time(&self) -> Option<Duration> {
+        self.state.lock().ok().and_then(|s| s.last_gpu_time)
+    }
+
+    /// GPU time of every batch so far (zero without timestamp queries).
+    pub fn total_gpu_time(&self) -> Duration {
+        self.state
+            .lock()
+            .map_or(Duration::ZERO, |s| s.total_gpu_time)
+    }
+
+    /// [`Backend::evaluate`], also returning the batch's GPU time measured
+    /// with timestamp queries (`None` when the adapter has none).
+    pub fn evaluate_timed(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<(Vec<PairOutcome>, Option<Duration>), EngineError> {
+        let np = task.num_pairs();
+        let out = self.run(task, programs, 0, np, false)?;
+        let expected = programs.len() * np * RESULT_WORDS;
+        if out.results.len() != expected {
+            return Err(self.device_error(format!(
+                "read back {} result words, expected {expected}",
+                out.results.len()
+            )));
+        }
+        let outcomes = out
+            .results
+            .chunks_exact(RESULT_WORDS)
+            .map(encode::decode_outcome)
+            .collect();
+        Ok((outcomes, out.gpu_time))
+    }
+
+    /// Buffers the pool has created so far (pooled buffers are reused across
+    /// chunks and batches, so this stops growing once the batch sizes repeat).
+    pub fn buffers_created(&self) -> u64 {
+        self.state.lock().map_or(0, |s| s.pool.created())
+    }
+
+    /// The limits the dispatch plan honours.
+    pub fn plan_limits(&self) -> PlanLimits {
+        PlanLimits {
+            max_workgroups_per_dim: self.limits.max_compute_workgroups_per_dimension,
+            max_buffer_size: self.limits.max_buffer_size,
+            max_storage_binding: self.limits.max_storage_buffer_binding_size,
+            max_workgroups_per_chunk: self.max_workgroups_per_chunk,
+        }
+    }
+
+    fn device_error(&self, message: impl Into<String>) -> EngineError {
+        EngineError::Device {
+            device: self.info.name.clone(),
+            message: message.into(),
+        }
+    }
+
+    fn timeout_error(&self) -> EngineError {
+        EngineError::Timeout {
+            device: self.info.name.clone(),
+            secs: self.timeout().as_secs_f64(),
+        }
+    }
+
+    fn map_wgpu_error(&self, e: wgpu::Error) -> EngineError {
+        match e {
+            wgpu::Error::OutOfMemory { .. } => EngineError::OutOfMemory {
+                device: self.info.name.clone(),
+                message: e.to_string(),
+            },
+            other => self.device_error(other.to_string()),
+        }
+    }
+
+    /// Fails if the device was lost or reported an uncaptured error.
+    fn check_health(&self) -> Result<(), EngineError> {
+        if let Some(m) = self.lost.lock().ok().and_then(|l| l.clone()) {
+            return Err(self.device_error(m));
+        }
+        if let Some(m) = self.uncaptured.lock().ok().and_then(|mut u| u.take()) {
+            return Err(self.device_error(m));
+        }
+        Ok(())
+    }
+
+    /// Waits for a submission, with the timeout.
+    fn wait(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
+        match self.device.poll(wgpu::PollType::Wait {
+            submission_index: Some(index),
+            timeout: Some(self.timeout()),
+        }) {
+            Ok(_) => Ok(()),
+            Err(wgpu::PollError::Timeout) => Err(self.timeout_error()),
+            Err(e) => Err(self.device_error(e.to_string())),
+        }
+    }
+
+    /// Evaluates `programs` on pairs `pair_start..pair_start + pair_count`
+    /// of `task`, reading back the result records (and the grids with
+    /// `write_grids`).
+    fn run(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+        pair_start: usize,
+        pair_count: usize,
+        write_grids: bool,
+    ) -> Result<RunOutput, EngineError> {
+        let mut out = RunOutput {
+            results: Vec::new(),
+            grids: Vec::new(),
+            gpu_time: None,
+        };
+        if programs.is_empty() || pair_count == 0 {
+            return Ok(out);
+        }
+        let limits = self.plan_limits();
+        let records: Vec<usize> = programs.iter().map(|p| encode::record_words(p)).collect();
+        let chunks = dispatch::plan(&records, pair_count, write_grids, &limits)
+            .map_err(|e| self.device_error(e.to_string()))?;
+        let task_words = encode::encode_task(task);
+        let max_binding = limits.max_binding_bytes();
+        if 4 * task_words.len() as u64 > max_binding {
+            return Err(self.device_error(format!(
+                "the task needs {} bytes, above the storage binding limit {max_binding}",
+                4 * task_words.len()
+            )));
+        }
+        let mut state = self
+            .state
+            .lock()
+            .map_err(|_| self.device_error("a previous batch panicked"))?;
+        self.check_health()?;
+        out.results
+            .reserve(programs.len() * pair_count * RESULT_WORDS);
+
+        // Errors of everything below land in these scopes (per thread).
+        let oom_scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
+        let val_scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
+        let result = self.run_chunks(
+            &mut state,
+            &task_words,
+            programs,
+            &chunks,
+            pair_start,
+            pair_count,
+            write_grids,
+            &mut out,
+        );
+        let val = pollster::block_on(val_scope.pop());
+        let oom = pollster::block_on(oom_scope.pop());
+        if let Some(e) = oom {
+            state.pool.clear();
+            return Err(self.map_wgpu_error(e));
+        }
+        if let Some(e) = val {
+            state.pool.clear();
+            return Err(self.map_wgpu_error(e));
+        }
+        if result.is_err() {
+            // Buffers of a failed batch may still be mapped or in use.
+            state.pool.clear();
+        }
+        result?;
+        self.check_health()?;
+        Ok(out)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn run_chunks(
+        &self,
+        state: &mut State,
+        task_words: &[u32],
+        programs: &[&Program],
+        chunks: &[Chunk],
+        pair_start: usize,
+        pair_count: usize,
+        write_grids: bool,
+        out: &mut RunOutput,
+    ) -> Result<(), EngineError> {
+        use wgpu::BufferUsages as U;
+        let max = self.limits.max_buffer_size;
+        let pool = &mut state.pool;
+        let task_bytes = 4 * task_words.len() as u64;
+        let task_buf = pool.acquire(
+            &self.device,
+            U::STORAGE | U::COPY_DST,
+            task_bytes,
+            max,
+            "task",
+        );
+        self.queue
+            .write_buffer(&task_buf, 0, bytemuck::cast_slice(task_words));
+        let params_buf = pool.acquire(&self.device, U::UNIFORM | U::COPY_DST, 256, max, "params");
+        let timestamps = self.timestamp_period_ns.map(|period| {
+            let set = self.device.create_query_set(&wgpu::QuerySetDescriptor {
+                label: Some("eval time"),
+                ty: wgpu::QueryType::Timestamp,
+                count: 2,
+            });
+            (set, period)
+        });
+        let mut gpu_ns = 0f64;
+        let mut result = Ok(());
+        for chunk in chunks {
+            let words = encode::encode_programs(&programs[chunk.programs.clone()]);
+            let slots = chunk.workgroups;
+            let res_bytes = slots * 4 * RESULT_WORDS as u64;
+            let grid_bytes = if write_grids {
+                slots * 4 * GRID_WORDS as u64
+            } else {
+                4
+            };
+            let prog_buf = pool.acquire(
+                &self.device,
+                U::STORAGE | U::COPY_DST,
+                4 * words.len() as u64,
+                max,
+                "programs",
+            );
+            let res_buf = pool.acquire(
+                &self.device,
+                U::STORAGE | U::COPY_SRC,
+                res_bytes,
+                max,
+                "results",
+            );
+            let grid_buf = pool.acquire(
+                &self.device,
+                U::STORAGE | U::COPY_SRC,
+                grid_bytes,
+                max,
+                "grids",
+            );
+            let res_read = pool.acquire(
+                &self.device,
+                U::MAP_READ | U::COPY_DST,
+                res_bytes,
+                max,
+                "results readback",
+            );
+            let grid_read = write_grids.then(|| {
+                pool.acquire(
+                    &self.device,
+                    U::MAP_READ | U::COPY_DST,
+                    grid_bytes,
+                    max,
+                    "grids readback",
+                )
+            });
+            let ts_bufs = timestamps.as_ref().map(|_| {
+                (
+                    pool.acquire(
+                        &self.device,
+                        U::QUERY_RESOLVE | U::COPY_SRC,
+                        256,
+                        max,
+                        "timestamps",
+                    ),
+                    pool.acquire(
+                        &self.device,
+                        U::MAP_READ | U::COPY_DST,
+                        256,
+                        max,
+                        "timestamps readback",
+                    ),
+                )
+            });
+
+            let params = Params {
+                num_programs: chunk.programs.len() as u32,
+                pair_start: pair_start as u32,
+                pair_count: pair_count as u32,
+                groups_x: chunk.groups.0,
+                write_grids: u32::from(write_grids),
+                pad: [0; 3],
+            };
+            self.queue
+                .write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
+            self.queue
+                .write_buffer(&prog_buf, 0, bytemuck::cast_slice(&words));
+            let bind_group = self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+                label: Some("eval"),
+                layout: &self.layout,
+                entries: &[
+                    bind(0, &params_buf, std::mem::size_of::<Params>() as u64),
+                    bind(1, &prog_buf, 4 * words.len() as u64),
+                    bind(2, &task_buf, task_bytes),
+                    bind(3, &res_buf, res_bytes),
+                    bind(4, &grid_buf, grid_bytes),
+                ],
+            });
+            let mut encoder = self
+                .device
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("eval"),
+                });
+            {
+                let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
+                    label: Some("eval"),
+                    timestamp_writes: timestamps.as_ref().map(|(set, _)| {
+                        wgpu::ComputePassTimestampWrites {
+                            query_set: set,
+                            beginning_of_pass_write_index: Some(0),
+                            end_of_pass_write_index: Some(1),
+                        }
+                    }),
+                });
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &bind_group, &[]);
+                pass.dispatch_workgroups(chunk.groups.0, chunk.groups.1, 1);
+            }
+            encoder.copy_buffer_to_buffer(&res_buf, 0, &res_read, 0, res_bytes);
+            if let Some(gr) = &grid_read {
+                encoder.copy_buffer_to_buffer(&grid_buf, 0, gr, 0, grid_bytes);
+            }
+            if let (Some((set, _)), Some((resolve, read))) = (&timestamps, &ts_bufs) {
+                encoder.resolve_query_set(set, 0..2, resolve, 0);
+                encoder.copy_buffer_to_buffer(resolve, 0, read, 0, 16);
+            }
+            let index = self.queue.submit([encoder.finish()]);
+            let chunk_result = self.wait(index).and_then(|()| {
+                let mut maps = vec![(&res_read, res_bytes)];
+                if let Some(gr) = &grid_read {
+                    maps.push((gr, grid_bytes));
+                }
+                if let Some((_, read)) = &ts_bufs {
+                    maps.push((read, 16));
+                }
+                let words = self.read_back(&maps)?;
+                let mut it = words.into_iter();
+                out.results.extend(it.next().unwrap_or_default());
+                if write_grids {
+                    out.grids.extend(it.next().unwrap_or_default());
+                }
+                if let (Some(ts), Some((_, period))) = (it.next(), &timestamps) {
+                    if ts.len() >= 4 {
+                        let t0 = (ts[1] as u64) << 32 | ts[0] as u64;
+                        let t1 = (ts[3] as u64) << 32 | ts[2] as u64;
+                        gpu_ns += t1.saturating_sub(t0) as f64 * *period as f64;
+                    }
+                }
+                Ok(())
+            });
+            pool.release(prog_buf);
+            pool.release(res_buf);
+            pool.release(grid_buf);
+            pool.release(res_read);
+            if let Some(gr) = grid_read {
+                pool.release(gr);
+            }
+            if let Some((a, b)) = ts_bufs {
+                pool.release(a);
+                pool.release(b);
+            }
+            if let Err(e) = chunk_result {
+                result = Err(e);
+                break;
+            }
+        }
+        pool.release(task_buf);
+        pool.release(params_buf);
+        let gpu_time = timestamps
+            .as_ref()
+            .map(|_| Duration::from_nanos(gpu_ns as u64));
+        state.last_gpu_time = gpu_time;
+        state.total_gpu_time += gpu_time.unwrap_or_default();
+        out.gpu_time = gpu_time;
+        result
+    }
+
+    /// Maps buffers (already copied to and waited for) and reads their first
+    /// `bytes` as `u32` words.
+    fn read_back(&self, maps: &[(&wgpu::Buffer, u64)]) -> Result<Vec<Vec<u32>>, EngineError> {
+        let (tx, rx) = mpsc::channel();
+        for (k, (buf, bytes)) in maps.iter().enumerate() {
+            let tx = tx.clone();
+            buf.map_async(wgpu::MapMode::Read, 0..*bytes, move |r| {
+                let _ = tx.send((k, r));
+            });
+        }
+        drop(tx);
+        let waited = self.device.poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: Some(self.timeout()),
+        });
+        let mut ok = vec![false; maps.len()];
+        let mut failure = None;
+        while let Ok((k, r)) = rx.try_recv() {
+            match r {
+                Ok(()) => ok[k] = true,
+                Err(e) => {
+                    failure.get_or_insert(e.to_string());
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(maps.len());
+        let mut error = None;
+        for (k, (buf, bytes)) in maps.iter().enumerate() {
+            if !ok[k] {
+                continue;
+            }
+            match buf.get_mapped_range(0..*bytes) {
+                Ok(view) => out.push(
+                    view.chunks_exact(4)
+                        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                        .collect(),
+                ),
+                Err(e) => {
+                    error.get_or_insert(e.to_string());
+                }
+            }
+            buf.unmap();
+        }
+        if let Err(wgpu::PollError::Timeout) = waited {
+            return Err(self.timeout_error());
+        }
+        if let Some(m) = failure.or(error) {
+            self.check_health()?;
+            return Err(self.device_error(format!("reading results back: {m}")));
+        }
+        if out.len() != maps.len() {
+            self.check_health()?;
+            return Err(self.timeout_error());
+        }
+        Ok(out)
+    }
+}
+
+// The scheduler shares backends across threads.
+const _: fn() = || {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<GpuBackend>();
+};
+
+/// A bind group entry for the first `size` bytes of `buffer` (pooled
+/// buffers may be larger than the binding limit allows).
+fn bind(binding: u32, buffer: &wgpu::Buffer, size: u64) -> wgpu::BindGroupEntry<'_> {
+    wgpu::BindGroupEntry {
+        binding,
+        resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+            buffer,
+            offset: 0,
+            size: NonZeroU64::new(size),
+        }),
+    }
+}
+
+impl Backend for GpuBackend {
+    fn name(&self) -> String {
+        format!("gpu {} ({})", self.info.name, self.info.backend)
+    }
+
+    fn kind(&self) -> &'static str {
+        "gpu"
+    }
+
+    fn evaluate(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<PairOutcome>, EngineError> {
+        self.evaluate_timed(task, programs).map(|(o, _)| o)
+    }
+
+    fn predict(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<Vec<Option<Grid>>>, EngineError> {
+        let nt = task.test.len();
+        if nt == 0 {
+            return Ok(vec![Vec::new(); programs.len()]);
+        }
+        let out = self.run(task, programs, task.train.len(), nt, true)?;
+        let slots = programs.len() * nt;
+        if out.results.len() != slots * RESULT_WORDS || out.grids.len() != slots * GRID_WORDS {
+            return Err(self.device_error("read back fewer predictions than asked for"));
+        }
+        Ok((0..programs.len())
+            .map(|p| {
+                (0..nt)
+                    .map(|t| {
+                        let s = p * nt + t;
+                        encode::decode_grid(
+                            &out.results[s * RESULT_WORDS..(s + 1) * RESULT_WORDS],
+                            &out.grids[s * GRID_WORDS..(s + 1) * GRID_WORDS],
+                        )
+                    })
+                    .collect()
+            })
+            .collect())
+    }
+}

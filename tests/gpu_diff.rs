@@ -1,0 +1,575 @@
+//! Differential tests: the GPU backend against the CPU reference, on seeded
+//! random programs and grids (every op, argument value and color token is
+//! reachable; INVALID cases included; grids from 1x1 to 30x30).
+//!
+//! Needs a GPU adapter; software ones (lavapipe) are used too. Without one
+//! the tests print "skipped" and pass, unless `GRIDSCORE_REQUIRE_GPU=1`,
+//! which makes them fail. Seed: `GRIDSCORE_TEST_SEED` (default fixed);
+//! `GRIDSCORE_DIFF_SCALE=k` multiplies the main random run by k.
+
+use gridscore::engine::{Backend, CpuBackend, EngineError};
+use gridscore::gpu::{self, GpuBackend};
+use gridscore::grid::Grid;
+use gridscore::lang::random::{
+    all_codes, codes_of, random_grid, random_grid_sized, random_op, random_program,
+};
+use gridscore::lang::{Interp, Op, OpClass, OpCode, Program, OPS};
+use gridscore::rng::Rng;
+use gridscore::score::PairOutcome;
+use gridscore::task::{Pair, Task, TestPair};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+fn require_gpu() -> bool {
+    std::env::var("GRIDSCORE_REQUIRE_GPU").is_ok_and(|v| v == "1")
+}
+
+/// The shared GPU (software adapters included), or `None` = skip.
+fn gpu() -> Option<&'static GpuBackend> {
+    static GPU: OnceLock<Option<GpuBackend>> = OnceLock::new();
+    let g = GPU.get_or_init(|| match gpu::open_gpus_matching(true, None) {
+        Ok(mut v) if !v.is_empty() => {
+            let g = v.remove(0);
+            eprintln!(
+                "gpu_diff: using {} ({}, {}, software: {})",
+                g.info().name,
+                g.info().backend,
+                g.info().device_type,
+                g.info().software
+            );
+            Some(g)
+        }
+        Ok(_) => None,
+        Err(e) => {
+            eprintln!("gpu_diff: {e}");
+            None
+        }
+    });
+    if g.is_none() {
+        assert!(
+            !require_gpu(),
+            "GRIDSCORE_REQUIRE_GPU=1 but no GPU adapter could be opened"
+        );
+        eprintln!("skipped: no GPU adapter (install mesa-vulkan-drivers)");
+    }
+    g.as_ref()
+}
+
+fn seed() -> u64 {
+    std::env::var("GRIDSCORE_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_9a1d)
+}
+
+/// A grid the program language finds interesting: random blobs, a single
+/// color, or extreme sizes.
+fn test_grid(rng: &mut Rng) -> Grid {
+    match rng.below(10) {
+        0 => {
+            let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
+            Grid::filled(h, w, rng.below(10) as u8)
+        }
+        1 => {
+            let (h, w) = (1 + rng.below(2), 1 + rng.below(2));
+            random_grid(rng, h, w)
+        }
+        2 => random_grid(rng, 30, 30),
+        3 => random_grid_sized(rng, 1, 30),
+        _ => random_grid_sized(rng, 1, 12),
+    }
+}
+
+/// An expected output: a random grid, or the input with a few cells changed
+/// (so that `matching` is neither 0 nor everything).
+fn expected_for(rng: &mut Rng, input: &Grid) -> Grid {
+    if rng.chance(0.5) {
+        let mut g = input.clone();
+        for _ in 0..rng.below(4) {
+            let (i, j) = (rng.below(g.h()), rng.below(g.w()));
+            g.set(i, j, rng.below(10) as u8);
+        }
+        g
+    } else {
+        test_grid(rng)
+    }
+}
+
+/// A task with `ntrain` train pairs and `ntest` test pairs (test outputs
+/// sometimes missing).
+fn random_task(rng: &mut Rng, ntrain: usize, ntest: usize) -> Task {
+    let train = (0..ntrain)
+        .map(|_| {
+            let input = test_grid(rng);
+            let output = expected_for(rng, &input);
+            Pair { input, output }
+        })
+        .collect();
+    let test = (0..ntest)
+        .map(|_| {
+            let input = test_grid(rng);
+            let output = rng.chance(0.7).then(|| expected_for(rng, &input));
+            TestPair { input, output }
+        })
+        .collect();
+    Task {
+        id: "random".into(),
+        train,
+        test,
+    }
+}
+
+/// Where a program's GPU and CPU results first differ: the first prefix
+/// whose outcome differs names the op.
+fn localise(g: &GpuBackend, program: &Program, input: &Grid) -> String {
+    let task = Task {
+        id: "one".into(),
+        train: vec![],
+        test: vec![TestPair {
+            input: input.clone(),
+            output: None,
+        }],
+    };
+    let ops = program.ops();
+    for n in 1..=ops.len() {
+        let Ok(prefix) = Program::from_ops(ops[..n].to_vec()) else {
+            continue;
+        };
+        let gpu = g.evaluate(&task, &[&prefix]);
+        let mut it = Interp::new();
+        let cpu = PairOutcome::compare(it.run(prefix.ops(), input), None);
+        if gpu.as_ref().ok().map(|v| v[0]) != Some(cpu) {
+            let before = {
+                let mut it = Interp::new();
+                it.run(&ops[..n - 1], input).cloned()
+            };
+            return format!(
+                "first difference at op {} `{}` on {:?}: cpu {:?}, gpu {:?}",
+                n,
+                ops[n - 1],
+                before,
+                cpu,
+                gpu
+            );
+        }
+    }
+    "no single prefix differs".into()
+}
+
+/// Evaluates `programs` on `task` with both backends; returns the number of
+/// cases compared, panicking with a diagnosis on the first difference.
+fn compare(g: &GpuBackend, task: &Task, programs: &[Program], what: &str) -> usize {
+    let refs: Vec<&Program> = programs.iter().collect();
+    let cpu = CpuBackend::new(2).evaluate(task, &refs).expect("cpu");
+    let gpu = match g.evaluate(task, &refs) {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: gpu evaluate failed: {e}"),
+    };
+    assert_eq!(cpu.len(), gpu.len(), "{what}: outcome count");
+    let np = task.num_pairs();
+    let inputs: Vec<&Grid> = task.inputs().collect();
+    for (k, (c, gg)) in cpu.iter().zip(&gpu).enumerate() {
+        if c != gg {
+            let (p, pair) = (k / np, k % np);
+            panic!(
+                "{what}: program `{}` on pair {pair} (input {:?}): cpu {:?} != gpu {:?}\n{}",
+                programs[p],
+                inputs[pair],
+                c,
+                gg,
+                localise(g, &programs[p], inputs[pair])
+            );
+        }
+    }
+    cpu.len()
+}
+
+fn compare_predictions(g: &GpuBackend, task: &Task, programs: &[Program], what: &str) -> usize {
+    let refs: Vec<&Program> = programs.iter().collect();
+    let cpu = CpuBackend::new(2).predict(task, &refs).expect("cpu");
+    let gpu = match g.predict(task, &refs) {
+        Ok(v) => v,
+        Err(e) => panic!("{what}: gpu predict failed: {e}"),
+    };
+    assert_eq!(cpu.len(), gpu.len());
+    for (p, (c, gg)) in cpu.iter().zip(&gpu).enumerate() {
+        assert_eq!(c, gg, "{what}: predictions of `{}`", programs[p]);
+    }
+    cpu.iter().map(Vec::len).sum()
+}
+
+/// The main differential run: at least 10,000 random (program, pair) cases,
+/// every op reachable, plus predictions.
+#[test]
+fn random_programs_match_cpu() {
+    let Some(g) = gpu() else { return };
+    let t0 = Instant::now();
+    let mut rng = Rng::new(seed());
+    let codes = all_codes();
+    let mut cases = 0;
+    let mut predictions = 0;
+    let mut seen = [false; OPS.len()];
+    let mut invalid = 0;
+    // GRIDSCORE_DIFF_SCALE=k runs k times as many tasks (default 1).
+    let scale: usize = std::env::var("GRIDSCORE_DIFF_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    for t in 0..24 * scale {
+        let (ntrain, ntest) = (2 + rng.below(3), 1 + rng.below(2));
+        let task = random_task(&mut rng, ntrain, ntest);
+        let programs: Vec<Program> = (0..150)
+            .map(|_| {
+                let max = if rng.chance(0.2) { 16 } else { 4 };
+                random_program(&mut rng, &codes, 0, max)
+            })
+            .collect();
+        for p in &programs {
+            for op in p.ops() {
+                seen[op.code as usize] = true;
+            }
+        }
+        cases += compare(g, &task, &programs, &format!("task {t}"));
+        let cpu = CpuBackend::new(1)
+            .evaluate(&task, &programs.iter().collect::<Vec<_>>())
+            .expect("cpu");
+        invalid += cpu.iter().filter(|o| !o.valid()).count();
+        predictions += compare_predictions(g, &task, &programs[..20], &format!("task {t}"));
+    }
+    eprintln!(
+        "gpu_diff: {cases} (program, pair) cases ({invalid} INVALID) and {predictions} predictions identical in {:.1} s",
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(cases >= 10_000, "only {cases} cases");
+    assert!(invalid > 0, "no INVALID case");
+    for (k, s) in seen.iter().enumerate() {
+        assert!(s, "op {} never drawn", OPS[k].name);
+    }
+}
+
+/// Programs ending in each op of a class (after a short random prefix), so a
+/// failure names the op.
+fn class_test(class: OpClass, seed_salt: u64) {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ seed_salt);
+    let all = all_codes();
+    let mut cases = 0;
+    for code in codes_of(&[class]) {
+        let task = random_task(&mut rng, 3, 1);
+        let mut programs = Vec::new();
+        for k in 0..60 {
+            let mut ops: Vec<Op> = if k % 3 == 0 {
+                Vec::new()
+            } else {
+                (0..1 + rng.below(2))
+                    .map(|_| random_op(&mut rng, &all))
+                    .collect()
+            };
+            ops.push(random_op(&mut rng, &[code]));
+            programs.push(Program::from_ops(ops).expect("valid ops"));
+        }
+        // Every color token on this op at least once.
+        for tok in 10..=12 {
+            let mut op = random_op(&mut rng, &[code]);
+            for (a, kind) in code.spec().args.iter().enumerate() {
+                if *kind == gridscore::lang::ArgKind::Color {
+                    op.args[a] = tok;
+                }
+            }
+            programs.push(Program::from_ops(vec![op]).expect("valid op"));
+        }
+        cases += compare(g, &task, &programs, &format!("op `{}`", code.name()));
+        compare_predictions(g, &task, &programs[..5], &format!("op `{}`", code.name()));
+    }
+    eprintln!("gpu_diff {}: {cases} cases identical", class.name());
+}
+
+#[test]
+fn geometry_ops_match_cpu() {
+    class_test(OpClass::Geometry, 1);
+}
+
+#[test]
+fn layout_ops_match_cpu() {
+    class_test(OpClass::Layout, 2);
+}
+
+#[test]
+fn color_ops_match_cpu() {
+    class_test(OpClass::Color, 3);
+}
+
+#[test]
+fn region_ops_match_cpu() {
+    class_test(OpClass::Region, 4);
+}
+
+/// A 30x30 serpentine: the longest paths the iterative ops (fill_enclosed
+/// reachability, object labelling) can meet, checking the iteration bound.
+#[test]
+fn serpentine_grids_converge() {
+    let Some(g) = gpu() else { return };
+    // A 1-cell wide corridor of 0s snaking through walls of 1s; fill_enclosed
+    // 0 is reachable from the border only through the whole snake.
+    let mut rows = vec![vec![1u8; 30]; 30];
+    for (i, row) in rows.iter_mut().enumerate().skip(1).take(28) {
+        if i % 2 == 1 {
+            for c in row.iter_mut().take(29).skip(1) {
+                *c = 0;
+            }
+        } else if i % 4 == 2 {
+            row[28] = 0;
+        } else {
+            row[1] = 0;
+        }
+    }
+    rows[1][0] = 0; // the snake's only exit
+    let snake = Grid::from_rows(&rows).expect("grid");
+    let mut closed = rows.clone();
+    closed[1][0] = 1;
+    let closed = Grid::from_rows(&closed).expect("grid");
+    let task = Task {
+        id: "snake".into(),
+        train: vec![
+            Pair {
+                input: snake.clone(),
+                output: snake.clone(),
+            },
+            Pair {
+                input: closed.clone(),
+                output: snake,
+            },
+        ],
+        test: vec![],
+    };
+    let programs: Vec<Program> = [
+        "fill_enclosed 5 0",
+        "fill_enclosed 5 1",
+        "object largest 1",
+        "object smallest 1",
+        "object largest 0",
+        "object smallest 0",
+        "halo 3 0",
+        "gravity down 0",
+        "crop_bbox 1",
+    ]
+    .iter()
+    .map(|s| Program::parse(s).expect("parses"))
+    .collect();
+    compare(g, &task, &programs, "serpentine");
+}
+
+/// Small chunks: the same results when the plan cuts a batch into many
+/// dispatches.
+#[test]
+fn chunked_batches_match() {
+    if gpu().is_none() {
+        return;
+    }
+    let g = match gpu::open_gpus_matching(true, None) {
+        Ok(mut v) if !v.is_empty() => v.remove(0).with_max_workgroups_per_chunk(7),
+        _ => return,
+    };
+    let mut rng = Rng::new(seed() ^ 99);
+    let task = random_task(&mut rng, 2, 1);
+    let programs: Vec<Program> = (0..50)
+        .map(|_| random_program(&mut rng, &all_codes(), 0, 5))
+        .collect();
+    compare(&g, &task, &programs, "chunked");
+    compare_predictions(&g, &task, &programs, "chunked");
+    // The pool reuses buffers across chunks and batches.
+    let created = g.buffers_created();
+    compare(&g, &task, &programs, "chunked again");
+    compare_predictions(&g, &task, &programs, "chunked again");
+    assert_eq!(g.buffers_created(), created, "buffers were not reused");
+    // Empty batches.
+    assert!(g.evaluate(&task, &[]).expect("empty").is_empty());
+}
+
+/// Every op code the random generator can draw is in the op table (sanity
+/// of the coverage check above).
+#[test]
+fn op_table_is_covered() {
+    assert_eq!(all_codes().len(), OPS.len());
+    assert!(OpCode::from_u8(OPS.len() as u8).is_none());
+}
+
+fn fresh_gpu() -> Option<GpuBackend> {
+    gpu()?;
+    gpu::open_gpus_matching(true, None)
+        .ok()
+        .and_then(|mut v| (!v.is_empty()).then(|| v.remove(0)))
+}
+
+/// A wait that takes longer than the timeout is `EngineError::Timeout`,
+/// not a panic or a hang, and the backend works again afterwards.
+#[test]
+fn timeouts_are_errors() {
+    let Some(g) = fresh_gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 7);
+    let task = random_task(&mut rng, 4, 2);
+    let programs: Vec<Program> = (0..2000)
+        .map(|_| random_program(&mut rng, &all_codes(), 8, 16))
+        .collect();
+    let refs: Vec<&Program> = programs.iter().collect();
+    g.set_timeout(std::time::Duration::ZERO);
+    match g.evaluate(&task, &refs) {
+        Err(EngineError::Timeout { .. }) => {}
+        Ok(_) => eprintln!("timeouts_are_errors: the batch finished within a zero timeout"),
+        Err(e) => panic!("expected a timeout, got {e}"),
+    }
+    g.set_timeout(std::time::Duration::from_secs(120));
+    compare(&g, &task, &programs[..100], "after a timeout");
+}
+
+/// A destroyed (lost) device gives `EngineError::Device` on every call.
+#[test]
+fn lost_device_is_an_error() {
+    let Some(g) = fresh_gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 8);
+    let task = random_task(&mut rng, 2, 1);
+    let p = random_program(&mut rng, &all_codes(), 1, 3);
+    assert!(g.evaluate(&task, &[&p]).is_ok());
+    g.destroy();
+    for _ in 0..2 {
+        match g.evaluate(&task, &[&p]) {
+            Err(EngineError::Device { message, .. }) => assert!(message.contains("destroyed")),
+            other => panic!("expected a device error, got {other:?}"),
+        }
+        assert!(g.predict(&task, &[&p]).is_err());
+    }
+}
+
+/// GPU time from timestamp queries, where the adapter has them; adapters
+/// are listed once each.
+#[test]
+fn adapters_and_gpu_time() {
+    let Some(g) = gpu() else { return };
+    let list = gpu::list_adapters();
+    eprintln!(
+        "adapters: {}",
+        serde_json::to_string(&list).expect("serialisable")
+    );
+    assert!(!list.is_empty());
+    for (i, a) in list.iter().enumerate() {
+        for b in &list[..i] {
+            assert!(
+                a.name != b.name || a.driver_info != b.driver_info,
+                "{} listed twice",
+                a.name
+            );
+        }
+    }
+    let mut rng = Rng::new(seed() ^ 9);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..200)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 6))
+        .collect();
+    compare(g, &task, &programs, "gpu time");
+    let refs: Vec<&Program> = programs.iter().collect();
+    let (_, t) = g.evaluate_timed(&task, &refs).expect("evaluate");
+    assert_eq!(g.last_gpu_time().is_some(), t.is_some());
+    eprintln!(
+        "timestamp queries: {}, gpu time of the last batch: {t:?}",
+        g.info().timestamp_queries
+    );
+    assert_eq!(t.is_some(), g.info().timestamp_queries);
+}
+
+/// Tasks without test pairs, predictions of INVALID programs, and the
+/// identity (empty program).
+#[test]
+fn edge_tasks() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 10);
+    let mut task = random_task(&mut rng, 2, 1);
+    let programs: Vec<Program> = [
+        "",
+        "id",
+        "upscale 10 10",
+        "trim | trim | trim",
+        "crop 29 29 1 1",
+    ]
+    .iter()
+    .map(|s| Program::parse(s).expect("parses"))
+    .collect();
+    compare(g, &task, &programs, "edge");
+    compare_predictions(g, &task, &programs, "edge");
+    task.test.clear();
+    compare(g, &task, &programs, "no test pairs");
+    let refs: Vec<&Program> = programs.iter().collect();
+    let pred = g.predict(&task, &refs).expect("predict");
+    assert!(pred.iter().all(Vec::is_empty));
+}
+
+/// `GRIDSCORE_ADAPTER`-style filters: a name that matches nothing is an
+/// error that lists the adapters found.
+#[test]
+fn adapter_filters() {
+    let Some(g) = gpu() else { return };
+    let name = g.info().name.clone();
+    match gpu::open_gpus_matching(true, Some("no such adapter 1234")) {
+        Err(gpu::GpuError::NoMatch { found, .. }) => assert!(found.contains(&name)),
+        Err(e) => panic!("expected NoMatch, got {e}"),
+        Ok(v) => panic!("expected NoMatch, got {} devices", v.len()),
+    }
+    let word = name.split_whitespace().next().unwrap_or("").to_uppercase();
+    let v = gpu::open_gpus_matching(true, Some(&word)).expect("opens");
+    assert!(v.iter().any(|b| b.info().name == name));
+    // `auto` leaves software adapters out.
+    let real = gpu::open_gpus_matching(false, None).expect("opens");
+    assert!(real.iter().all(|b| !b.info().software));
+}
+
+/// Throughput on this adapter (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 11);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..20_000)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 4))
+        .collect();
+    let refs: Vec<&Program> = programs.iter().collect();
+    for _ in 0..2 {
+        let t0 = Instant::now();
+        let (out, gpu_time) = g.evaluate_timed(&task, &refs).expect("evaluate");
+        let wall = t0.elapsed().as_secs_f64();
+        eprintln!(
+            "throughput on {} (workgroup size {}): {} (program, pair) cases in {wall:.2} s wall ({:.0}/s), gpu time {gpu_time:?}",
+            g.info().name,
+            g.workgroup_size(),
+            out.len(),
+            out.len() as f64 / wall,
+        );
+    }
+}
+
+/// The shader gives the same results with any workgroup size (the default
+/// on this adapter is tested above; GPUs use 64, software adapters 32).
+#[test]
+fn workgroup_sizes_agree() {
+    if gpu().is_none() {
+        return;
+    }
+    let mut rng = Rng::new(seed() ^ 12);
+    let task = random_task(&mut rng, 3, 1);
+    let programs: Vec<Program> = (0..300)
+        .map(|_| random_program(&mut rng, &all_codes(), 1, 6))
+        .collect();
+    for wg in [1, 7, 64, 256] {
+        let g = match gpu::open_gpus_with(&gpu::OpenOptions {
+            include_software: true,
+            filter: None,
+            workgroup_size: Some(wg),
+        }) {
+            Ok(mut v) if !v.is_empty() => v.remove(0),
+            other => panic!("opening with workgroup size {wg}: {:?}", other.err()),
+        };
+        assert_eq!(g.workgroup_size(), wg);
+        compare(&g, &task, &programs, &format!("workgroup size {wg}"));
+        compare_predictions(&g, &task, &programs[..10], &format!("workgroup size {wg}"));
+    }
+}
