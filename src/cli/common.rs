@@ -89,16 +89,26 @@ pub fn parse_device_spec(s: &str) -> Result<DeviceSpec, String> {
     Ok(d)
 }
 
-/// Opens the devices of a spec. Until a GPU backend is available, `auto`
-/// means the CPU.
+/// Opens the devices of a spec: `auto` is the real GPUs, or the CPU when
+/// there is none; `gpu` every adapter, software ones included (none is an
+/// error); `all` every real GPU and the CPU; `cpu,gpu` the CPU and every
+/// adapter. `GRIDSCORE_ADAPTER` narrows the adapters by name.
 pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<Vec<Arc<dyn Backend>>, CliError> {
     let mut out: Vec<Arc<dyn Backend>> = Vec::new();
-    if spec.gpu && !spec.auto && !spec.cpu {
-        return Err(CliError::usage(anyhow::anyhow!(
-            "--device gpu: no GPU backend in this build"
-        )));
+    if spec.gpu || spec.auto {
+        match gridscore::gpu::open_gpus(spec.software_gpus) {
+            Ok(gpus) => out.extend(gpus.into_iter().map(|g| Arc::new(g) as Arc<dyn Backend>)),
+            Err(e) if spec.gpu => return Err(CliError::usage(anyhow::anyhow!("--device: {e}"))),
+            Err(e) => eprintln!("gridscore: no GPU used ({e}); running on the CPU"),
+        }
+        if spec.gpu && !spec.cpu && out.is_empty() {
+            return Err(CliError::usage(anyhow::anyhow!(
+                "--device: {}",
+                gridscore::gpu::GpuError::NoAdapter
+            )));
+        }
     }
-    if spec.cpu || spec.auto || out.is_empty() {
+    if spec.cpu || out.is_empty() {
         out.push(Arc::new(CpuBackend::new(cpu_threads(threads))));
     }
     Ok(out)

@@ -3,6 +3,7 @@
 
 mod bench;
 mod common;
+mod devices;
 mod plan;
 mod score;
 mod show;
@@ -29,6 +30,8 @@ pub struct Cli {
 enum Command {
     /// Score and rank candidate programs on a task.
     Score(score::ScoreArgs),
+    /// List the GPU adapters (backend, type, driver, limits) and the CPU.
+    Devices(devices::DevicesArgs),
     /// Measure each device's throughput on a seeded workload at several
     /// batch sizes (table, --json, --svg chart).
     Bench(bench::BenchArgs),
@@ -76,6 +79,7 @@ pub fn main() -> i32 {
         Command::Show(a) => show::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Devices(a) => devices::run(a),
         Command::GenCandidates {
             count,
             seed,

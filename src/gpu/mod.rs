@@ -216,6 +216,8 @@ struct State {
     pool: BufferPool,
     last_gpu_time: Option<Duration>,
     total_gpu_time: Duration,
+    /// GPU time already reported by `take_gpu_time_s`.
+    reported_gpu_time: Duration,
 }
 
 /// What one batch (evaluate or predict) reads back.
@@ -376,6 +378,7 @@ impl GpuBackend {
                 pool: BufferPool::default(),
                 last_gpu_time: None,
                 total_gpu_time: Duration::ZERO,
+                reported_gpu_time: Duration::ZERO,
             }),
             timeout_ns: AtomicU64::new(DEFAULT_TIMEOUT.as_nanos() as u64),
             max_workgroups_per_chunk: if software {
@@ -525,6 +528,51 @@ impl GpuBackend {
             return Err(self.device_error(m));
         }
         Ok(())
+    }
+
+    /// Host-to-device and device-to-host copy rates (GB/s) over one buffer
+    /// of `bytes` bytes (capped by the device's buffer limit).
+    pub fn measure_transfers(&self, bytes: u64) -> Result<(f64, f64), EngineError> {
+        use wgpu::BufferUsages as U;
+        let bytes = bytes.min(self.limits.max_buffer_size).max(4) & !3;
+        let _guard = self
+            .state
+            .lock()
+            .map_err(|_| self.device_error("state lock poisoned"))?;
+        let gpu = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("transfer"),
+            size: bytes,
+            usage: U::COPY_DST | U::COPY_SRC,
+            mapped_at_creation: false,
+        });
+        let read = self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("transfer readback"),
+            size: bytes,
+            usage: U::COPY_DST | U::MAP_READ,
+            mapped_at_creation: false,
+        });
+        let data = vec![7u8; bytes as usize];
+        let t0 = std::time::Instant::now();
+        self.queue.write_buffer(&gpu, 0, &data);
+        let index = self.queue.submit([]);
+        self.wait(index)?;
+        let up = t0.elapsed().as_secs_f64();
+        let t1 = std::time::Instant::now();
+        let mut encoder = self
+            .device
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("transfer") });
+        encoder.copy_buffer_to_buffer(&gpu, 0, &read, 0, bytes);
+        let index = self.queue.submit([encoder.finish()]);
+        self.wait(index)?;
+        let words = self.read_back(&[(&read, bytes)])?;
+        let down = t1.elapsed().as_secs_f64();
+        if words.first().and_then(|w| w.first()) != Some(&0x0707_0707) {
+            return Err(self.device_error("transfer check read back the wrong bytes"));
+        }
+        gpu.destroy();
+        read.destroy();
+        let gb = bytes as f64 / 1e9;
+        Ok((gb / up.max(1e-9), gb / down.max(1e-9)))
     }
 
     /// Waits for a submission, with the timeout.
@@ -897,6 +945,46 @@ impl Backend for GpuBackend {
 
     fn kind(&self) -> &'static str {
         "gpu"
+    }
+
+    fn backend(&self) -> String {
+        self.info.backend.clone()
+    }
+
+    fn max_programs(&self, task: &Task) -> (usize, &'static str) {
+        let l = self.plan_limits();
+        let pairs = task.num_pairs().max(1) as u64;
+        let per_dim = l.max_workgroups_per_dim as u64;
+        let mut best = (u64::MAX, "none");
+        for (n, why) in [
+            (per_dim * per_dim / pairs, "max_compute_workgroups_per_dimension squared"),
+            (l.max_workgroups_per_chunk / pairs, "workgroups per submission (wait time bound)"),
+            (
+                l.max_binding_bytes() / (pairs * 4 * RESULT_WORDS as u64),
+                "max_storage_buffer_binding_size / max_buffer_size",
+            ),
+        ] {
+            if n < best.0 {
+                best = (n, why);
+            }
+        }
+        (best.0.clamp(1, usize::MAX as u64) as usize, best.1)
+    }
+
+    fn take_gpu_time_s(&self) -> Option<f64> {
+        self.timestamp_period_ns?;
+        let mut state = self.state.lock().ok()?;
+        let new = state.total_gpu_time.saturating_sub(state.reported_gpu_time);
+        state.reported_gpu_time = state.total_gpu_time;
+        Some(new.as_secs_f64())
+    }
+
+    fn transfer_rates(&self, bytes: usize) -> Option<(f64, f64)> {
+        self.measure_transfers(bytes as u64).ok()
+    }
+
+    fn details(&self) -> serde_json::Value {
+        serde_json::to_value(&self.info).unwrap_or(serde_json::Value::Null)
     }
 
     fn evaluate(
