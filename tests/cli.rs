@@ -406,3 +406,24 @@ fn plan_explains_its_numbers() {
     assert!(v["devices"][0]["bound_by"].is_string());
     assert!(v["host"]["available_memory_bytes"].as_u64().unwrap() > 0);
 }
+
+#[test]
+fn table_counts_every_candidate_also_with_top() {
+    let out = gridscore(&[
+        "score",
+        "assets/tasks/mirror.json",
+        "-c",
+        "assets/candidates.txt",
+        "--format",
+        "table",
+        "--top",
+        "2",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with(
+            "task mirror: 27 candidates, 24 scored (22 distinct programs), 3 parse errors"
+        ),
+        "{text}"
+    );
+}

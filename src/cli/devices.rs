@@ -21,10 +21,16 @@ pub fn run(a: DevicesArgs) -> CliResult {
             "cpu": {"threads": threads, "bound_by": why, "host": host},
             "adapters": adapters,
         });
-        println!("{}", serde_json::to_string_pretty(&v).map_err(CliError::failed)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&v).map_err(CliError::failed)?
+        );
         return Ok(());
     }
-    println!("cpu: {threads} threads (bound by {why}); {} physical cores, {} logical", host.physical_cores, host.logical_cpus);
+    println!(
+        "cpu: {threads} threads (bound by {why}); {} physical cores, {} logical",
+        host.physical_cores, host.logical_cpus
+    );
     if adapters.is_empty() {
         println!("no GPU adapter found (install mesa-vulkan-drivers for lavapipe, a Vulkan software adapter)");
     }
@@ -34,7 +40,11 @@ pub fn run(a: DevicesArgs) -> CliResult {
             d.name,
             d.backend,
             d.device_type,
-            if d.software { ", software: used only with --device gpu" } else { "" },
+            if d.software {
+                ", software: used only with --device gpu"
+            } else {
+                ""
+            },
             d.driver,
             d.driver_info
         );
@@ -50,7 +60,10 @@ pub fn run(a: DevicesArgs) -> CliResult {
         );
     }
     if let Ok(f) = std::env::var(gridscore::gpu::ADAPTER_ENV) {
-        println!("{}={f:?} selects adapters whose name contains it", gridscore::gpu::ADAPTER_ENV);
+        println!(
+            "{}={f:?} selects adapters whose name contains it",
+            gridscore::gpu::ADAPTER_ENV
+        );
     }
     Ok(())
 }

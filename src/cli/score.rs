@@ -386,16 +386,7 @@ fn write_table(
     multi: bool,
 ) -> std::io::Result<()> {
     let n = top.unwrap_or(20);
-    let ok = report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::Ok)
-        .count();
-    let not_run = report
-        .results
-        .iter()
-        .filter(|r| r.status == Status::NotRun)
-        .count();
+    let (ok, not_run) = (report.scored, report.not_run);
     let errors: Vec<&CandidateResult> = report
         .results
         .iter()

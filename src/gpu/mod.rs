@@ -560,7 +560,9 @@ impl GpuBackend {
         let t1 = std::time::Instant::now();
         let mut encoder = self
             .device
-            .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("transfer") });
+            .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                label: Some("transfer"),
+            });
         encoder.copy_buffer_to_buffer(&gpu, 0, &read, 0, bytes);
         let index = self.queue.submit([encoder.finish()]);
         self.wait(index)?;
@@ -957,8 +959,14 @@ impl Backend for GpuBackend {
         let per_dim = l.max_workgroups_per_dim as u64;
         let mut best = (u64::MAX, "none");
         for (n, why) in [
-            (per_dim * per_dim / pairs, "max_compute_workgroups_per_dimension squared"),
-            (l.max_workgroups_per_chunk / pairs, "workgroups per submission (wait time bound)"),
+            (
+                per_dim * per_dim / pairs,
+                "max_compute_workgroups_per_dimension squared",
+            ),
+            (
+                l.max_workgroups_per_chunk / pairs,
+                "workgroups per submission (wait time bound)",
+            ),
             (
                 l.max_binding_bytes() / (pairs * 4 * RESULT_WORDS as u64),
                 "max_storage_buffer_binding_size / max_buffer_size",
