@@ -180,3 +180,30 @@ fn cli_mixed_devices_summary_names_both() {
     let gpu_only = run("gpu");
     assert_eq!(cpu.stdout, gpu_only.stdout);
 }
+
+#[test]
+fn concurrent_batches_on_one_gpu_match_the_cpu() {
+    let Some(g) = open_gpu() else { return };
+    let g = Arc::new(g);
+    let handles: Vec<_> = (0..4)
+        .map(|k| {
+            let g = g.clone();
+            std::thread::spawn(move || {
+                let (task, programs) = workload(400, 20 + k);
+                let refs: Vec<&Program> = programs.iter().collect();
+                let want = CpuBackend::new(1).evaluate(&task, &refs).unwrap();
+                for _ in 0..3 {
+                    assert_eq!(g.evaluate(&task, &refs).unwrap(), want);
+                    let preds = g.predict(&task, &refs[..20]).unwrap();
+                    assert_eq!(
+                        preds,
+                        CpuBackend::new(1).predict(&task, &refs[..20]).unwrap()
+                    );
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("no thread failed");
+    }
+}

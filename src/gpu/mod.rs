@@ -232,8 +232,9 @@ struct RunOutput {
 
 /// A GPU device evaluating programs with `shaders/eval.wgsl`.
 ///
-/// `Send + Sync`: batches on one device are serialised by a mutex (wgpu's
-/// error scopes are per thread, and the buffer pool is shared).
+/// `Send + Sync`: several batches may run on one device at once; the shared
+/// state is locked only for bookkeeping, never across a wait on the GPU
+/// (wgpu's error scopes are per thread, so each batch sees its own errors).
 pub struct GpuBackend {
     info: AdapterInfo,
     limits: wgpu::Limits,
@@ -577,6 +578,26 @@ impl GpuBackend {
         Ok((gb / up.max(1e-9), gb / down.max(1e-9)))
     }
 
+    /// The mutable state. It is locked only for short bookkeeping (never
+    /// across a wait on the GPU), so that while one batch waits for its
+    /// results the next one can upload and submit: with two batches in
+    /// flight, uploads overlap runs.
+    fn lock_state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// A buffer from the pool.
+    fn acquire(&self, usage: wgpu::BufferUsages, size: u64, max: u64, label: &str) -> wgpu::Buffer {
+        self.lock_state()
+            .pool
+            .acquire(&self.device, usage, size, max, label)
+    }
+
+    /// Gives a buffer back to the pool.
+    fn release(&self, buffer: wgpu::Buffer) {
+        self.lock_state().pool.release(buffer);
+    }
+
     /// Waits for a submission, with the timeout.
     fn wait(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
         match self.device.poll(wgpu::PollType::Wait {
@@ -620,10 +641,6 @@ impl GpuBackend {
                 4 * task_words.len()
             )));
         }
-        let mut state = self
-            .state
-            .lock()
-            .map_err(|_| self.device_error("a previous batch panicked"))?;
         self.check_health()?;
         out.results
             .reserve(programs.len() * pair_count * RESULT_WORDS);
@@ -632,7 +649,6 @@ impl GpuBackend {
         let oom_scope = self.device.push_error_scope(wgpu::ErrorFilter::OutOfMemory);
         let val_scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let result = self.run_chunks(
-            &mut state,
             &task_words,
             programs,
             &chunks,
@@ -644,16 +660,16 @@ impl GpuBackend {
         let val = pollster::block_on(val_scope.pop());
         let oom = pollster::block_on(oom_scope.pop());
         if let Some(e) = oom {
-            state.pool.clear();
+            self.lock_state().pool.clear();
             return Err(self.map_wgpu_error(e));
         }
         if let Some(e) = val {
-            state.pool.clear();
+            self.lock_state().pool.clear();
             return Err(self.map_wgpu_error(e));
         }
         if result.is_err() {
             // Buffers of a failed batch may still be mapped or in use.
-            state.pool.clear();
+            self.lock_state().pool.clear();
         }
         result?;
         self.check_health()?;
@@ -663,7 +679,6 @@ impl GpuBackend {
     #[allow(clippy::too_many_arguments)]
     fn run_chunks(
         &self,
-        state: &mut State,
         task_words: &[u32],
         programs: &[&Program],
         chunks: &[Chunk],
@@ -674,18 +689,11 @@ impl GpuBackend {
     ) -> Result<(), EngineError> {
         use wgpu::BufferUsages as U;
         let max = self.limits.max_buffer_size;
-        let pool = &mut state.pool;
         let task_bytes = 4 * task_words.len() as u64;
-        let task_buf = pool.acquire(
-            &self.device,
-            U::STORAGE | U::COPY_DST,
-            task_bytes,
-            max,
-            "task",
-        );
+        let task_buf = self.acquire(U::STORAGE | U::COPY_DST, task_bytes, max, "task");
         self.queue
             .write_buffer(&task_buf, 0, bytemuck::cast_slice(task_words));
-        let params_buf = pool.acquire(&self.device, U::UNIFORM | U::COPY_DST, 256, max, "params");
+        let params_buf = self.acquire(U::UNIFORM | U::COPY_DST, 256, max, "params");
         let timestamps = self.timestamp_period_ns.map(|period| {
             let set = self.device.create_query_set(&wgpu::QuerySetDescriptor {
                 label: Some("eval time"),
@@ -705,59 +713,27 @@ impl GpuBackend {
             } else {
                 4
             };
-            let prog_buf = pool.acquire(
-                &self.device,
+            let prog_buf = self.acquire(
                 U::STORAGE | U::COPY_DST,
                 4 * words.len() as u64,
                 max,
                 "programs",
             );
-            let res_buf = pool.acquire(
-                &self.device,
-                U::STORAGE | U::COPY_SRC,
-                res_bytes,
-                max,
-                "results",
-            );
-            let grid_buf = pool.acquire(
-                &self.device,
-                U::STORAGE | U::COPY_SRC,
-                grid_bytes,
-                max,
-                "grids",
-            );
-            let res_read = pool.acquire(
-                &self.device,
+            let res_buf = self.acquire(U::STORAGE | U::COPY_SRC, res_bytes, max, "results");
+            let grid_buf = self.acquire(U::STORAGE | U::COPY_SRC, grid_bytes, max, "grids");
+            let res_read = self.acquire(
                 U::MAP_READ | U::COPY_DST,
                 res_bytes,
                 max,
                 "results readback",
             );
             let grid_read = write_grids.then(|| {
-                pool.acquire(
-                    &self.device,
-                    U::MAP_READ | U::COPY_DST,
-                    grid_bytes,
-                    max,
-                    "grids readback",
-                )
+                self.acquire(U::MAP_READ | U::COPY_DST, grid_bytes, max, "grids readback")
             });
             let ts_bufs = timestamps.as_ref().map(|_| {
                 (
-                    pool.acquire(
-                        &self.device,
-                        U::QUERY_RESOLVE | U::COPY_SRC,
-                        256,
-                        max,
-                        "timestamps",
-                    ),
-                    pool.acquire(
-                        &self.device,
-                        U::MAP_READ | U::COPY_DST,
-                        256,
-                        max,
-                        "timestamps readback",
-                    ),
+                    self.acquire(U::QUERY_RESOLVE | U::COPY_SRC, 256, max, "timestamps"),
+                    self.acquire(U::MAP_READ | U::COPY_DST, 256, max, "timestamps readback"),
                 )
             });
 
@@ -836,29 +812,32 @@ impl GpuBackend {
                 }
                 Ok(())
             });
-            pool.release(prog_buf);
-            pool.release(res_buf);
-            pool.release(grid_buf);
-            pool.release(res_read);
+            self.release(prog_buf);
+            self.release(res_buf);
+            self.release(grid_buf);
+            self.release(res_read);
             if let Some(gr) = grid_read {
-                pool.release(gr);
+                self.release(gr);
             }
             if let Some((a, b)) = ts_bufs {
-                pool.release(a);
-                pool.release(b);
+                self.release(a);
+                self.release(b);
             }
             if let Err(e) = chunk_result {
                 result = Err(e);
                 break;
             }
         }
-        pool.release(task_buf);
-        pool.release(params_buf);
+        self.release(task_buf);
+        self.release(params_buf);
         let gpu_time = timestamps
             .as_ref()
             .map(|_| Duration::from_nanos(gpu_ns as u64));
-        state.last_gpu_time = gpu_time;
-        state.total_gpu_time += gpu_time.unwrap_or_default();
+        {
+            let mut state = self.lock_state();
+            state.last_gpu_time = gpu_time;
+            state.total_gpu_time += gpu_time.unwrap_or_default();
+        }
         out.gpu_time = gpu_time;
         result
     }
