@@ -174,7 +174,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
     let mut faults: Vec<String> = Vec::new();
     let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
-    for task in &tasks {
+    for (k, task) in tasks.iter().enumerate() {
         let run = sched::score(task, &candidates, &sched, &opts)
             .with_context(|| format!("task {}", task.id))
             .map_err(CliError::failed)?;
@@ -192,6 +192,11 @@ pub fn run(a: ScoreArgs) -> CliResult {
             }
             return Err(CliError::failed(e));
         }
+        if k + 1 == tasks.len() {
+            // The process ends soon: skip freeing millions of small
+            // allocations one by one.
+            std::mem::forget(run);
+        }
     }
     pb.finish_and_clear();
     if let Err(e) = out.flush() {
@@ -200,11 +205,13 @@ pub fn run(a: ScoreArgs) -> CliResult {
         }
     }
     let parse_errors = candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len();
+    let ncandidates = candidates.len();
+    std::mem::forget(candidates);
     finish(
         &a,
         &watch,
         tasks.len(),
-        candidates.len() * tasks.len(),
+        ncandidates * tasks.len(),
         parse_errors,
         evaluations,
         deadline_hit,
