@@ -113,6 +113,9 @@ pub struct Scheduler {
     opts: SchedOptions,
     /// Devices that failed in an earlier run stay out of later ones.
     failed: Mutex<Vec<bool>>,
+    /// Each device's calibrated chunk size from the last run (0: none yet),
+    /// so that a stream of batches does not calibrate again each time.
+    calibrated: Mutex<Vec<usize>>,
 }
 
 struct Queue {
@@ -158,10 +161,12 @@ impl Scheduler {
     /// A scheduler over `devices` (at least one).
     pub fn new(devices: Vec<Arc<dyn Backend>>, opts: SchedOptions) -> Scheduler {
         let failed = Mutex::new(vec![false; devices.len()]);
+        let calibrated = Mutex::new(vec![0; devices.len()]);
         Scheduler {
             devices,
             opts,
             failed,
+            calibrated,
         }
     }
 
@@ -208,7 +213,15 @@ impl Scheduler {
         let mut faults = Vec::new();
         let mut deadline_hit = false;
         let inflight = self.opts.max_inflight.max(1);
-        let start_device = |backend: Arc<dyn Backend>, slots: &mut Vec<Arc<Slot>>| {
+        let share = n.div_ceil(self.devices.len().max(1) * inflight).max(1);
+        let start_device = |backend: Arc<dyn Backend>,
+                            slots: &mut Vec<Arc<Slot>>,
+                            calibrated: usize| {
+            let first = if calibrated > 0 {
+                calibrated.min(share)
+            } else {
+                self.opts.first_chunk
+            };
             let (max_chunk, _) = backend.max_programs(&task);
             let slot = Arc::new(Slot {
                 stats: Mutex::new(DeviceStats {
@@ -220,13 +233,7 @@ impl Scheduler {
                 backend,
                 inflight: AtomicUsize::new(0),
                 failed: AtomicBool::new(false),
-                chunk: AtomicUsize::new(
-                    self.opts
-                        .first_chunk
-                        .min(max_chunk)
-                        .min(self.opts.host_max_chunk)
-                        .max(1),
-                ),
+                chunk: AtomicUsize::new(first.min(max_chunk).min(self.opts.host_max_chunk).max(1)),
                 max_chunk: max_chunk.min(self.opts.host_max_chunk).max(1),
             });
             let index = slots.len();
@@ -249,18 +256,19 @@ impl Scheduler {
             }
         };
         let failed_before = self.failed.lock().expect("failed").clone();
+        let calibrated = self.calibrated.lock().expect("calibrated").clone();
         let mut device_of_slot = Vec::new();
         for (k, d) in self.devices.iter().enumerate() {
             if !failed_before[k] {
                 device_of_slot.push(Some(k));
-                start_device(d.clone(), &mut slots);
+                start_device(d.clone(), &mut slots, calibrated[k]);
             }
         }
         let mut fallback_started = false;
         if slots.is_empty() && n > 0 {
             fallback_started = true;
             device_of_slot.push(None);
-            start_device(Arc::new(CpuBackend::new(0)), &mut slots);
+            start_device(Arc::new(CpuBackend::new(0)), &mut slots, 0);
         }
         let mut remaining = n;
         let tick = Duration::from_millis(50);
@@ -298,7 +306,7 @@ impl Scheduler {
                     if healthy == 0 && !fallback_started {
                         fallback_started = true;
                         device_of_slot.push(None);
-                        start_device(Arc::new(CpuBackend::new(0)), &mut slots);
+                        start_device(Arc::new(CpuBackend::new(0)), &mut slots, 0);
                         shared.wake.notify_all();
                     }
                 }
@@ -312,6 +320,16 @@ impl Scheduler {
         // Stop the workers; abandoned ones finish their chunk and exit.
         shared.stop.store(true, Ordering::SeqCst);
         shared.wake.notify_all();
+        {
+            let mut cal = self.calibrated.lock().expect("calibrated");
+            for (slot, dev) in slots.iter().zip(&device_of_slot) {
+                if let Some(k) = dev {
+                    if slot.stats.lock().expect("stats").chunks > 0 {
+                        cal[*k] = slot.chunk.load(Ordering::Relaxed);
+                    }
+                }
+            }
+        }
         let devices = slots
             .iter()
             .map(|s| {

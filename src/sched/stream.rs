@@ -95,7 +95,10 @@ where
     let mut heap: BinaryHeap<Entry> = BinaryHeap::with_capacity(top + 1);
     let mut errors: Vec<CandidateResult> = Vec::new();
     let mut not_run: Vec<CandidateResult> = Vec::new();
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+    // First index of each distinct program, and whether it was scored.
+    let mut seen: HashMap<u64, (usize, bool)> = HashMap::new();
+    let mut new_in_block: HashMap<u64, (usize, bool)> = HashMap::new();
+    let mut members: std::collections::HashSet<usize> = std::collections::HashSet::new();
     let mut report = BatchReport {
         results: Vec::new(),
         distinct: 0,
@@ -147,7 +150,20 @@ where
             }
         }
         report.candidates += buf.len();
+        // Programs seen in an earlier block are not evaluated again: a
+        // duplicate ranks just below its first occurrence (same scores, later
+        // index), so it can enter the top only when that one is in it, and
+        // then its row is a copy.
+        let fps: Vec<Option<u64>> = buf
+            .iter()
+            .map(|c| c.program.as_ref().ok().map(fingerprint))
+            .collect();
+        let earlier = |fp: Option<u64>| fp.and_then(|f| seen.get(&f).copied());
         let (reps, rep_of) = dedup(&buf);
+        let reps: Vec<usize> = reps
+            .into_iter()
+            .filter(|&i| earlier(fps[i]).is_none())
+            .collect();
         let programs: Vec<Program> = reps
             .iter()
             .map(|&i| buf[i].program.clone().expect("representatives parsed"))
@@ -156,7 +172,7 @@ where
             .options()
             .deadline
             .is_some_and(|d| std::time::Instant::now() >= d);
-        let run = if stop_now {
+        let run = if stop_now || programs.is_empty() {
             None
         } else {
             Some(sched.evaluate(task_arc.clone(), Arc::new(programs)))
@@ -171,7 +187,7 @@ where
             merge(&mut devices, &run.devices);
             let done = run.done.iter().filter(|&&d| d).count();
             report.evaluations += (done * np) as u64;
-        } else {
+        } else if stop_now {
             deadline_hit = true;
         }
         report.distinct += reps.len();
@@ -184,13 +200,53 @@ where
                 }
                 continue;
             };
+            let fp = fps[i].expect("parsed");
+            if let Some((first, first_scored)) = earlier(Some(fp)) {
+                if !first_scored {
+                    report.not_run += 1;
+                    if not_run.len() < top {
+                        not_run.push(empty_result(c, Status::NotRun, Some("not run".into())));
+                    }
+                    continue;
+                }
+                report.scored += 1;
+                if !members.contains(&first) {
+                    continue;
+                }
+                let Some(orig) = heap.iter().find(|e| e.result.index == first) else {
+                    continue;
+                };
+                let kk = Key {
+                    index: c.index,
+                    ..orig.key
+                };
+                if heap.len() >= top && heap.peek().is_some_and(|w| w.key <= kk) {
+                    continue;
+                }
+                let mut r = orig.result.clone();
+                (r.id, r.index, r.line) = (c.id.clone(), c.index, c.line);
+                heap.push(Entry {
+                    key: kk,
+                    result: r,
+                    dup_index: Some(first),
+                });
+                members.insert(c.index);
+                if heap.len() > top {
+                    if let Some(e) = heap.pop() {
+                        members.remove(&e.result.index);
+                    }
+                }
+                continue;
+            }
             let k = slot_of[rep_of[i].expect("parsed")];
             let outcomes: Option<&[PairOutcome]> = run
                 .as_ref()
                 .filter(|r| r.done[k])
                 .map(|r| &r.outcomes[k * np..(k + 1) * np]);
-            let fp = fingerprint(program);
-            let first = *seen.entry(fp).or_insert(c.index);
+            let first = new_in_block
+                .entry(fp)
+                .or_insert((c.index, outcomes.is_some()))
+                .0;
             let dup_index = (first != c.index).then_some(first);
             let Some(outcomes) = outcomes else {
                 report.not_run += 1;
@@ -221,10 +277,14 @@ where
                 result: r,
                 dup_index,
             });
+            members.insert(c.index);
             if heap.len() > top {
-                heap.pop();
+                if let Some(e) = heap.pop() {
+                    members.remove(&e.result.index);
+                }
             }
         }
+        seen.extend(new_in_block.drain());
     }
     let mut best = heap.into_sorted_vec();
     let ids: HashMap<usize, String> = best
