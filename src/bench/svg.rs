@@ -7,7 +7,7 @@ use std::fmt::Write;
 const W: f64 = 860.0;
 const H: f64 = 520.0;
 const LEFT: f64 = 90.0;
-const RIGHT: f64 = 230.0;
+const RIGHT: f64 = 250.0;
 const TOP: f64 = 50.0;
 const BOTTOM: f64 = 70.0;
 const COLORS: [&str; 8] = [
@@ -24,6 +24,16 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// A device name short enough for the legend.
+fn short(name: &str) -> String {
+    let name = name.split(" (LLVM").next().unwrap_or(name);
+    if name.chars().count() <= 26 {
+        name.to_string()
+    } else {
+        format!("{}…", name.chars().take(25).collect::<String>())
+    }
 }
 
 fn label(v: f64) -> String {
@@ -138,7 +148,7 @@ pub fn chart(report: &BenchReport) -> String {
             lx + 24.0,
             lx + 30.0,
             ly + 4.0,
-            esc(dev)
+            esc(&short(dev))
         );
     }
     s.push_str("</svg>\n");
