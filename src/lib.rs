@@ -10,7 +10,8 @@ pub mod lang;
 
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
-pub mod score;
-pub mod task;
-pub mod rng;
 pub mod engine;
+pub mod rng;
+pub mod score;
+pub mod search;
+pub mod task;

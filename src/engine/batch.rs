@@ -94,7 +94,12 @@ pub fn score_batch(
     let (reps, rep_of) = dedup(candidates);
     let programs: Vec<&Program> = reps
         .iter()
-        .map(|&i| candidates[i].program.as_ref().expect("representatives parsed"))
+        .map(|&i| {
+            candidates[i]
+                .program
+                .as_ref()
+                .expect("representatives parsed")
+        })
         .collect();
     let outcomes = backend.evaluate(task, &programs)?;
     let np = task.num_pairs();
@@ -145,7 +150,9 @@ pub fn assemble(
         .iter()
         .map(|o| o.map(|o| expected.score(o, metric)))
         .collect();
-    let mut ranked: Vec<usize> = (0..candidates.len()).filter(|&i| scores[i].is_some()).collect();
+    let mut ranked: Vec<usize> = (0..candidates.len())
+        .filter(|&i| scores[i].is_some())
+        .collect();
     let ops = |i: usize| candidates[i].program.as_ref().map_or(0, |p| p.len());
     ranked.sort_by(|&a, &b| {
         rank_cmp(
@@ -176,14 +183,18 @@ pub fn assemble(
             hashes: outcomes[i]
                 .map(|o| o.iter().map(|p| format!("{:016x}", p.hash)).collect())
                 .unwrap_or_default(),
-            duplicate_of: rep_of[i].filter(|&r| r != i).map(|r| candidates[r].id.clone()),
+            duplicate_of: rep_of[i]
+                .filter(|&r| r != i)
+                .map(|r| candidates[r].id.clone()),
             predictions: None,
             ops: ops(i),
             index: i,
             line: c.line,
         }
     };
-    let unranked: Vec<usize> = (0..candidates.len()).filter(|&i| scores[i].is_none()).collect();
+    let unranked: Vec<usize> = (0..candidates.len())
+        .filter(|&i| scores[i].is_none())
+        .collect();
     for (r, &i) in ranked.iter().enumerate() {
         let s = scores[i].take();
         results.push(make(i, Some(r + 1), s));
@@ -215,7 +226,12 @@ pub fn attach_predictions(
         .collect();
     let programs: Vec<&Program> = top
         .iter()
-        .map(|&i| candidates[i].program.as_ref().expect("ranked candidates parsed"))
+        .map(|&i| {
+            candidates[i]
+                .program
+                .as_ref()
+                .expect("ranked candidates parsed")
+        })
         .collect();
     let preds = backend.predict(task, &programs)?;
     for (r, p) in report.results.iter_mut().zip(preds) {

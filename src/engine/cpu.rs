@@ -18,13 +18,19 @@ pub struct CpuBackend {
 impl CpuBackend {
     /// A backend with `threads` workers (0 = physical cores).
     pub fn new(threads: usize) -> CpuBackend {
-        let n = if threads == 0 { physical_cores() } else { threads };
+        let n = if threads == 0 {
+            physical_cores()
+        } else {
+            threads
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(n)
             .thread_name(|i| format!("gridscore-cpu-{i}"))
             .build()
             .expect("building a rayon pool only fails if threads cannot be spawned");
-        CpuBackend { pool: Arc::new(pool) }
+        CpuBackend {
+            pool: Arc::new(pool),
+        }
     }
     /// Number of worker threads.
     pub fn threads(&self) -> usize {
@@ -54,7 +60,11 @@ impl Backend for CpuBackend {
     fn kind(&self) -> &'static str {
         "cpu"
     }
-    fn evaluate(&self, task: &Task, programs: &[&Program]) -> Result<Vec<PairOutcome>, EngineError> {
+    fn evaluate(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<PairOutcome>, EngineError> {
         let np = task.num_pairs();
         let mut out = vec![PairOutcome::INVALID; programs.len() * np];
         if np == 0 {
@@ -64,11 +74,17 @@ impl Backend for CpuBackend {
             out.par_chunks_mut(np)
                 .zip(programs.par_iter())
                 .with_min_len(64)
-                .for_each_init(Interp::new, |interp, (o, p)| evaluate_one(interp, task, p, o));
+                .for_each_init(Interp::new, |interp, (o, p)| {
+                    evaluate_one(interp, task, p, o)
+                });
         });
         Ok(out)
     }
-    fn predict(&self, task: &Task, programs: &[&Program]) -> Result<Vec<Vec<Option<Grid>>>, EngineError> {
+    fn predict(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<Vec<Option<Grid>>>, EngineError> {
         Ok(self.pool.install(|| {
             programs
                 .par_iter()

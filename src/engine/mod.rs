@@ -35,7 +35,12 @@ pub trait Backend: Send + Sync {
     /// `cpu` or `gpu`.
     fn kind(&self) -> &'static str;
     /// Evaluates every program on every pair of the task.
-    fn evaluate(&self, task: &Task, programs: &[&Program]) -> Result<Vec<PairOutcome>, EngineError>;
+    fn evaluate(&self, task: &Task, programs: &[&Program])
+        -> Result<Vec<PairOutcome>, EngineError>;
     /// The programs' outputs on the task's test inputs.
-    fn predict(&self, task: &Task, programs: &[&Program]) -> Result<Vec<Vec<Option<Grid>>>, EngineError>;
+    fn predict(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<Vec<Option<Grid>>>, EngineError>;
 }

@@ -64,7 +64,11 @@ pub fn codes_of(classes: &[OpClass]) -> Vec<OpCode> {
 /// A random grid of size `h` x `w` with a background color and blobs, so
 /// that the region ops have objects and enclosures to work on.
 pub fn random_grid(rng: &mut Rng, h: usize, w: usize) -> Grid {
-    let bg = if rng.chance(0.7) { 0 } else { rng.below(10) as u8 };
+    let bg = if rng.chance(0.7) {
+        0
+    } else {
+        rng.below(10) as u8
+    };
     let mut g = Grid::filled(h, w, bg);
     let ncolors = 1 + rng.below(4);
     let palette: Vec<u8> = (0..ncolors).map(|_| rng.below(10) as u8).collect();
@@ -107,6 +111,10 @@ pub fn random_grid(rng: &mut Rng, h: usize, w: usize) -> Grid {
 /// A random grid of random size in `min..=max` per dimension.
 pub fn random_grid_sized(rng: &mut Rng, min: usize, max: usize) -> Grid {
     let h = min + rng.below(max - min + 1);
-    let w = if rng.chance(0.3) { h } else { min + rng.below(max - min + 1) };
+    let w = if rng.chance(0.3) {
+        h
+    } else {
+        min + rng.below(max - min + 1)
+    };
     random_grid(rng, h, w)
 }
