@@ -53,6 +53,10 @@ pub struct SearchArgs {
     /// A solutions file (Kaggle format) with the test outputs.
     #[arg(long, value_name = "FILE")]
     pub solutions: Option<PathBuf>,
+    /// Stop a task as soon as a program exact on every train pair is found
+    /// (faster; the second attempt is then not the second best).
+    #[arg(long)]
+    pub first: bool,
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
@@ -72,6 +76,7 @@ impl SearchArgs {
             metric: self.metric,
             last_depth: self.last_depth,
             batch_size: self.batch_size.max(1),
+            stop_when_solved: self.first,
             ..SearchOptions::default()
         }
     }

@@ -10,6 +10,8 @@
 //! train input.
 
 use crate::grid::Grid;
+use crate::lang::interp::color_tokens;
+use crate::lang::ops::{ArgKind, BG, FG, LC};
 use crate::lang::{Interp, Op, Program};
 use crate::score::{matching_cells, Metric, PairOutcome};
 use std::collections::HashMap;
@@ -97,6 +99,10 @@ pub struct StateMeta {
     pub op_idx: u32,
     /// Program length.
     pub depth: u8,
+    /// Exact train pairs of this state.
+    pub exact: u32,
+    /// Total train score of this state.
+    pub score: u64,
 }
 
 /// Every stored state, grids packed back to back.
@@ -194,6 +200,18 @@ impl Store {
         }
         let off = self.offsets[s];
         self.data.get(off..off + cells.len()) == Some(cells)
+    }
+    /// The states of `range`, most promising first (more exact train
+    /// pairs, then higher score, then enumeration order): the order in which
+    /// the last depth expands them, so that a time limit cuts the least
+    /// promising parents.
+    pub fn by_promise(&self, range: std::ops::Range<usize>) -> Vec<u32> {
+        let mut v: Vec<u32> = range.map(|s| s as u32).collect();
+        v.sort_by_key(|&s| {
+            let m = &self.meta[s as usize];
+            (std::cmp::Reverse(m.exact), std::cmp::Reverse(m.score), s)
+        });
+        v
     }
     /// The program that made state `s`.
     pub fn program(&self, s: usize) -> Program {
@@ -351,6 +369,34 @@ pub struct Expansion {
     pub aborted: bool,
 }
 
+/// Whether an op has a color token argument.
+#[inline]
+pub fn uses_tokens(op: &Op) -> bool {
+    op.code
+        .spec()
+        .args
+        .iter()
+        .enumerate()
+        .any(|(k, a)| *a == ArgKind::Color && op.args[k] >= 10)
+}
+
+/// The op with its color tokens replaced by their values (bg, fg, lc).
+#[inline]
+pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
+    let mut o = *op;
+    for (k, a) in op.code.spec().args.iter().enumerate() {
+        if *a == ArgKind::Color {
+            o.args[k] = match op.args[k] {
+                BG => bg as i32,
+                FG => fg as i32,
+                LC => lc as i32,
+                v => v,
+            };
+        }
+    }
+    o
+}
+
 /// Per-worker buffers.
 pub struct Worker {
     pub interp: Interp,
@@ -358,6 +404,7 @@ pub struct Worker {
     pub pv: Vec<bool>,
     pub cg: Vec<Grid>,
     pub cv: Vec<bool>,
+    pub tokens: Vec<(u8, u8, u8)>,
 }
 
 impl Worker {
@@ -369,6 +416,7 @@ impl Worker {
             pv: vec![false; npairs],
             cg: vec![Grid::default(); npairs],
             cv: vec![false; npairs],
+            tokens: vec![(0, 0, 0); npairs],
         }
     }
 }
@@ -386,6 +434,8 @@ pub struct ExpandCtx<'a> {
     /// Keep the children's grids (false at the last depth).
     pub keep_grids: bool,
     pub deadline: Option<std::time::Instant>,
+    /// Try the derived color map on each parent.
+    pub derive_map: bool,
 }
 
 /// Expands one parent by every op.
@@ -402,18 +452,38 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
     }
     ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
     // The ops tried: the alphabet, then the derived color map.
-    let derived = derived_map(&w.pg[..nt], ctx.expected);
+    let derived = if ctx.derive_map {
+        derived_map(&w.pg[..nt], ctx.expected)
+    } else {
+        None
+    };
     let nops = ctx.alphabet.len() + usize::from(derived.is_some());
+    // Color tokens of each parent grid, resolved once per parent rather
+    // than once per op (the same values: tokens are evaluated on the op's
+    // input grid).
+    for k in 0..np {
+        w.tokens[k] = if w.pv[k] {
+            color_tokens(&w.pg[k])
+        } else {
+            (0, 0, 0)
+        };
+    }
     for idx in 0..nops {
         let op = if idx < ctx.alphabet.len() {
             ctx.alphabet[idx]
         } else {
             derived.expect("derived op")
         };
+        let has_tokens = uses_tokens(&op);
         out.generated += 1;
         let mut killed = false;
         for k in 0..nt {
-            if !w.interp.apply_op(&op, &w.pg[k], &mut w.cg[k]) {
+            let o = if has_tokens {
+                resolve(&op, w.tokens[k])
+            } else {
+                op
+            };
+            if !w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]) {
                 killed = true;
                 break;
             }
@@ -422,7 +492,12 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             continue;
         }
         for k in nt..np {
-            w.cv[k] = w.pv[k] && w.interp.apply_op(&op, &w.pg[k], &mut w.cg[k]);
+            let o = if has_tokens {
+                resolve(&op, w.tokens[k])
+            } else {
+                op
+            };
+            w.cv[k] = w.pv[k] && w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]);
         }
         for v in &mut w.cv[..nt] {
             *v = true;
@@ -471,6 +546,8 @@ mod tests {
             op: Op::new(OpCode::Id, &[]),
             op_idx: 0,
             depth: 0,
+            exact: 0,
+            score: 0,
         };
         store.push(meta, &s, &c);
         let mut g2 = vec![Grid::default(); 3];
@@ -498,11 +575,30 @@ mod tests {
     }
 
     #[test]
+    fn resolved_tokens_give_the_same_grids() {
+        let mut rng = crate::rng::Rng::new(3);
+        let codes = crate::lang::random::all_codes();
+        let mut it = Interp::new();
+        let (mut a, mut b) = (Grid::default(), Grid::default());
+        for _ in 0..3000 {
+            let g = crate::lang::random::random_grid_sized(&mut rng, 1, 8);
+            let op = crate::lang::random::random_op(&mut rng, &codes);
+            let r = resolve(&op, color_tokens(&g));
+            assert!(!uses_tokens(&r));
+            let (va, vb) = (it.apply_op(&op, &g, &mut a), it.apply_op(&r, &g, &mut b));
+            assert_eq!(va, vb, "{op}");
+            if va {
+                assert_eq!(a, b, "{op}");
+            }
+        }
+    }
+
+    #[test]
     fn derived_map_fits_colors() {
         let a = Grid::from_rows(&[vec![1, 2], vec![2, 0]]).unwrap();
         let e = Grid::from_rows(&[vec![3, 2], vec![2, 0]]).unwrap();
         let op = derived_map(std::slice::from_ref(&a), std::slice::from_ref(&e)).unwrap();
-        assert_eq!(op.to_string(), "map 0232456789");
+        assert_eq!(op.to_string(), "map 0323456789");
         assert!(derived_map(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_none());
         let bad = Grid::from_rows(&[vec![3, 2], vec![1, 0]]).unwrap();
         assert!(derived_map(std::slice::from_ref(&a), std::slice::from_ref(&bad)).is_none());

@@ -63,6 +63,11 @@ pub struct SearchOptions {
     pub shortlist: usize,
     /// Collapse observationally equivalent programs (off only for tests).
     pub prune: bool,
+    /// Stop as soon as a program exact on every train pair is found (faster;
+    /// the second attempt is then the best found so far, not the best).
+    pub stop_when_solved: bool,
+    /// Restrict the alphabet to these ops (`None` = every op).
+    pub only_ops: Option<Vec<crate::lang::OpCode>>,
 }
 
 impl Default for SearchOptions {
@@ -77,6 +82,8 @@ impl Default for SearchOptions {
             batch_size: 1 << 16,
             shortlist: 8,
             prune: true,
+            only_ops: None,
+            stop_when_solved: false,
         }
     }
 }
@@ -221,6 +228,14 @@ impl Tracker {
         self.entries.insert(pos, e);
         self.entries.truncate(self.k);
     }
+    /// Whether the best class is exact on every train pair.
+    fn best_exact(&self, ntrain: usize) -> bool {
+        ntrain > 0
+            && self
+                .entries
+                .first()
+                .is_some_and(|e| e.exact as usize == ntrain)
+    }
     /// Whether the two best classes are exact on every train pair (then no
     /// longer program can displace them).
     fn top_two_exact(&self, ntrain: usize) -> bool {
@@ -241,7 +256,14 @@ pub fn search_task(
     let nt = task.train.len();
     let np = task.num_pairs();
     let expected: Vec<Grid> = task.train.iter().map(|p| p.output.clone()).collect();
-    let alphabet = Domains::of_task(task).ops();
+    let mut alphabet = Domains::of_task(task).ops();
+    if let Some(only) = &opts.only_ops {
+        alphabet.retain(|o| only.contains(&o.code));
+    }
+    let derive_map = opts
+        .only_ops
+        .as_ref()
+        .is_none_or(|o| o.contains(&crate::lang::OpCode::Map));
 
     let mut store = Store::new(np);
     let mut seen = Seen::default();
@@ -258,6 +280,8 @@ pub fn search_task(
                 op: crate::lang::Op::new(crate::lang::OpCode::Id, &[]),
                 op_idx: 0,
                 depth: 0,
+                exact: 0,
+                score: 0,
             },
             &sizes,
             &cells,
@@ -302,6 +326,7 @@ pub fn search_task(
                 frontier.clone(),
                 d,
                 deadline,
+                derive_map,
                 &mut stats,
                 &mut tracker,
             )?
@@ -322,6 +347,7 @@ pub fn search_task(
                 d,
                 last,
                 deadline,
+                derive_map,
             )
         };
         stats.ms = t0.elapsed().as_millis() as u64;
@@ -332,6 +358,9 @@ pub fn search_task(
         frontier = next_start..store.len();
         if stop.is_some() {
             stopped_by = stop;
+            break;
+        }
+        if opts.stop_when_solved && tracker.best_exact(nt) {
             break;
         }
     }
@@ -435,14 +464,22 @@ fn depth_on_states(
     d: usize,
     last: bool,
     deadline: Option<Instant>,
+    derive_map: bool,
 ) -> Option<Budget> {
     let keep = !last;
     let np = st.store_npairs();
     let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.len().max(1));
-    let mut last_seen: IdMap<()> = IdMap::default();
-    let mut lo = frontier.start;
-    while lo < frontier.end {
-        let hi = (lo + chunk).min(frontier.end);
+    let mut last_seen: IdMap<(u8, u32, u32)> = IdMap::default();
+    // Stored depths keep enumeration order (it fixes state indices); the
+    // last depth goes most promising parent first.
+    let parents: Vec<u32> = if last {
+        st.store.by_promise(frontier)
+    } else {
+        frontier.map(|s| s as u32).collect()
+    };
+    let mut lo = 0;
+    while lo < parents.len() {
+        let hi = (lo + chunk).min(parents.len());
         let exps: Vec<Expansion> = {
             let ctx = ExpandCtx {
                 store: st.store,
@@ -454,10 +491,11 @@ fn depth_on_states(
                 prune: opts.prune,
                 keep_grids: keep,
                 deadline,
+                derive_map,
             };
-            (lo..hi)
-                .into_par_iter()
-                .map_init(|| Worker::new(np), |w, p| expand(&ctx, w, p as u32))
+            parents[lo..hi]
+                .par_iter()
+                .map_init(|| Worker::new(np), |w, &p| expand(&ctx, w, p))
                 .collect()
         };
         let mut aborted = false;
@@ -486,6 +524,8 @@ fn depth_on_states(
                             op: c.op,
                             op_idx: c.op_idx,
                             depth: d as u8,
+                            exact: c.exact,
+                            score: c.score,
                         },
                         sizes,
                         cells,
@@ -499,14 +539,21 @@ fn depth_on_states(
                         .offer(c.exact, c.score, key, c.test_hash, || store.program(idx));
                 } else {
                     if opts.prune {
-                        if last_seen.contains_key(&c.hash) {
-                            continue;
+                        // Parents go out of enumeration order here: keep
+                        // the earliest program of each state.
+                        match last_seen.get_mut(&c.hash) {
+                            Some(k) if *k <= key => continue,
+                            Some(k) => *k = key,
+                            None => {
+                                st.stats.states += 1;
+                                if last_seen.len() < opts.max_states {
+                                    last_seen.insert(c.hash, key);
+                                }
+                            }
                         }
-                        if last_seen.len() < opts.max_states {
-                            last_seen.insert(c.hash, ());
-                        }
+                    } else {
+                        st.stats.states += 1;
                     }
-                    st.stats.states += 1;
                     let store = &*st.store;
                     st.tracker.offer(c.exact, c.score, key, c.test_hash, || {
                         store.program(e.parent as usize).with(c.op)
@@ -518,6 +565,10 @@ fn depth_on_states(
             return Some(Budget::Time);
         }
         lo = hi;
+        if opts.stop_when_solved && st.tracker.best_exact(nt) && lo < parents.len() {
+            st.stats.complete = false;
+            return None;
+        }
     }
     None
 }
@@ -540,6 +591,7 @@ fn depth_on_backend(
     frontier: std::ops::Range<usize>,
     d: usize,
     deadline: Option<Instant>,
+    derive_map: bool,
     stats: &mut DepthStats,
     tracker: &mut Tracker,
 ) -> Result<Option<Budget>, SearchError> {
@@ -547,7 +599,7 @@ fn depth_on_backend(
     let np = task.num_pairs();
     let exp = task.expected_sizes();
     let mut w = Worker::new(np);
-    let mut seen_hashes: IdMap<()> = IdMap::default();
+    let mut seen_hashes: IdMap<(u8, u32, u32)> = IdMap::default();
     let mut batch: Vec<Program> = Vec::new();
     let mut keys: Vec<(u8, u32, u32)> = Vec::new();
     let batch_size = opts.batch_size.max(1);
@@ -557,6 +609,12 @@ fn depth_on_backend(
                      tracker: &mut Tracker|
      -> Result<(), EngineError> {
         if batch.is_empty() {
+            return Ok(());
+        }
+        if opts.stop_when_solved && tracker.best_exact(nt) {
+            stats.complete = false;
+            batch.clear();
+            keys.clear();
             return Ok(());
         }
         let refs: Vec<&Program> = batch.iter().collect();
@@ -575,14 +633,19 @@ fn depth_on_backend(
             let test_hash = fold(&o[nt..], 7);
             if opts.prune {
                 let all = fold(o, 3);
-                if seen_hashes.contains_key(&all) {
-                    continue;
+                match seen_hashes.get_mut(&all) {
+                    Some(k) if *k <= keys[i] => continue,
+                    Some(k) => *k = keys[i],
+                    None => {
+                        stats.states += 1;
+                        if seen_hashes.len() < opts.max_states {
+                            seen_hashes.insert(all, keys[i]);
+                        }
+                    }
                 }
-                if seen_hashes.len() < opts.max_states {
-                    seen_hashes.insert(all, ());
-                }
+            } else {
+                stats.states += 1;
             }
-            stats.states += 1;
             let s = exp.score(o, opts.metric);
             let prog = &batch[i];
             tracker.offer(s.exact, s.score, keys[i], test_hash, || prog.clone());
@@ -591,14 +654,19 @@ fn depth_on_backend(
         keys.clear();
         Ok(())
     };
-    for p in frontier {
+    for p in store.by_promise(frontier) {
+        let p = p as usize;
         if deadline.is_some_and(|dl| Instant::now() >= dl) {
             flush(&mut batch, &mut keys, stats, tracker)?;
             return Ok(Some(Budget::Time));
         }
         let prog = store.program(p);
         store.load(p, &mut w.pg, &mut w.pv);
-        let derived = derived_map(&w.pg[..nt], expected);
+        let derived = if derive_map {
+            derived_map(&w.pg[..nt], expected)
+        } else {
+            None
+        };
         for (idx, op) in alphabet.iter().copied().chain(derived).enumerate() {
             batch.push(prog.with(op));
             keys.push((d as u8, p as u32, idx as u32));
