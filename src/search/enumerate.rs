@@ -78,8 +78,8 @@ pub fn hash_grid(mut h: u64, g: Option<&Grid>) -> u64 {
 #[inline]
 pub fn hash_state(grids: &[Grid], valid: &[bool], ntrain: usize) -> (u64, u64) {
     let mut h = 0x243f_6a88_85a3_08d3;
-    for k in 0..ntrain {
-        h = hash_grid(h, Some(&grids[k]));
+    for g in &grids[..ntrain] {
+        h = hash_grid(h, Some(g));
     }
     let mut t = 0x1319_8a2e_0370_7344;
     for k in ntrain..grids.len() {
