@@ -253,3 +253,58 @@ pub fn run(
     summary.wall_s = start.elapsed().as_secs_f64();
     Ok(summary)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Pair, TestPair};
+
+    fn g(rows: &[&[u8]]) -> Grid {
+        Grid::from_rows(rows).unwrap()
+    }
+
+    #[test]
+    fn attempts_pick_distinct_outputs_with_fallbacks() {
+        let input = g(&[&[1, 2]]);
+        let task = Task {
+            id: "t".into(),
+            train: vec![Pair {
+                input: input.clone(),
+                output: input.clone(),
+            }],
+            test: vec![
+                TestPair {
+                    input: input.clone(),
+                    output: Some(g(&[&[5]])),
+                },
+                TestPair {
+                    input: g(&[&[0]]),
+                    output: Some(g(&[&[0]])),
+                },
+            ],
+        };
+        let (a, b, c) = (g(&[&[3]]), g(&[&[4]]), g(&[&[5]]));
+        // Ranked predictions: INVALID on test 0, then a, a again, then b.
+        let preds = vec![
+            vec![None, None],
+            vec![Some(a.clone()), None],
+            vec![Some(a.clone()), None],
+            vec![Some(b.clone()), None],
+        ];
+        let (att, used) = choose_attempts(&task, &preds);
+        assert_eq!(att[0], [a.clone(), b.clone()]);
+        assert_eq!(used, vec![1, 3]);
+        // Nothing valid on test 1: the input, then [[0]] (the input is [[0]]).
+        assert_eq!(att[1], [g(&[&[0]]), g(&[&[0]])]);
+        assert_eq!(check_attempts(&task, &att), (Some(false), (1, 2)));
+        let preds = vec![vec![Some(b), None], vec![Some(c), None]];
+        let (att, _) = choose_attempts(&task, &preds);
+        assert_eq!(check_attempts(&task, &att), (Some(true), (2, 2)));
+        // One valid output only: the second attempt is a copy of the input.
+        let (att, _) = choose_attempts(&task, &[vec![Some(a.clone()), None]]);
+        assert_eq!(att[0], [a, input]);
+        let v = submission_entry(&att);
+        assert_eq!(v[0]["attempt_2"], serde_json::json!([[1, 2]]));
+        assert_eq!(v.as_array().unwrap().len(), 2);
+    }
+}
