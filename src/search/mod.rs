@@ -274,20 +274,20 @@ pub fn search_task(
         let (h, th) = hash_state(&grids, &valid, nt);
         let (mut sizes, mut cells) = (Vec::new(), Vec::new());
         pack(&grids, &valid, &mut sizes, &mut cells);
+        let (exact, score) = score_train(&grids[..nt], &expected, opts.metric);
         store.push(
             StateMeta {
                 parent: u32::MAX,
                 op: crate::lang::Op::new(crate::lang::OpCode::Id, &[]),
                 op_idx: 0,
                 depth: 0,
-                exact: 0,
-                score: 0,
+                exact,
+                score,
             },
             &sizes,
             &cells,
         );
         seen.insert(h, 0);
-        let (exact, score) = score_train(&grids[..nt], &expected, opts.metric);
         tracker.offer(exact, score, (0, 0, 0), th, Program::empty);
     }
 
@@ -445,6 +445,15 @@ pub fn search_task(
     })
 }
 
+/// Records a last-depth hash; true if it is new (false once the set holds
+/// `cap` hashes: the count is then a lower bound).
+fn count_new(set: &mut IdMap<()>, hash: u64, cap: usize) -> bool {
+    if set.len() >= cap {
+        return false;
+    }
+    set.insert(hash, ()).is_none()
+}
+
 struct DepthState<'a> {
     store: &'a mut Store,
     seen: &'a mut Seen,
@@ -469,7 +478,7 @@ fn depth_on_states(
     let keep = !last;
     let np = st.store_npairs();
     let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.len().max(1));
-    let mut last_seen: IdMap<(u8, u32, u32)> = IdMap::default();
+    let mut last_seen: IdMap<()> = IdMap::default();
     // Stored depths keep enumeration order (it fixes state indices); the
     // last depth goes most promising parent first.
     let parents: Vec<u32> = if last {
@@ -538,20 +547,12 @@ fn depth_on_states(
                     st.tracker
                         .offer(c.exact, c.score, key, c.test_hash, || store.program(idx));
                 } else {
-                    if opts.prune {
-                        // Parents go out of enumeration order here: keep
-                        // the earliest program of each state.
-                        match last_seen.get_mut(&c.hash) {
-                            Some(k) if *k <= key => continue,
-                            Some(k) => *k = key,
-                            None => {
-                                st.stats.states += 1;
-                                if last_seen.len() < opts.max_states {
-                                    last_seen.insert(c.hash, key);
-                                }
-                            }
-                        }
-                    } else {
+                    // Nothing is extended after the last depth: the hash
+                    // set only counts distinct states. Every child is
+                    // offered to the shortlist (it keeps the best program
+                    // of each prediction class, ties to the earlier key),
+                    // so a hash collision here cannot hide a program.
+                    if !opts.prune || count_new(&mut last_seen, c.hash, opts.max_states) {
                         st.stats.states += 1;
                     }
                     let store = &*st.store;
@@ -599,7 +600,7 @@ fn depth_on_backend(
     let np = task.num_pairs();
     let exp = task.expected_sizes();
     let mut w = Worker::new(np);
-    let mut seen_hashes: IdMap<(u8, u32, u32)> = IdMap::default();
+    let mut seen_hashes: IdMap<()> = IdMap::default();
     let mut batch: Vec<Program> = Vec::new();
     let mut keys: Vec<(u8, u32, u32)> = Vec::new();
     let batch_size = opts.batch_size.max(1);
@@ -631,19 +632,7 @@ fn depth_on_backend(
                 })
             };
             let test_hash = fold(&o[nt..], 7);
-            if opts.prune {
-                let all = fold(o, 3);
-                match seen_hashes.get_mut(&all) {
-                    Some(k) if *k <= keys[i] => continue,
-                    Some(k) => *k = keys[i],
-                    None => {
-                        stats.states += 1;
-                        if seen_hashes.len() < opts.max_states {
-                            seen_hashes.insert(all, keys[i]);
-                        }
-                    }
-                }
-            } else {
+            if !opts.prune || count_new(&mut seen_hashes, fold(o, 3), opts.max_states) {
                 stats.states += 1;
             }
             let s = exp.score(o, opts.metric);
