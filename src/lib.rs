@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod rng;
 pub mod sched;
 pub mod score;
+pub mod search;
 pub mod task;
 
 pub use grid::Grid;

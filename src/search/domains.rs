@@ -1,0 +1,371 @@
+//! Argument domains: the finite alphabet of ops the search enumerates for
+//! one task, drawn from the task's train pairs (see `docs/search.md`).
+//!
+//! - Colors: every color present in a train input or output, plus the
+//!   tokens `bg`, `fg`, `lc`.
+//! - Scale and tile factors (per dimension): 1, 2, 3 and every integer ratio
+//!   (2..=10) between an output dimension and an input dimension of the same
+//!   train pair; `upscale`, `tile` take the pairs of factors except (1, 1).
+//!   `downscale` the same with input / output ratios.
+//! - Split counts: every n in 2..=10 that splits all train inputs (the width
+//!   for `split_h`, the height for `split_v`), with every part index.
+//! - Crops: only when all train outputs share one size (oh, ow) that fits in
+//!   every train input and is smaller than at least one of them: `crop r c oh
+//!   ow` at every position valid on all train inputs (at most 100 positions;
+//!   beyond that the 3 x 3 positions at the start, middle and end).
+//! - Shifts: by one cell in the eight directions and by two or three cells
+//!   along an axis, where the offset is smaller than the smallest train
+//!   input's dimension, filling with `bg`.
+//! - Everything else takes its whole (small) domain: the seven non-identity
+//!   transforms, `hcat`/`vcat` with every transform, `mirror_tile`, `trim`,
+//!   the four directions, both selectors, the six logic ops.
+//! - `map M` is not enumerated; the search derives it per state (the color
+//!   function from the state's train grids to the train outputs, when the
+//!   sizes agree and the function is consistent).
+
+use crate::lang::ops::{BG, FG, LC};
+use crate::lang::{Op, OpCode};
+use crate::task::Task;
+use std::collections::BTreeSet;
+
+/// Most crop positions enumerated before thinning to 3 x 3.
+pub const MAX_CROP_POSITIONS: usize = 100;
+
+/// The argument domains of one task.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Domains {
+    /// Color arguments: the colors present (ascending), then bg, fg, lc.
+    pub colors: Vec<i32>,
+    /// Per-dimension factors for `upscale` and `tile` (ascending, with 1).
+    pub up_factors: Vec<i32>,
+    /// Per-dimension factors for `downscale` (ascending, with 1).
+    pub down_factors: Vec<i32>,
+    /// `split_h` part counts.
+    pub split_h: Vec<i32>,
+    /// `split_v` part counts.
+    pub split_v: Vec<i32>,
+    /// `crop` arguments (r, c, h, w).
+    pub crops: Vec<[i32; 4]>,
+    /// `shift` offsets (dy, dx).
+    pub shifts: Vec<(i32, i32)>,
+}
+
+impl Domains {
+    /// The domains of a task (from its train pairs only).
+    pub fn of_task(task: &Task) -> Domains {
+        let mut present = [false; 10];
+        for p in &task.train {
+            for g in [&p.input, &p.output] {
+                for &c in g.data() {
+                    present[c as usize] = true;
+                }
+            }
+        }
+        let mut colors: Vec<i32> = (0..10).filter(|&c| present[c as usize]).collect();
+        colors.extend([BG, FG, LC]);
+
+        let mut up: BTreeSet<i32> = [1, 2, 3].into();
+        let mut down: BTreeSet<i32> = [1, 2, 3].into();
+        for p in &task.train {
+            let ins = [p.input.h(), p.input.w()];
+            let outs = [p.output.h(), p.output.w()];
+            for &i in &ins {
+                for &o in &outs {
+                    if o % i == 0 && (2..=10).contains(&(o / i)) {
+                        up.insert((o / i) as i32);
+                    }
+                    if i % o == 0 && (2..=10).contains(&(i / o)) {
+                        down.insert((i / o) as i32);
+                    }
+                }
+            }
+        }
+
+        let fits = |n: usize, len: fn(&crate::Grid) -> usize| {
+            !task.train.is_empty()
+                && task
+                    .train
+                    .iter()
+                    .all(|p| crate::lang::interp::split_part(len(&p.input), n, 0).is_some())
+        };
+        let split_h = (2..=10)
+            .filter(|&n| fits(n, |g| g.w()))
+            .map(|n| n as i32)
+            .collect();
+        let split_v = (2..=10)
+            .filter(|&n| fits(n, |g| g.h()))
+            .map(|n| n as i32)
+            .collect();
+
+        let crops = crop_domain(task);
+
+        let min_h = task.train.iter().map(|p| p.input.h()).min().unwrap_or(1) as i32;
+        let min_w = task.train.iter().map(|p| p.input.w()).min().unwrap_or(1) as i32;
+        let mut shifts: Vec<(i32, i32)> = Vec::new();
+        for dy in -1..=1 {
+            for dx in -1..=1 {
+                if (dy, dx) != (0, 0) {
+                    shifts.push((dy, dx));
+                }
+            }
+        }
+        for k in [2, 3] {
+            shifts.extend([(k, 0), (-k, 0), (0, k), (0, -k)]);
+        }
+        shifts.retain(|&(dy, dx)| dy.abs() < min_h && dx.abs() < min_w);
+
+        Domains {
+            colors,
+            up_factors: up.into_iter().collect(),
+            down_factors: down.into_iter().collect(),
+            split_h,
+            split_v,
+            crops,
+            shifts,
+        }
+    }
+
+    /// The alphabet: every op the search tries on every state, in a fixed
+    /// order (this order is the enumeration order, hence the ranking's
+    /// "earlier candidate").
+    pub fn ops(&self) -> Vec<Op> {
+        use OpCode::*;
+        let mut v = Vec::new();
+        let op = |c: OpCode, a: &[i32]| Op::new(c, a);
+        for c in [
+            Rot90,
+            Rot180,
+            Rot270,
+            FlipH,
+            FlipV,
+            Transpose,
+            Antitranspose,
+        ] {
+            v.push(op(c, &[]));
+        }
+        let cs = &self.colors;
+        // Color ops.
+        for &a in cs {
+            for &b in cs {
+                if a != b {
+                    v.push(op(Recolor, &[a, b]));
+                }
+            }
+        }
+        for (i, &a) in cs.iter().enumerate() {
+            for &b in &cs[i + 1..] {
+                v.push(op(Swap, &[a, b]));
+            }
+        }
+        for code in [Keep, Paint] {
+            for &a in cs {
+                for &b in cs {
+                    if a != b {
+                        v.push(op(code, &[a, b]));
+                    }
+                }
+            }
+        }
+        // Layout.
+        for &c in cs {
+            v.push(op(CropBbox, &[c]));
+        }
+        v.push(op(Trim, &[]));
+        v.push(op(MirrorTile, &[]));
+        for code in [Hcat, Vcat] {
+            for t in 0..8 {
+                v.push(op(code, &[t]));
+            }
+        }
+        for code in [Upscale, Tile] {
+            for &kh in &self.up_factors {
+                for &kw in &self.up_factors {
+                    if (kh, kw) != (1, 1) {
+                        v.push(op(code, &[kh, kw]));
+                    }
+                }
+            }
+        }
+        for &kh in &self.down_factors {
+            for &kw in &self.down_factors {
+                if (kh, kw) != (1, 1) {
+                    v.push(op(Downscale, &[kh, kw]));
+                }
+            }
+        }
+        for (code, ns) in [(SplitH, &self.split_h), (SplitV, &self.split_v)] {
+            for &n in ns {
+                for i in 0..n {
+                    v.push(op(code, &[n, i]));
+                }
+            }
+        }
+        for c in &self.crops {
+            v.push(op(Crop, c));
+        }
+        for &(dy, dx) in &self.shifts {
+            v.push(op(Shift, &[dy, dx, BG]));
+        }
+        // Regions and objects.
+        for &sel in &[0, 1] {
+            for &b in cs {
+                v.push(op(Object, &[sel, b]));
+            }
+        }
+        for d in 0..4 {
+            for &b in cs {
+                v.push(op(Gravity, &[d, b]));
+            }
+        }
+        for code in [FillEnclosed, Halo] {
+            for &a in cs {
+                for &b in cs {
+                    if a != b {
+                        v.push(op(code, &[a, b]));
+                    }
+                }
+            }
+        }
+        for code in [HalvesH, HalvesV] {
+            for l in 0..6 {
+                for &a in cs {
+                    v.push(op(code, &[l, a]));
+                }
+            }
+        }
+        debug_assert!(v.iter().all(|o| o.validate().is_ok()));
+        v
+    }
+}
+
+fn crop_domain(task: &Task) -> Vec<[i32; 4]> {
+    let Some(first) = task.train.first() else {
+        return Vec::new();
+    };
+    let (oh, ow) = (first.output.h(), first.output.w());
+    if task
+        .train
+        .iter()
+        .any(|p| (p.output.h(), p.output.w()) != (oh, ow))
+    {
+        return Vec::new();
+    }
+    let min_h = task.train.iter().map(|p| p.input.h()).min().unwrap_or(0);
+    let min_w = task.train.iter().map(|p| p.input.w()).min().unwrap_or(0);
+    let smaller = task
+        .train
+        .iter()
+        .any(|p| p.input.h() > oh || p.input.w() > ow);
+    if oh > min_h || ow > min_w || !smaller {
+        return Vec::new();
+    }
+    let (nr, nc) = (min_h - oh + 1, min_w - ow + 1);
+    let thin = |n: usize| -> Vec<usize> {
+        let mut v = vec![0, (n - 1) / 2, n - 1];
+        v.dedup();
+        v
+    };
+    let (rows, cols): (Vec<usize>, Vec<usize>) = if nr * nc <= MAX_CROP_POSITIONS {
+        ((0..nr).collect(), (0..nc).collect())
+    } else {
+        (thin(nr), thin(nc))
+    };
+    let mut v = Vec::new();
+    for &r in &rows {
+        for &c in &cols {
+            v.push([r as i32, c as i32, oh as i32, ow as i32]);
+        }
+    }
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::task::{Pair, Task};
+    use crate::Grid;
+
+    fn task(pairs: &[(Grid, Grid)]) -> Task {
+        Task {
+            id: "t".into(),
+            train: pairs
+                .iter()
+                .map(|(i, o)| Pair {
+                    input: i.clone(),
+                    output: o.clone(),
+                })
+                .collect(),
+            test: vec![],
+        }
+    }
+
+    #[test]
+    fn colors_factors_splits() {
+        let mut a = Grid::filled(3, 6, 0);
+        a.set(0, 0, 4);
+        let mut b = Grid::filled(9, 12, 7);
+        b.set(1, 1, 2);
+        let t = task(&[(a, b)]);
+        let d = Domains::of_task(&t);
+        assert_eq!(d.colors, vec![0, 2, 4, 7, BG, FG, LC]);
+        // 9/3 = 3, 12/6 = 2, 12/3 = 4, 9/... (6 does not divide 9).
+        assert_eq!(d.up_factors, vec![1, 2, 3, 4]);
+        assert_eq!(d.down_factors, vec![1, 2, 3]);
+        // Width 6: n = 2, 3, 6 touch; n = 4 does not fit (6-3 = 3, 3 % 4 != 0).
+        assert_eq!(d.split_h, vec![2, 3, 6]);
+        // Height 3: n = 3 (parts 1 row), n = 2 (1-row parts + separator).
+        assert_eq!(d.split_v, vec![2, 3]);
+        // Output larger than the input: no crops.
+        assert!(d.crops.is_empty());
+        // Shifts smaller than the 3-row input.
+        assert!(d
+            .shifts
+            .iter()
+            .all(|&(dy, dx)| dy.abs() < 3 && dx.abs() < 6));
+        assert!(d.shifts.contains(&(0, 3)) && !d.shifts.contains(&(3, 0)));
+    }
+
+    #[test]
+    fn crops_only_for_shared_smaller_output() {
+        let t = task(&[
+            (Grid::filled(5, 4, 0), Grid::filled(2, 2, 1)),
+            (Grid::filled(4, 6, 0), Grid::filled(2, 2, 1)),
+        ]);
+        let d = Domains::of_task(&t);
+        // Positions valid on both inputs: rows 0..=2, cols 0..=2.
+        assert_eq!(d.crops.len(), 9);
+        assert!(d.crops.contains(&[2, 2, 2, 2]));
+        assert!(d.crops.iter().all(|c| c[2..] == [2, 2]));
+        // Different output sizes: no crops.
+        let t = task(&[
+            (Grid::filled(5, 4, 0), Grid::filled(2, 2, 1)),
+            (Grid::filled(4, 6, 0), Grid::filled(3, 2, 1)),
+        ]);
+        assert!(Domains::of_task(&t).crops.is_empty());
+        // Same size in and out: no crops.
+        let t = task(&[(Grid::filled(3, 3, 0), Grid::filled(3, 3, 1))]);
+        assert!(Domains::of_task(&t).crops.is_empty());
+        // Many positions are thinned to 3 x 3.
+        let t = task(&[(Grid::filled(30, 30, 0), Grid::filled(2, 2, 1))]);
+        assert_eq!(Domains::of_task(&t).crops.len(), 9);
+    }
+
+    #[test]
+    fn alphabet_is_valid_and_distinct() {
+        let mut a = Grid::filled(6, 6, 0);
+        a.set(2, 3, 5);
+        let t = task(&[(a, Grid::filled(3, 3, 5))]);
+        let d = Domains::of_task(&t);
+        let ops = d.ops();
+        assert!(ops.iter().all(|o| o.validate().is_ok()));
+        let set: std::collections::HashSet<_> = ops.iter().collect();
+        assert_eq!(set.len(), ops.len());
+        // Every op of the spec but id and map is in the alphabet.
+        for spec in crate::lang::OPS.iter() {
+            if matches!(spec.code, OpCode::Id | OpCode::Map) {
+                continue;
+            }
+            assert!(ops.iter().any(|o| o.code == spec.code), "{}", spec.name);
+        }
+    }
+}

@@ -1,0 +1,606 @@
+//! Breadth-first enumeration with observational equivalence.
+//!
+//! A *state* is the list of grids a program produces on every train and
+//! test input. States live in a compact [`Store`] (sizes plus the cells of
+//! each grid, back to back); each remembers its parent state and the op that
+//! made it, so its program is rebuilt by walking parents. A depth expands
+//! every state of the previous depth by every op of the alphabet, in
+//! parallel over parents; children whose grids equal a stored state (hash,
+//! then full comparison) are dropped, and so are children INVALID on a
+//! train input.
+
+use crate::grid::Grid;
+use crate::lang::interp::color_tokens;
+use crate::lang::ops::{ArgKind, BG, FG, LC};
+use crate::lang::{Interp, Op, Program};
+use crate::score::{matching_cells, Metric, PairOutcome};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A hasher for keys that already are good 64-bit hashes.
+#[derive(Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
+/// A map keyed by precomputed hashes.
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+#[inline(always)]
+fn fx(h: u64, w: u64) -> u64 {
+    (h.rotate_left(5) ^ w).wrapping_mul(K)
+}
+
+#[inline(always)]
+fn fmix64(mut x: u64) -> u64 {
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    x ^= x >> 33;
+    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    x ^ (x >> 33)
+}
+
+/// Hash of one grid's size and cells (`None` = INVALID), chained onto `h`.
+#[inline]
+pub fn hash_grid(mut h: u64, g: Option<&Grid>) -> u64 {
+    let Some(g) = g else {
+        return fx(h, 0xdead_beef);
+    };
+    h = fx(h, ((g.h() as u64) << 8) | g.w() as u64 | 0x1_0000);
+    let mut chunks = g.data().chunks_exact(8);
+    for c in &mut chunks {
+        h = fx(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = fx(h, u64::from_le_bytes(b));
+    }
+    h
+}
+
+/// (hash of all grids, hash of the test grids only).
+#[inline]
+pub fn hash_state(grids: &[Grid], valid: &[bool], ntrain: usize) -> (u64, u64) {
+    let mut h = 0x243f_6a88_85a3_08d3;
+    for g in &grids[..ntrain] {
+        h = hash_grid(h, Some(g));
+    }
+    let mut t = 0x1319_8a2e_0370_7344;
+    for k in ntrain..grids.len() {
+        t = hash_grid(t, valid[k].then_some(&grids[k]));
+    }
+    (fmix64(h ^ fmix64(t)), fmix64(t))
+}
+
+/// Where a state came from.
+#[derive(Copy, Clone, Debug)]
+pub struct StateMeta {
+    /// Parent state (`u32::MAX` for the root).
+    pub parent: u32,
+    /// The op that made it from its parent.
+    pub op: Op,
+    /// Its index in the parent's op list (alphabet, then derived ops).
+    pub op_idx: u32,
+    /// Program length.
+    pub depth: u8,
+    /// Exact train pairs of this state.
+    pub exact: u32,
+    /// Total train score of this state.
+    pub score: u64,
+}
+
+/// Every stored state, grids packed back to back.
+pub struct Store {
+    npairs: usize,
+    pub meta: Vec<StateMeta>,
+    /// `npairs` sizes per state; (0, 0) = INVALID (test inputs only).
+    sizes: Vec<(u8, u8)>,
+    /// Start of each state's cells in `data`.
+    offsets: Vec<usize>,
+    data: Vec<u8>,
+}
+
+impl Store {
+    /// An empty store for states of `npairs` grids.
+    pub fn new(npairs: usize) -> Store {
+        Store {
+            npairs,
+            meta: Vec::new(),
+            sizes: Vec::new(),
+            offsets: Vec::new(),
+            data: Vec::new(),
+        }
+    }
+    /// Grids per state.
+    pub fn npairs(&self) -> usize {
+        self.npairs
+    }
+    /// Number of states.
+    pub fn len(&self) -> usize {
+        self.meta.len()
+    }
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.meta.is_empty()
+    }
+    /// Bytes of grid data (and sizes) held.
+    pub fn bytes(&self) -> usize {
+        self.data.len() + self.sizes.len() * 2 + self.offsets.len() * 8 + self.meta.len() * 32
+    }
+    /// Appends a state from packed sizes and cells.
+    pub fn push(&mut self, meta: StateMeta, sizes: &[(u8, u8)], cells: &[u8]) {
+        debug_assert_eq!(sizes.len(), self.npairs);
+        self.meta.push(meta);
+        self.sizes.extend_from_slice(sizes);
+        self.offsets.push(self.data.len());
+        self.data.extend_from_slice(cells);
+    }
+    /// Loads state `s` into `grids`/`valid`.
+    pub fn load(&self, s: usize, grids: &mut [Grid], valid: &mut [bool]) {
+        let mut off = self.offsets[s];
+        for k in 0..self.npairs {
+            let (h, w) = self.sizes[s * self.npairs + k];
+            if h == 0 {
+                valid[k] = false;
+                continue;
+            }
+            valid[k] = true;
+            let n = h as usize * w as usize;
+            grids[k].resize(h as usize, w as usize);
+            grids[k]
+                .data_mut()
+                .copy_from_slice(&self.data[off..off + n]);
+            off += n;
+        }
+    }
+    /// Whether state `s` equals the given grids.
+    pub fn equals(&self, s: usize, grids: &[Grid], valid: &[bool]) -> bool {
+        let mut off = self.offsets[s];
+        for k in 0..self.npairs {
+            let (h, w) = self.sizes[s * self.npairs + k];
+            if (h != 0) != valid[k] {
+                return false;
+            }
+            if h == 0 {
+                continue;
+            }
+            let g = &grids[k];
+            if (g.h(), g.w()) != (h as usize, w as usize) {
+                return false;
+            }
+            let n = g.len();
+            if self.data[off..off + n] != *g.data() {
+                return false;
+            }
+            off += n;
+        }
+        true
+    }
+    /// Whether state `s` equals a packed state.
+    pub fn equals_packed(&self, s: usize, sizes: &[(u8, u8)], cells: &[u8]) -> bool {
+        let a = &self.sizes[s * self.npairs..(s + 1) * self.npairs];
+        if a != sizes {
+            return false;
+        }
+        let off = self.offsets[s];
+        self.data.get(off..off + cells.len()) == Some(cells)
+    }
+    /// The states of `range`, most promising first (more exact train
+    /// pairs, then higher score, then enumeration order): the order in which
+    /// the last depth expands them, so that a time limit cuts the least
+    /// promising parents.
+    pub fn by_promise(&self, range: std::ops::Range<usize>) -> Vec<u32> {
+        let mut v: Vec<u32> = range.map(|s| s as u32).collect();
+        v.sort_by_key(|&s| {
+            let m = &self.meta[s as usize];
+            (std::cmp::Reverse(m.exact), std::cmp::Reverse(m.score), s)
+        });
+        v
+    }
+    /// The program that made state `s`.
+    pub fn program(&self, s: usize) -> Program {
+        let mut ops = Vec::new();
+        let mut cur = s;
+        while self.meta[cur].parent != u32::MAX {
+            ops.push(self.meta[cur].op);
+            cur = self.meta[cur].parent as usize;
+        }
+        ops.reverse();
+        Program::from_ops(ops).expect("search programs are valid")
+    }
+}
+
+/// Packs grids into sizes and cells.
+pub fn pack(grids: &[Grid], valid: &[bool], sizes: &mut Vec<(u8, u8)>, cells: &mut Vec<u8>) {
+    for (g, &v) in grids.iter().zip(valid) {
+        if v {
+            sizes.push((g.h() as u8, g.w() as u8));
+            cells.extend_from_slice(g.data());
+        } else {
+            sizes.push((0, 0));
+        }
+    }
+}
+
+/// Stored states by hash (full comparison on collision).
+#[derive(Default)]
+pub struct Seen {
+    first: IdMap<u32>,
+    more: IdMap<Vec<u32>>,
+}
+
+impl Seen {
+    /// Whether a stored state equals these grids.
+    pub fn contains(&self, store: &Store, hash: u64, grids: &[Grid], valid: &[bool]) -> bool {
+        match self.first.get(&hash) {
+            None => false,
+            Some(&s) => {
+                store.equals(s as usize, grids, valid)
+                    || self
+                        .more
+                        .get(&hash)
+                        .is_some_and(|v| v.iter().any(|&s| store.equals(s as usize, grids, valid)))
+            }
+        }
+    }
+    /// Whether a stored state equals this packed state.
+    pub fn contains_packed(
+        &self,
+        store: &Store,
+        hash: u64,
+        sizes: &[(u8, u8)],
+        cells: &[u8],
+    ) -> bool {
+        match self.first.get(&hash) {
+            None => false,
+            Some(&s) => {
+                store.equals_packed(s as usize, sizes, cells)
+                    || self.more.get(&hash).is_some_and(|v| {
+                        v.iter()
+                            .any(|&s| store.equals_packed(s as usize, sizes, cells))
+                    })
+            }
+        }
+    }
+    /// Records state `s` under `hash`.
+    pub fn insert(&mut self, hash: u64, s: u32) {
+        use std::collections::hash_map::Entry;
+        match self.first.entry(hash) {
+            Entry::Vacant(e) => {
+                e.insert(s);
+            }
+            Entry::Occupied(_) => self.more.entry(hash).or_default().push(s),
+        }
+    }
+    /// Number of hash collisions between distinct states seen so far.
+    pub fn collisions(&self) -> usize {
+        self.more.values().map(Vec::len).sum()
+    }
+}
+
+/// Train score of a state's grids: (exact pairs, total under `metric`).
+#[inline]
+pub fn score_train(grids: &[Grid], expected: &[Grid], metric: Metric) -> (u32, u64) {
+    let mut exact = 0;
+    let mut total = 0u64;
+    for (g, e) in grids.iter().zip(expected) {
+        let o = PairOutcome {
+            h: g.h() as u8,
+            w: g.w() as u8,
+            matching: matching_cells(g, e),
+            hash: 1,
+        };
+        exact += u32::from(o.exact(e.h(), e.w()));
+        total += o.score(metric, e.h(), e.w()) as u64;
+    }
+    (exact, total)
+}
+
+/// The color map that turns the train grids into the expected outputs cell
+/// by cell, when the sizes agree, the map is a function, and it is not the
+/// identity on the colors present.
+pub fn derived_map(grids: &[Grid], expected: &[Grid]) -> Option<Op> {
+    let mut f = [u8::MAX; 10];
+    for (g, e) in grids.iter().zip(expected) {
+        if (g.h(), g.w()) != (e.h(), e.w()) {
+            return None;
+        }
+        for (&a, &b) in g.data().iter().zip(e.data()) {
+            let slot = &mut f[a as usize];
+            if *slot == u8::MAX {
+                *slot = b;
+            } else if *slot != b {
+                return None;
+            }
+        }
+    }
+    let mut m = [0u8; 10];
+    let mut identity = true;
+    for k in 0..10 {
+        m[k] = if f[k] == u8::MAX { k as u8 } else { f[k] };
+        identity &= m[k] == k as u8;
+    }
+    (!identity && !expected.is_empty()).then(|| Op::map(m))
+}
+
+/// A child produced while expanding one parent (before deduplication).
+#[derive(Clone, Debug)]
+pub struct Child {
+    pub op: Op,
+    pub op_idx: u32,
+    pub hash: u64,
+    pub test_hash: u64,
+    pub exact: u32,
+    pub score: u64,
+    /// Range of this child's sizes in [`Expansion::sizes`].
+    pub sizes_at: usize,
+    /// Range of this child's cells in [`Expansion::cells`].
+    pub cells: (usize, usize),
+}
+
+/// Everything one parent produced.
+#[derive(Default)]
+pub struct Expansion {
+    pub parent: u32,
+    pub children: Vec<Child>,
+    pub sizes: Vec<(u8, u8)>,
+    pub cells: Vec<u8>,
+    /// Candidates generated (ops applied).
+    pub generated: u64,
+    /// Candidates valid on every train input.
+    pub valid: u64,
+    /// Whether the deadline stopped it part-way.
+    pub aborted: bool,
+}
+
+/// Whether an op has a color token argument.
+#[inline]
+pub fn uses_tokens(op: &Op) -> bool {
+    op.code
+        .spec()
+        .args
+        .iter()
+        .enumerate()
+        .any(|(k, a)| *a == ArgKind::Color && op.args[k] >= 10)
+}
+
+/// The op with its color tokens replaced by their values (bg, fg, lc).
+#[inline]
+pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
+    let mut o = *op;
+    for (k, a) in op.code.spec().args.iter().enumerate() {
+        if *a == ArgKind::Color {
+            o.args[k] = match op.args[k] {
+                BG => bg as i32,
+                FG => fg as i32,
+                LC => lc as i32,
+                v => v,
+            };
+        }
+    }
+    o
+}
+
+/// Per-worker buffers.
+pub struct Worker {
+    pub interp: Interp,
+    pub pg: Vec<Grid>,
+    pub pv: Vec<bool>,
+    pub cg: Vec<Grid>,
+    pub cv: Vec<bool>,
+    pub tokens: Vec<(u8, u8, u8)>,
+}
+
+impl Worker {
+    /// Buffers for states of `npairs` grids.
+    pub fn new(npairs: usize) -> Worker {
+        Worker {
+            interp: Interp::new(),
+            pg: vec![Grid::default(); npairs],
+            pv: vec![false; npairs],
+            cg: vec![Grid::default(); npairs],
+            cv: vec![false; npairs],
+            tokens: vec![(0, 0, 0); npairs],
+        }
+    }
+}
+
+/// What an expansion needs to see.
+pub struct ExpandCtx<'a> {
+    pub store: &'a Store,
+    pub seen: &'a Seen,
+    pub alphabet: &'a [Op],
+    pub expected: &'a [Grid],
+    pub ntrain: usize,
+    pub metric: Metric,
+    /// Drop children equal to stored states (observational equivalence).
+    pub prune: bool,
+    /// Keep the children's grids (false at the last depth).
+    pub keep_grids: bool,
+    pub deadline: Option<std::time::Instant>,
+    /// Try the derived color map on each parent.
+    pub derive_map: bool,
+}
+
+/// Expands one parent by every op.
+pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
+    let np = w.pg.len();
+    let nt = ctx.ntrain;
+    let mut out = Expansion {
+        parent,
+        ..Default::default()
+    };
+    if ctx.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        out.aborted = true;
+        return out;
+    }
+    ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
+    // The ops tried: the alphabet, then the derived color map.
+    let derived = if ctx.derive_map {
+        derived_map(&w.pg[..nt], ctx.expected)
+    } else {
+        None
+    };
+    let nops = ctx.alphabet.len() + usize::from(derived.is_some());
+    // Color tokens of each parent grid, resolved once per parent rather
+    // than once per op (the same values: tokens are evaluated on the op's
+    // input grid).
+    for k in 0..np {
+        w.tokens[k] = if w.pv[k] {
+            color_tokens(&w.pg[k])
+        } else {
+            (0, 0, 0)
+        };
+    }
+    for idx in 0..nops {
+        let op = if idx < ctx.alphabet.len() {
+            ctx.alphabet[idx]
+        } else {
+            derived.expect("derived op")
+        };
+        let has_tokens = uses_tokens(&op);
+        out.generated += 1;
+        let mut killed = false;
+        for k in 0..nt {
+            let o = if has_tokens {
+                resolve(&op, w.tokens[k])
+            } else {
+                op
+            };
+            if !w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]) {
+                killed = true;
+                break;
+            }
+        }
+        if killed {
+            continue;
+        }
+        for k in nt..np {
+            let o = if has_tokens {
+                resolve(&op, w.tokens[k])
+            } else {
+                op
+            };
+            w.cv[k] = w.pv[k] && w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]);
+        }
+        for v in &mut w.cv[..nt] {
+            *v = true;
+        }
+        out.valid += 1;
+        let (hash, test_hash) = hash_state(&w.cg, &w.cv, nt);
+        if ctx.prune && ctx.seen.contains(ctx.store, hash, &w.cg, &w.cv) {
+            continue;
+        }
+        let (exact, score) = score_train(&w.cg[..nt], ctx.expected, ctx.metric);
+        let sizes_at = out.sizes.len();
+        let c0 = out.cells.len();
+        if ctx.keep_grids {
+            pack(&w.cg, &w.cv, &mut out.sizes, &mut out.cells);
+        }
+        out.children.push(Child {
+            op,
+            op_idx: idx as u32,
+            hash,
+            test_hash,
+            exact,
+            score,
+            sizes_at,
+            cells: (c0, out.cells.len()),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::OpCode;
+
+    #[test]
+    fn store_roundtrip_and_seen() {
+        let a = Grid::from_rows(&[vec![1, 2, 3], vec![4, 5, 6]]).unwrap();
+        let b = Grid::from_rows(&[vec![7]]).unwrap();
+        let grids = vec![a.clone(), b.clone(), a.clone()];
+        let valid = vec![true, true, false];
+        let mut store = Store::new(3);
+        let (mut s, mut c) = (Vec::new(), Vec::new());
+        pack(&grids, &valid, &mut s, &mut c);
+        let meta = StateMeta {
+            parent: u32::MAX,
+            op: Op::new(OpCode::Id, &[]),
+            op_idx: 0,
+            depth: 0,
+            exact: 0,
+            score: 0,
+        };
+        store.push(meta, &s, &c);
+        let mut g2 = vec![Grid::default(); 3];
+        let mut v2 = vec![false; 3];
+        store.load(0, &mut g2, &mut v2);
+        assert_eq!(v2, valid);
+        assert_eq!(g2[0], a);
+        assert_eq!(g2[1], b);
+        assert!(store.equals(0, &grids, &valid));
+        assert!(store.equals_packed(0, &s, &c));
+        let (h, t) = hash_state(&grids, &valid, 2);
+        let mut seen = Seen::default();
+        seen.insert(h, 0);
+        assert!(seen.contains(&store, h, &grids, &valid));
+        // A forced collision with different grids is not a match.
+        let other = vec![b.clone(), b.clone(), a.clone()];
+        assert!(!seen.contains(&store, h, &other, &valid));
+        // Test grids change both hashes; train grids only the full hash.
+        let (h2, t2) = hash_state(&grids, &[true, true, true], 2);
+        assert_ne!(h, h2);
+        assert_ne!(t, t2);
+        let (h3, t3) = hash_state(&other, &valid, 2);
+        assert_ne!(h, h3);
+        assert_eq!(t, t3);
+    }
+
+    #[test]
+    fn resolved_tokens_give_the_same_grids() {
+        let mut rng = crate::rng::Rng::new(3);
+        let codes = crate::lang::random::all_codes();
+        let mut it = Interp::new();
+        let (mut a, mut b) = (Grid::default(), Grid::default());
+        for _ in 0..3000 {
+            let g = crate::lang::random::random_grid_sized(&mut rng, 1, 8);
+            let op = crate::lang::random::random_op(&mut rng, &codes);
+            let r = resolve(&op, color_tokens(&g));
+            assert!(!uses_tokens(&r));
+            let (va, vb) = (it.apply_op(&op, &g, &mut a), it.apply_op(&r, &g, &mut b));
+            assert_eq!(va, vb, "{op}");
+            if va {
+                assert_eq!(a, b, "{op}");
+            }
+        }
+    }
+
+    #[test]
+    fn derived_map_fits_colors() {
+        let a = Grid::from_rows(&[vec![1, 2], vec![2, 0]]).unwrap();
+        let e = Grid::from_rows(&[vec![3, 2], vec![2, 0]]).unwrap();
+        let op = derived_map(std::slice::from_ref(&a), std::slice::from_ref(&e)).unwrap();
+        assert_eq!(op.to_string(), "map 0323456789");
+        assert!(derived_map(std::slice::from_ref(&a), std::slice::from_ref(&a)).is_none());
+        let bad = Grid::from_rows(&[vec![3, 2], vec![1, 0]]).unwrap();
+        assert!(derived_map(std::slice::from_ref(&a), std::slice::from_ref(&bad)).is_none());
+    }
+}

@@ -1,0 +1,695 @@
+//! Program search: enumerate every program up to a depth over the ops of
+//! `DSL.md` with argument domains drawn from the task ([`domains`]), collapse
+//! observationally equivalent programs into states ([`enumerate`]), score
+//! them, and turn the best two into ARC Prize attempts ([`submission`]).
+//!
+//! `docs/search.md` describes the algorithm, the domains and measured
+//! results. Entry points: [`search_task`] for one task, [`run`] for files
+//! and directories with a submission and a report, [`cli::SearchArgs`] for
+//! the `gridscore search` subcommand.
+
+pub mod cli;
+pub mod domains;
+pub mod enumerate;
+pub mod submission;
+
+use crate::engine::{Backend, EngineError};
+use crate::grid::Grid;
+use crate::lang::Program;
+use crate::score::{rank_cmp, CandidateScore, Metric, PairOutcome};
+use crate::task::Task;
+use enumerate::{
+    derived_map, expand, hash_state, pack, score_train, ExpandCtx, Expansion, IdMap, Seen,
+    StateMeta, Store, Worker,
+};
+use rayon::prelude::*;
+use serde::Serialize;
+use std::time::{Duration, Instant};
+
+pub use domains::Domains;
+pub use submission::{run, RunOutputs, SearchError, Summary};
+
+/// Where the last depth's candidates are scored.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LastDepth {
+    /// On the backend when it is a GPU, else from the states on the CPU.
+    #[default]
+    Auto,
+    /// Extend the states on the CPU and score their grids directly.
+    States,
+    /// Send the last depth's programs to the backend in batches.
+    Backend,
+}
+
+/// Search options.
+#[derive(Clone, Debug)]
+pub struct SearchOptions {
+    /// Longest program (number of ops).
+    pub depth: usize,
+    /// Per-task time limit: deepening stops and the best so far is returned.
+    pub time_limit: Option<Duration>,
+    /// Most stored states (all depths) before deepening stops.
+    pub max_states: usize,
+    /// Most bytes of stored states before deepening stops.
+    pub max_bytes: usize,
+    /// The metric that ranks after exact pairs.
+    pub metric: Metric,
+    /// Where the last depth is scored.
+    pub last_depth: LastDepth,
+    /// Programs per backend call.
+    pub batch_size: usize,
+    /// Distinct-prediction classes kept for the final ranking.
+    pub shortlist: usize,
+    /// Collapse observationally equivalent programs (off only for tests).
+    pub prune: bool,
+    /// Stop as soon as a program exact on every train pair is found (faster;
+    /// the second attempt is then the best found so far, not the best).
+    pub stop_when_solved: bool,
+    /// Restrict the alphabet to these ops (`None` = every op).
+    pub only_ops: Option<Vec<crate::lang::OpCode>>,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            depth: 2,
+            time_limit: None,
+            max_states: 2_000_000,
+            max_bytes: 2 << 30,
+            metric: Metric::Tiered,
+            last_depth: LastDepth::Auto,
+            batch_size: 1 << 16,
+            shortlist: 8,
+            prune: true,
+            only_ops: None,
+            stop_when_solved: false,
+        }
+    }
+}
+
+/// Which budget stopped the search.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Budget {
+    /// The per-task time limit.
+    Time,
+    /// The cap on stored states.
+    States,
+    /// The cap on bytes of stored states.
+    Memory,
+}
+
+/// What happened at one depth.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DepthStats {
+    pub depth: usize,
+    /// Programs generated (state x op).
+    pub candidates: u64,
+    /// Those valid on every train input.
+    pub valid: u64,
+    /// Distinct new states among them (observational equivalence).
+    pub states: u64,
+    /// Milliseconds spent.
+    pub ms: u64,
+    /// False when a budget cut this depth short.
+    pub complete: bool,
+}
+
+/// One ranked program.
+#[derive(Clone, Debug, Serialize)]
+pub struct Ranked {
+    /// Canonical text (empty for the identity, the empty program).
+    pub program: String,
+    /// Exact train pairs.
+    pub exact: u32,
+    /// Total train score.
+    pub score: u64,
+    pub ops: usize,
+    /// Exact test pairs (where the test outputs are known).
+    pub test_exact: u32,
+}
+
+/// The result of searching one task.
+#[derive(Clone, Debug)]
+pub struct SearchResult {
+    pub task: String,
+    /// The best program is exact on every train pair.
+    pub solved_train: bool,
+    /// Every test output is matched by one of its two attempts (`None` when
+    /// the test outputs are unknown).
+    pub test_correct: Option<bool>,
+    /// Test outputs matched by an attempt, of those known.
+    pub test_outputs_correct: (usize, usize),
+    /// The programs behind the attempts, best first (at most two).
+    pub programs: Vec<Ranked>,
+    /// The shortlist as ranked by the backend.
+    pub ranked: Vec<Ranked>,
+    /// Two attempts per test input.
+    pub attempts: Vec<[Grid; 2]>,
+    /// Programs generated, all depths.
+    pub candidates: u64,
+    pub depths: Vec<DepthStats>,
+    /// The deepest depth fully or partly explored.
+    pub depth_reached: usize,
+    /// The budget that stopped deepening, if any.
+    pub stopped_by: Option<Budget>,
+    /// Shortlisted programs whose backend score differs from the search's.
+    pub backend_mismatches: usize,
+    /// Hash collisions between distinct states (resolved by comparison).
+    pub hash_collisions: usize,
+    pub wall_s: f64,
+}
+
+/// A shortlisted program with its search-side score.
+#[derive(Clone, Debug)]
+struct Entry {
+    exact: u32,
+    score: u64,
+    /// Enumeration order: (program length, parent state, op index).
+    key: (u8, u32, u32),
+    test_hash: u64,
+    program: Program,
+}
+
+impl Entry {
+    fn better(&self, exact: u32, score: u64, key: (u8, u32, u32)) -> bool {
+        (self.exact, self.score)
+            .cmp(&(exact, score))
+            .then(key.cmp(&self.key))
+            .is_gt()
+    }
+}
+
+/// The best `k` classes of distinct test predictions, each by its best
+/// program (see `docs/search.md` for why this keeps the exact top two).
+struct Tracker {
+    k: usize,
+    entries: Vec<Entry>,
+}
+
+impl Tracker {
+    fn new(k: usize) -> Tracker {
+        Tracker {
+            k: k.max(2),
+            entries: Vec::new(),
+        }
+    }
+    fn offer(
+        &mut self,
+        exact: u32,
+        score: u64,
+        key: (u8, u32, u32),
+        test_hash: u64,
+        program: impl FnOnce() -> Program,
+    ) {
+        let beats = |e: &Entry| !e.better(exact, score, key);
+        if self.entries.len() >= self.k && !beats(self.entries.last().expect("full")) {
+            return;
+        }
+        if let Some(i) = self.entries.iter().position(|e| e.test_hash == test_hash) {
+            if !beats(&self.entries[i]) {
+                return;
+            }
+            self.entries.remove(i);
+        }
+        let e = Entry {
+            exact,
+            score,
+            key,
+            test_hash,
+            program: program(),
+        };
+        let pos = self
+            .entries
+            .iter()
+            .position(|x| e.better(x.exact, x.score, x.key))
+            .unwrap_or(self.entries.len());
+        self.entries.insert(pos, e);
+        self.entries.truncate(self.k);
+    }
+    /// Whether the best class is exact on every train pair.
+    fn best_exact(&self, ntrain: usize) -> bool {
+        ntrain > 0
+            && self
+                .entries
+                .first()
+                .is_some_and(|e| e.exact as usize == ntrain)
+    }
+    /// Whether the two best classes are exact on every train pair (then no
+    /// longer program can displace them).
+    fn top_two_exact(&self, ntrain: usize) -> bool {
+        ntrain > 0
+            && self.entries.len() >= 2
+            && self.entries[..2].iter().all(|e| e.exact as usize == ntrain)
+    }
+}
+
+/// Searches one task.
+pub fn search_task(
+    task: &Task,
+    opts: &SearchOptions,
+    backend: &dyn Backend,
+) -> Result<SearchResult, SearchError> {
+    let start = Instant::now();
+    let deadline = opts.time_limit.map(|t| start + t);
+    let nt = task.train.len();
+    let np = task.num_pairs();
+    let expected: Vec<Grid> = task.train.iter().map(|p| p.output.clone()).collect();
+    let mut alphabet = Domains::of_task(task).ops();
+    if let Some(only) = &opts.only_ops {
+        alphabet.retain(|o| only.contains(&o.code));
+    }
+    let derive_map = opts
+        .only_ops
+        .as_ref()
+        .is_none_or(|o| o.contains(&crate::lang::OpCode::Map));
+
+    let mut store = Store::new(np);
+    let mut seen = Seen::default();
+    let mut tracker = Tracker::new(opts.shortlist);
+    {
+        let grids: Vec<Grid> = task.inputs().cloned().collect();
+        let valid = vec![true; np];
+        let (h, th) = hash_state(&grids, &valid, nt);
+        let (mut sizes, mut cells) = (Vec::new(), Vec::new());
+        pack(&grids, &valid, &mut sizes, &mut cells);
+        let (exact, score) = score_train(&grids[..nt], &expected, opts.metric);
+        store.push(
+            StateMeta {
+                parent: u32::MAX,
+                op: crate::lang::Op::new(crate::lang::OpCode::Id, &[]),
+                op_idx: 0,
+                depth: 0,
+                exact,
+                score,
+            },
+            &sizes,
+            &cells,
+        );
+        seen.insert(h, 0);
+        tracker.offer(exact, score, (0, 0, 0), th, Program::empty);
+    }
+
+    let use_backend = match opts.last_depth {
+        LastDepth::Auto => backend.kind() == "gpu",
+        LastDepth::States => false,
+        LastDepth::Backend => true,
+    };
+    let mut depths = Vec::new();
+    let mut stopped_by = None;
+    let mut frontier = 0..1usize;
+    for d in 1..=opts.depth.min(crate::lang::MAX_OPS) {
+        if tracker.top_two_exact(nt) || frontier.is_empty() {
+            break;
+        }
+        if deadline.is_some_and(|dl| Instant::now() >= dl) {
+            stopped_by = Some(Budget::Time);
+            break;
+        }
+        let t0 = Instant::now();
+        let last = d == opts.depth;
+        let mut stats = DepthStats {
+            depth: d,
+            complete: true,
+            ..Default::default()
+        };
+        let next_start = store.len();
+        let stop = if last && use_backend {
+            depth_on_backend(
+                task,
+                opts,
+                backend,
+                &store,
+                &alphabet,
+                &expected,
+                frontier.clone(),
+                d,
+                deadline,
+                derive_map,
+                &mut stats,
+                &mut tracker,
+            )?
+        } else {
+            let mut st = DepthState {
+                store: &mut store,
+                seen: &mut seen,
+                tracker: &mut tracker,
+                stats: &mut stats,
+            };
+            depth_on_states(
+                &mut st,
+                opts,
+                &alphabet,
+                &expected,
+                nt,
+                frontier.clone(),
+                d,
+                last,
+                deadline,
+                derive_map,
+            )
+        };
+        stats.ms = t0.elapsed().as_millis() as u64;
+        if stop.is_some() {
+            stats.complete = false;
+        }
+        depths.push(stats);
+        frontier = next_start..store.len();
+        if stop.is_some() {
+            stopped_by = stop;
+            break;
+        }
+        if opts.stop_when_solved && tracker.best_exact(nt) {
+            break;
+        }
+    }
+
+    // Final ranking and predictions on the backend.
+    let entries = tracker.entries;
+    let programs: Vec<&Program> = entries.iter().map(|e| &e.program).collect();
+    let outcomes = backend.evaluate(task, &programs)?;
+    let exp = task.expected_sizes();
+    let scores: Vec<CandidateScore> = if np == 0 {
+        vec![CandidateScore::default(); entries.len()]
+    } else {
+        outcomes
+            .chunks(np)
+            .map(|o| exp.score(o, opts.metric))
+            .collect()
+    };
+    let backend_mismatches = entries
+        .iter()
+        .zip(&scores)
+        .filter(|(e, s)| (e.exact, e.score) != (s.exact, s.score))
+        .count();
+    // "Earlier candidate" = enumeration order.
+    let mut by_key: Vec<usize> = (0..entries.len()).collect();
+    by_key.sort_by_key(|&i| entries[i].key);
+    let mut enum_index = vec![0; entries.len()];
+    for (pos, &i) in by_key.iter().enumerate() {
+        enum_index[i] = pos;
+    }
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| {
+        rank_cmp(
+            (&scores[a], entries[a].program.len(), enum_index[a]),
+            (&scores[b], entries[b].program.len(), enum_index[b]),
+        )
+    });
+    let ranked_programs: Vec<&Program> = order.iter().map(|&i| &entries[i].program).collect();
+    let preds = backend.predict(task, &ranked_programs)?;
+    let ranked: Vec<Ranked> = order
+        .iter()
+        .map(|&i| Ranked {
+            program: entries[i].program.canonical(),
+            exact: scores[i].exact,
+            score: scores[i].score,
+            ops: entries[i].program.len(),
+            test_exact: scores[i].test_exact,
+        })
+        .collect();
+
+    let (attempts, used) = submission::choose_attempts(task, &preds);
+    let mut programs_out: Vec<Ranked> = Vec::new();
+    for r in used {
+        if programs_out.len() < 2 && !programs_out.iter().any(|p| p.program == ranked[r].program) {
+            programs_out.push(ranked[r].clone());
+        }
+    }
+    for r in &ranked {
+        if programs_out.len() >= 2 {
+            break;
+        }
+        if !programs_out.iter().any(|p| p.program == r.program) {
+            programs_out.push(r.clone());
+        }
+    }
+    let solved_train = nt > 0 && ranked.first().is_some_and(|r| r.exact as usize == nt);
+    let (test_correct, test_outputs_correct) = submission::check_attempts(task, &attempts);
+    Ok(SearchResult {
+        task: task.id.clone(),
+        solved_train,
+        test_correct,
+        test_outputs_correct,
+        programs: programs_out,
+        ranked,
+        attempts,
+        candidates: depths.iter().map(|d| d.candidates).sum(),
+        depth_reached: depths.last().map_or(0, |d| d.depth),
+        depths,
+        stopped_by,
+        backend_mismatches,
+        hash_collisions: seen.collisions(),
+        wall_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// Records a last-depth hash; true if it is new (false once the set holds
+/// `cap` hashes: the count is then a lower bound).
+fn count_new(set: &mut IdMap<()>, hash: u64, cap: usize) -> bool {
+    if set.len() >= cap {
+        return false;
+    }
+    set.insert(hash, ()).is_none()
+}
+
+struct DepthState<'a> {
+    store: &'a mut Store,
+    seen: &'a mut Seen,
+    tracker: &'a mut Tracker,
+    stats: &'a mut DepthStats,
+}
+
+/// Expands the frontier on the CPU; returns the budget that cut it short.
+#[allow(clippy::too_many_arguments)]
+fn depth_on_states(
+    st: &mut DepthState,
+    opts: &SearchOptions,
+    alphabet: &[crate::lang::Op],
+    expected: &[Grid],
+    nt: usize,
+    frontier: std::ops::Range<usize>,
+    d: usize,
+    last: bool,
+    deadline: Option<Instant>,
+    derive_map: bool,
+) -> Option<Budget> {
+    let keep = !last;
+    let np = st.store_npairs();
+    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.len().max(1));
+    let mut last_seen: IdMap<()> = IdMap::default();
+    // Stored depths keep enumeration order (it fixes state indices); the
+    // last depth goes most promising parent first.
+    let parents: Vec<u32> = if last {
+        st.store.by_promise(frontier)
+    } else {
+        frontier.map(|s| s as u32).collect()
+    };
+    let mut lo = 0;
+    while lo < parents.len() {
+        let hi = (lo + chunk).min(parents.len());
+        let exps: Vec<Expansion> = {
+            let ctx = ExpandCtx {
+                store: st.store,
+                seen: st.seen,
+                alphabet,
+                expected,
+                ntrain: nt,
+                metric: opts.metric,
+                prune: opts.prune,
+                keep_grids: keep,
+                deadline,
+                derive_map,
+            };
+            parents[lo..hi]
+                .par_iter()
+                .map_init(|| Worker::new(np), |w, &p| expand(&ctx, w, p))
+                .collect()
+        };
+        let mut aborted = false;
+        for e in exps {
+            st.stats.candidates += e.generated;
+            st.stats.valid += e.valid;
+            aborted |= e.aborted;
+            for c in &e.children {
+                let cells = &e.cells[c.cells.0..c.cells.1];
+                let key = (d as u8, e.parent, c.op_idx);
+                if keep {
+                    let sizes = &e.sizes[c.sizes_at..c.sizes_at + np];
+                    if opts.prune && st.seen.contains_packed(st.store, c.hash, sizes, cells) {
+                        continue;
+                    }
+                    if st.store.len() >= opts.max_states {
+                        return Some(Budget::States);
+                    }
+                    if st.store.bytes() + cells.len() + 64 > opts.max_bytes {
+                        return Some(Budget::Memory);
+                    }
+                    let idx = st.store.len();
+                    st.store.push(
+                        StateMeta {
+                            parent: e.parent,
+                            op: c.op,
+                            op_idx: c.op_idx,
+                            depth: d as u8,
+                            exact: c.exact,
+                            score: c.score,
+                        },
+                        sizes,
+                        cells,
+                    );
+                    if opts.prune {
+                        st.seen.insert(c.hash, idx as u32);
+                    }
+                    st.stats.states += 1;
+                    let store = &*st.store;
+                    st.tracker
+                        .offer(c.exact, c.score, key, c.test_hash, || store.program(idx));
+                } else {
+                    // Nothing is extended after the last depth: the hash
+                    // set only counts distinct states. Every child is
+                    // offered to the shortlist (it keeps the best program
+                    // of each prediction class, ties to the earlier key),
+                    // so a hash collision here cannot hide a program.
+                    if !opts.prune || count_new(&mut last_seen, c.hash, opts.max_states) {
+                        st.stats.states += 1;
+                    }
+                    let store = &*st.store;
+                    st.tracker.offer(c.exact, c.score, key, c.test_hash, || {
+                        store.program(e.parent as usize).with(c.op)
+                    });
+                }
+            }
+        }
+        if aborted {
+            return Some(Budget::Time);
+        }
+        lo = hi;
+        if opts.stop_when_solved && st.tracker.best_exact(nt) && lo < parents.len() {
+            st.stats.complete = false;
+            return None;
+        }
+    }
+    None
+}
+
+impl DepthState<'_> {
+    fn store_npairs(&self) -> usize {
+        self.store.npairs()
+    }
+}
+
+/// Scores the last depth's programs on the backend in batches.
+#[allow(clippy::too_many_arguments)]
+fn depth_on_backend(
+    task: &Task,
+    opts: &SearchOptions,
+    backend: &dyn Backend,
+    store: &Store,
+    alphabet: &[crate::lang::Op],
+    expected: &[Grid],
+    frontier: std::ops::Range<usize>,
+    d: usize,
+    deadline: Option<Instant>,
+    derive_map: bool,
+    stats: &mut DepthStats,
+    tracker: &mut Tracker,
+) -> Result<Option<Budget>, SearchError> {
+    let nt = task.train.len();
+    let np = task.num_pairs();
+    let exp = task.expected_sizes();
+    let mut w = Worker::new(np);
+    let mut seen_hashes: IdMap<()> = IdMap::default();
+    let mut batch: Vec<Program> = Vec::new();
+    let mut keys: Vec<(u8, u32, u32)> = Vec::new();
+    let batch_size = opts.batch_size.max(1);
+    let mut flush = |batch: &mut Vec<Program>,
+                     keys: &mut Vec<(u8, u32, u32)>,
+                     stats: &mut DepthStats,
+                     tracker: &mut Tracker|
+     -> Result<(), EngineError> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if opts.stop_when_solved && tracker.best_exact(nt) {
+            stats.complete = false;
+            batch.clear();
+            keys.clear();
+            return Ok(());
+        }
+        let refs: Vec<&Program> = batch.iter().collect();
+        let outs = backend.evaluate(task, &refs)?;
+        for (i, o) in outs.chunks(np.max(1)).enumerate().take(batch.len()) {
+            stats.candidates += 1;
+            if o[..nt].iter().any(|p| !p.valid()) {
+                continue;
+            }
+            stats.valid += 1;
+            let fold = |os: &[PairOutcome], seed: u64| {
+                os.iter().fold(seed, |h, p| {
+                    (h.rotate_left(7) ^ p.hash).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+                })
+            };
+            let test_hash = fold(&o[nt..], 7);
+            if !opts.prune || count_new(&mut seen_hashes, fold(o, 3), opts.max_states) {
+                stats.states += 1;
+            }
+            let s = exp.score(o, opts.metric);
+            let prog = &batch[i];
+            tracker.offer(s.exact, s.score, keys[i], test_hash, || prog.clone());
+        }
+        batch.clear();
+        keys.clear();
+        Ok(())
+    };
+    for p in store.by_promise(frontier) {
+        let p = p as usize;
+        if deadline.is_some_and(|dl| Instant::now() >= dl) {
+            flush(&mut batch, &mut keys, stats, tracker)?;
+            return Ok(Some(Budget::Time));
+        }
+        let prog = store.program(p);
+        store.load(p, &mut w.pg, &mut w.pv);
+        let derived = if derive_map {
+            derived_map(&w.pg[..nt], expected)
+        } else {
+            None
+        };
+        for (idx, op) in alphabet.iter().copied().chain(derived).enumerate() {
+            batch.push(prog.with(op));
+            keys.push((d as u8, p as u32, idx as u32));
+        }
+        if batch.len() >= batch_size {
+            flush(&mut batch, &mut keys, stats, tracker)?;
+        }
+    }
+    flush(&mut batch, &mut keys, stats, tracker)?;
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracker_keeps_best_of_each_class() {
+        let mut t = Tracker::new(2);
+        let p = Program::empty;
+        t.offer(1, 10, (1, 0, 0), 100, p);
+        t.offer(1, 20, (1, 0, 1), 100, p); // same class, better
+        t.offer(0, 50, (1, 0, 2), 200, p);
+        t.offer(0, 40, (1, 0, 3), 300, p); // worse than both
+        assert_eq!(t.entries.len(), 2);
+        assert_eq!((t.entries[0].score, t.entries[0].test_hash), (20, 100));
+        assert_eq!((t.entries[1].score, t.entries[1].test_hash), (50, 200));
+        // Ties go to the earlier key.
+        t.offer(0, 50, (1, 0, 9), 400, p);
+        assert_eq!(t.entries[1].test_hash, 200);
+        t.offer(0, 50, (0, 0, 0), 400, p);
+        assert_eq!(t.entries[1].test_hash, 400);
+        assert!(!t.top_two_exact(1));
+        t.offer(1, 30, (2, 0, 0), 500, p);
+        assert!(t.top_two_exact(1));
+    }
+}
