@@ -20,7 +20,7 @@ struct Cli {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if cli.args.device != "cpu" {
+    if cli.args.device != "cpu" && cli.args.device != "auto" {
         anyhow::bail!("this example only has the cpu backend (--device cpu)");
     }
     let backend = CpuBackend::new(cli.threads);

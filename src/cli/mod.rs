@@ -6,6 +6,7 @@ mod common;
 mod devices;
 mod plan;
 mod score;
+mod search;
 mod show;
 
 use clap::{Parser, Subcommand};
@@ -35,6 +36,9 @@ enum Command {
     /// Measure each device's throughput on a seeded workload at several
     /// batch sizes (table, --json, --svg chart).
     Bench(bench::BenchArgs),
+    /// Search programs of up to --depth ops for ARC tasks and write ARC Prize
+    /// submissions (two attempts per test input).
+    Search(search::SearchCmd),
     /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
     /// caps) and which limit set each number.
     Plan(plan::PlanArgs),
@@ -80,6 +84,7 @@ pub fn main() -> i32 {
         Command::Plan(a) => plan::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Devices(a) => devices::run(a),
+        Command::Search(a) => search::run_cmd(a),
         Command::GenCandidates {
             count,
             seed,

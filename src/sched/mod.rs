@@ -554,3 +554,46 @@ pub fn score(
         faults: run.faults,
     })
 }
+
+/// A scheduler is itself a device: one `evaluate` call is spread over all
+/// of its devices (used by the search, which takes one backend).
+impl Backend for Scheduler {
+    fn name(&self) -> String {
+        let names: Vec<String> = self.devices.iter().map(|d| d.name()).collect();
+        format!("scheduler [{}]", names.join(", "))
+    }
+    fn kind(&self) -> &'static str {
+        match self.devices.iter().map(|d| d.kind()).collect::<Vec<_>>()[..] {
+            [k] => k,
+            _ => "mixed",
+        }
+    }
+    fn evaluate(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<PairOutcome>, EngineError> {
+        let owned: Vec<Program> = programs.iter().map(|p| (*p).clone()).collect();
+        let run = self.evaluate(Arc::new(task.clone()), Arc::new(owned));
+        if run.done.iter().all(|&d| d) {
+            Ok(run.outcomes)
+        } else {
+            Err(EngineError::Device {
+                device: Backend::name(self),
+                message: "the deadline stopped the batch".into(),
+            })
+        }
+    }
+    fn predict(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Vec<Vec<Option<crate::grid::Grid>>>, EngineError> {
+        match self.healthy_device() {
+            Some(d) => d
+                .predict(task, programs)
+                .or_else(|_| CpuBackend::new(0).predict(task, programs)),
+            None => CpuBackend::new(0).predict(task, programs),
+        }
+    }
+}

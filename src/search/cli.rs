@@ -31,8 +31,9 @@ pub struct SearchArgs {
     /// Cap on the memory of the kept states, in MiB.
     #[arg(long, default_value_t = 2048, value_name = "MIB")]
     pub max_memory: usize,
-    /// Device that scores programs: cpu, gpu or auto.
-    #[arg(long, default_value = "cpu")]
+    /// Devices that score programs: auto (real GPUs if present, else the
+    /// CPU), cpu, gpu (software adapters included), all, or a comma list.
+    #[arg(long, default_value = "auto")]
     pub device: String,
     /// Where the last depth is scored: auto (the backend when it is a GPU),
     /// states (from the CPU states' grids) or backend (programs in batches).
