@@ -446,7 +446,11 @@ fn search_solves_every_asset_task_and_writes_a_submission() {
         "--report",
         rep.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let s: Value = serde_json::from_str(&std::fs::read_to_string(&sub).unwrap()).unwrap();
     let tasks = gridscore::task::load_tasks(Path::new("assets/tasks"), None).unwrap();
     assert_eq!(s.as_object().unwrap().len(), tasks.len());
@@ -454,7 +458,11 @@ fn search_solves_every_asset_task_and_writes_a_submission() {
         let attempts = s[&t.id].as_array().unwrap();
         assert_eq!(attempts.len(), t.test.len());
         let want = serde_json::to_value(t.test[0].output.as_ref().unwrap()).unwrap();
-        assert_eq!(attempts[0]["attempt_1"], want, "{}: attempt 1 is the known program's output", t.id);
+        assert_eq!(
+            attempts[0]["attempt_1"], want,
+            "{}: attempt 1 is the known program's output",
+            t.id
+        );
         assert!(attempts[0]["attempt_2"].is_array());
     }
     let rows: Vec<Value> = std::fs::read_to_string(&rep)
@@ -464,7 +472,15 @@ fn search_solves_every_asset_task_and_writes_a_submission() {
         .collect();
     assert_eq!(rows.len(), tasks.len());
     for r in &rows {
-        for key in ["task", "solved_train", "test_correct", "programs", "candidates", "states", "wall_s"] {
+        for key in [
+            "task",
+            "solved_train",
+            "test_correct",
+            "programs",
+            "candidates",
+            "states",
+            "wall_s",
+        ] {
             assert!(r.get(key).is_some(), "report lacks {key}");
         }
         assert_eq!(r["solved_train"], true, "{}", r["task"]);

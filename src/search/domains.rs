@@ -13,7 +13,7 @@
 //!   every train input and is smaller than at least one of them: `crop r c oh
 //!   ow` at every position valid on all train inputs (at most 100 positions;
 //!   beyond that the 3 x 3 positions at the start, middle and end).
-//! - Shifts: by one cell in the eight directions and by two or three cells
+//! - Shifts: by one cell in the eight directions and by any number of cells
 //!   along an axis, where the offset is smaller than the smallest train
 //!   input's dimension, filling with `bg`.
 //! - Everything else takes its whole (small) domain: the seven non-identity
@@ -109,7 +109,8 @@ impl Domains {
                 }
             }
         }
-        for k in [2, 3] {
+        // Every move along an axis that stays within the grid.
+        for k in 2..30 {
             shifts.extend([(k, 0), (-k, 0), (0, k), (0, -k)]);
         }
         shifts.retain(|&(dy, dx)| dy.abs() < min_h && dx.abs() < min_w);
