@@ -1,7 +1,7 @@
 //! Runs the program search on ARC tasks with the CPU backend (the same as
 //! `gridscore search`, for use before the subcommand is wired in).
 //!
-//! cargo run --release --example search_arc -- /work/shared/arc/training \
+//! cargo run --release --example search_arc -- ../shared/arc/training \
 //!     --depth 2 --out submission.json --report report.jsonl
 
 use clap::Parser;
