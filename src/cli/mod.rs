@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 
 /// Score huge batches of ARC-AGI candidate grid programs on GPUs and CPUs.
 ///
-/// Candidates are programs in the grid language of DSL.md (e.g.
+/// Candidates are programs in the grid language of docs/DSL.md (e.g.
 /// `crop_bbox 0 | upscale 2 2 | recolor 1 2`), one per line. gridscore runs
 /// every candidate on every demo input, compares with the demo outputs and
 /// ranks the candidates.
