@@ -247,6 +247,10 @@ pub struct GpuBackend {
     lost: Arc<Mutex<Option<String>>>,
     uncaptured: Arc<Mutex<Option<String>>>,
     state: Mutex<State>,
+    /// Held while polling the device: batches submit concurrently, but only
+    /// one thread waits on the device at a time (concurrent `poll(Wait)`
+    /// calls on one device gave spurious timeouts on lavapipe).
+    poll: Mutex<()>,
     /// Timeout of one wait, nanoseconds.
     timeout_ns: AtomicU64,
     max_workgroups_per_chunk: u64,
@@ -381,6 +385,7 @@ impl GpuBackend {
                 total_gpu_time: Duration::ZERO,
                 reported_gpu_time: Duration::ZERO,
             }),
+            poll: Mutex::new(()),
             timeout_ns: AtomicU64::new(DEFAULT_TIMEOUT.as_nanos() as u64),
             max_workgroups_per_chunk: if software {
                 SOFTWARE_WORKGROUPS_PER_CHUNK
@@ -600,13 +605,37 @@ impl GpuBackend {
 
     /// Waits for a submission, with the timeout.
     fn wait(&self, index: wgpu::SubmissionIndex) -> Result<(), EngineError> {
-        match self.device.poll(wgpu::PollType::Wait {
-            submission_index: Some(index),
-            timeout: Some(self.timeout()),
-        }) {
+        match self.poll_wait(Some(index)) {
             Ok(_) => Ok(()),
             Err(wgpu::PollError::Timeout) => Err(self.timeout_error()),
             Err(e) => Err(self.device_error(e.to_string())),
+        }
+    }
+
+    /// `poll(Wait)` with the timeout, one thread at a time. A `Timeout` that
+    /// comes back before the timeout has passed (seen rarely on lavapipe with
+    /// several batches in flight) is not believed: the wait goes on until
+    /// the deadline.
+    fn poll_wait(
+        &self,
+        index: Option<wgpu::SubmissionIndex>,
+    ) -> Result<wgpu::PollStatus, wgpu::PollError> {
+        let _poll = self.poll.lock().unwrap_or_else(|e| e.into_inner());
+        let timeout = self.timeout();
+        let start = std::time::Instant::now();
+        loop {
+            let left = timeout.saturating_sub(start.elapsed());
+            match self.device.poll(wgpu::PollType::Wait {
+                submission_index: index.clone(),
+                timeout: Some(left),
+            }) {
+                Err(wgpu::PollError::Timeout)
+                    if start.elapsed() + Duration::from_millis(1) < timeout =>
+                {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                other => return other,
+            }
         }
     }
 
@@ -853,10 +882,7 @@ impl GpuBackend {
             });
         }
         drop(tx);
-        let waited = self.device.poll(wgpu::PollType::Wait {
-            submission_index: None,
-            timeout: Some(self.timeout()),
-        });
+        let waited = self.poll_wait(None);
         let mut ok = vec![false; maps.len()];
         let mut failure = None;
         while let Ok((k, r)) = rx.try_recv() {
