@@ -456,9 +456,14 @@ fn write_table(
         )?;
     }
     if ok > n {
+        let hint = if top.is_some() {
+            "a larger --top"
+        } else {
+            "--top N"
+        };
         writeln!(
             out,
-            "      ... {} more (use --top N or --format jsonl)",
+            "      ... {} more scored (use {hint} or --format jsonl)",
             ok - n
         )?;
     }
