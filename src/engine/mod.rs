@@ -19,6 +19,8 @@ pub enum EngineError {
     Device { device: String, message: String },
     #[error("device {device}: timed out after {secs:.1} s waiting for the GPU")]
     Timeout { device: String, secs: f64 },
+    #[error("reading the candidates: {0}")]
+    Read(#[from] std::io::Error),
     #[error("device {device}: out of memory: {message}")]
     OutOfMemory { device: String, message: String },
 }

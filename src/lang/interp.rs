@@ -9,7 +9,7 @@
 
 use super::ops::{OpCode, BG, FG, LC};
 use super::program::{Op, Program};
-use crate::grid::{Grid, MAX_CELLS, MAX_DIM, NUM_COLORS};
+use crate::grid::{Grid, MAX_CELLS, NUM_COLORS};
 
 /// Reusable evaluation state: two grids and the scratch of the region ops.
 pub struct Interp {
@@ -618,6 +618,3 @@ fn object(x: &Grid, out: &mut Grid, smallest: bool, cb: u8, s: &mut Scratch) -> 
         (r0 + i) * w + c0 + j
     })
 }
-
-/// Largest grid dimension (re-exported for the GPU encoder's checks).
-pub const DIM: usize = MAX_DIM;

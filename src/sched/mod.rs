@@ -525,27 +525,8 @@ pub fn score(
     report.distinct = reps.len();
     report.evaluations = run.done.iter().filter(|&&d| d).count() as u64 * np as u64;
     if !run.deadline_hit {
-        // Predictions from the first device that did not fail, else the CPU.
-        let healthy = sched.healthy_device();
-        let cpu: Arc<dyn Backend> = Arc::new(CpuBackend::new(1));
-        let device = healthy.unwrap_or(cpu.clone());
-        if attach_predictions(
-            task,
-            candidates,
-            &mut report,
-            device.as_ref(),
-            opts.predictions,
-        )
-        .is_err()
-        {
-            attach_predictions(
-                task,
-                candidates,
-                &mut report,
-                cpu.as_ref(),
-                opts.predictions,
-            )?;
-        }
+        // The scheduler predicts on its first healthy device, else the CPU.
+        attach_predictions(task, candidates, &mut report, sched, opts.predictions)?;
     }
     Ok(ScoredRun {
         report,

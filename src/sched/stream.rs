@@ -9,10 +9,8 @@
 //! candidates not run.
 
 use super::{DeviceStats, Scheduler};
-use crate::engine::batch::{
-    attach_predictions, dedup, BatchReport, CandidateResult, Hash64, Status,
-};
-use crate::engine::{Backend, BatchOptions, CpuBackend, EngineError};
+use crate::engine::batch::{dedup, BatchReport, CandidateResult, Hash64, Status};
+use crate::engine::{Backend, BatchOptions, EngineError};
 use crate::lang::{Candidate, Program};
 use crate::score::{CandidateScore, PairOutcome};
 use crate::task::Task;
@@ -42,6 +40,7 @@ fn key(s: &CandidateScore, ops: usize, index: usize) -> Key {
 struct Entry {
     key: Key,
     result: CandidateResult,
+    program: Program,
     dup_index: Option<usize>,
 }
 
@@ -140,12 +139,7 @@ where
         while buf.len() < block {
             match candidates.next() {
                 Some(Ok(c)) => buf.push(c),
-                Some(Err(e)) => {
-                    return Err(EngineError::Device {
-                        device: "input".into(),
-                        message: format!("reading candidates: {e}"),
-                    })
-                }
+                Some(Err(e)) => return Err(EngineError::Read(e)),
                 None => break,
             }
         }
@@ -184,7 +178,7 @@ where
         if let Some(run) = &run {
             deadline_hit |= run.deadline_hit;
             faults.extend(run.faults.iter().cloned());
-            merge(&mut devices, &run.devices);
+            merge_stats(&mut devices, &run.devices);
             let done = run.done.iter().filter(|&&d| d).count();
             report.evaluations += (done * np) as u64;
         } else if stop_now {
@@ -225,9 +219,11 @@ where
                 }
                 let mut r = orig.result.clone();
                 (r.id, r.index, r.line) = (c.id.clone(), c.index, c.line);
+                let program = orig.program.clone();
                 heap.push(Entry {
                     key: kk,
                     result: r,
+                    program,
                     dup_index: Some(first),
                 });
                 members.insert(c.index);
@@ -275,6 +271,7 @@ where
             heap.push(Entry {
                 key: kk,
                 result: r,
+                program: program.clone(),
                 dup_index,
             });
             members.insert(c.index);
@@ -297,58 +294,22 @@ where
             .dup_index
             .map(|d| ids.get(&d).cloned().unwrap_or_else(|| d.to_string()));
     }
+    if !deadline_hit {
+        // The scheduler predicts on its first healthy device, else the CPU.
+        let programs: Vec<&Program> = best
+            .iter()
+            .take(opts.predictions)
+            .map(|e| &e.program)
+            .collect();
+        let preds = sched.predict(task, &programs)?;
+        for (e, p) in best.iter_mut().zip(preds) {
+            e.result.predictions = Some(p);
+        }
+    }
     report.results = best.into_iter().map(|e| e.result).collect();
     report.results.extend(errors);
     report.results.extend(not_run);
     report.results.truncate(top);
-    if !deadline_hit {
-        let cands: Vec<Candidate> = report
-            .results
-            .iter()
-            .filter(|r| r.status == Status::Ok)
-            .map(|r| Candidate {
-                id: r.id.clone(),
-                index: r.index,
-                line: r.line,
-                text: r.program.clone(),
-                program: Program::parse(&r.program).map_err(|source| {
-                    crate::lang::CandidateError::Parse {
-                        line: r.line,
-                        source,
-                    }
-                }),
-            })
-            .collect();
-        let device: Arc<dyn Backend> = sched
-            .healthy_device()
-            .unwrap_or_else(|| Arc::new(CpuBackend::new(1)));
-        let mut sub = BatchReport {
-            results: report
-                .results
-                .iter()
-                .filter(|r| r.status == Status::Ok)
-                .cloned()
-                .collect(),
-            ..report.clone()
-        };
-        // `attach_predictions` indexes candidates by `index`; give it a
-        // compact list with matching indices.
-        for (k, r) in sub.results.iter_mut().enumerate() {
-            r.index = k;
-        }
-        if attach_predictions(task, &cands, &mut sub, device.as_ref(), opts.predictions).is_err() {
-            attach_predictions(
-                task,
-                &cands,
-                &mut sub,
-                &CpuBackend::new(1),
-                opts.predictions,
-            )?;
-        }
-        for (r, s) in report.results.iter_mut().zip(sub.results) {
-            r.predictions = s.predictions;
-        }
-    }
     Ok(StreamRun {
         report,
         devices,
@@ -357,7 +318,8 @@ where
     })
 }
 
-fn merge(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
+/// Adds one run's device statistics to running totals.
+pub fn merge_stats(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
     for s in run {
         match total
             .iter_mut()
@@ -380,9 +342,4 @@ fn merge(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
             None => total.push(s.clone()),
         }
     }
-}
-
-/// Adds one run's device statistics to running totals.
-pub fn merge_stats(total: &mut Vec<DeviceStats>, run: &[DeviceStats]) {
-    merge(total, run)
 }
