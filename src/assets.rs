@@ -41,7 +41,7 @@ pub fn generate_task(id: &str, program: &Program, sizes: (usize, usize), seed: u
             w += 1; // a separator column between the halves
         }
         let input = random_grid(&mut rng, h, w);
-        let Some(out) = interp.run(program.ops(), &input) else {
+        let Some(out) = interp.run_program(program, &input) else {
             continue;
         };
         if *out == input || pairs.iter().any(|(i, _)| *i == input) {

@@ -11,7 +11,8 @@ use gridscore::engine::{Backend, CpuBackend, EngineError};
 use gridscore::gpu::{self, GpuBackend};
 use gridscore::grid::Grid;
 use gridscore::lang::random::{
-    all_codes, codes_of, random_grid, random_grid_sized, random_op, random_program,
+    all_codes, codes_of, random_construct_program, random_grid, random_grid_sized, random_op,
+    random_program,
 };
 use gridscore::lang::{Interp, Op, OpClass, OpCode, Program, OPS};
 use gridscore::rng::Rng;
@@ -130,14 +131,14 @@ fn localise(g: &GpuBackend, program: &Program, input: &Grid) -> String {
             output: None,
         }],
     };
-    let ops = program.ops();
+    let ops = program.prefix();
     for n in 1..=ops.len() {
         let Ok(prefix) = Program::from_ops(ops[..n].to_vec()) else {
             continue;
         };
         let gpu = g.evaluate(&task, &[&prefix]);
         let mut it = Interp::new();
-        let cpu = PairOutcome::compare(it.run(prefix.ops(), input), None);
+        let cpu = PairOutcome::compare(it.run(prefix.prefix(), input), None);
         if gpu.as_ref().ok().map(|v| v[0]) != Some(cpu) {
             let before = {
                 let mut it = Interp::new();
@@ -210,6 +211,7 @@ fn random_programs_match_cpu() {
     let mut predictions = 0;
     let mut seen = [false; OPS.len()];
     let mut invalid = 0;
+    let mut constructs = 0;
     // GRIDSCORE_DIFF_SCALE=k runs k times as many tasks (default 1).
     let scale: usize = std::env::var("GRIDSCORE_DIFF_SCALE")
         .ok()
@@ -219,16 +221,22 @@ fn random_programs_match_cpu() {
     for t in 0..24 * scale {
         let (ntrain, ntest) = (2 + rng.below(3), 1 + rng.below(2));
         let task = random_task(&mut rng, ntrain, ntest);
+        // Pipelines, and a quarter with the constructs (norm, overlay).
         let programs: Vec<Program> = (0..150)
             .map(|_| {
-                let max = if rng.chance(0.2) { 16 } else { 4 };
-                random_program(&mut rng, &codes, 0, max)
+                if rng.chance(0.25) {
+                    random_construct_program(&mut rng, &codes, 4)
+                } else {
+                    let max = if rng.chance(0.2) { 16 } else { 4 };
+                    random_program(&mut rng, &codes, 0, max)
+                }
             })
             .collect();
         for p in &programs {
-            for op in p.ops() {
+            for op in p.all_ops() {
                 seen[op.code as usize] = true;
             }
+            constructs += usize::from(!p.is_pipeline());
         }
         cases += compare(g, &task, &programs, &format!("task {t}"));
         let cpu = CpuBackend::new(1)
@@ -242,6 +250,10 @@ fn random_programs_match_cpu() {
         t0.elapsed().as_secs_f64()
     );
     assert!(cases >= 10_000, "only {cases} cases");
+    assert!(
+        constructs >= 500,
+        "only {constructs} programs with constructs"
+    );
     assert!(invalid > 0, "no INVALID case");
     for (k, s) in seen.iter().enumerate() {
         assert!(s, "op {} never drawn", OPS[k].name);
@@ -273,7 +285,7 @@ fn class_test(class: OpClass, seed_salt: u64) {
         for tok in 10..=12 {
             let mut op = random_op(&mut rng, &[code]);
             for (a, kind) in code.spec().args.iter().enumerate() {
-                if *kind == gridscore::lang::ArgKind::Color {
+                if kind.kind == gridscore::lang::ArgKind::Color {
                     op.args[a] = tok;
                 }
             }

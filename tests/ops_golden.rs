@@ -1020,7 +1020,7 @@ mod oracle {
             .spec()
             .args
             .iter()
-            .map(|k| *k == ArgKind::Color)
+            .map(|k| k.kind == ArgKind::Color)
             .collect::<Vec<_>>();
         // Colors resolved once, on the input.
         let c = |k: usize| {
@@ -1357,7 +1357,7 @@ fn every_op_matches_a_naive_reading_of_the_spec_on_random_grids() {
         let x = random_grid_sized(&mut rng, 1, 10);
         let prog = gridscore::lang::random::random_program(&mut rng, &codes, 1, 6);
         let mut want = Some(x.to_rows());
-        for op in prog.ops() {
+        for op in prog.prefix() {
             want = want.and_then(|g| oracle::apply(op, &g));
         }
         assert_eq!(

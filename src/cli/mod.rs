@@ -4,6 +4,7 @@
 mod bench;
 mod common;
 mod devices;
+mod ops;
 mod plan;
 mod score;
 mod search;
@@ -45,19 +46,12 @@ enum Command {
     /// Show a task's pairs as colored grids, and a program's outputs beside
     /// the expected ones.
     Show(show::ShowArgs),
-    /// Write N random candidate programs (seeded) to stdout, for benchmarks.
-    #[command(hide = true)]
-    GenCandidates {
-        /// How many.
-        #[arg(long, default_value_t = 10_000)]
-        count: usize,
-        /// Seed.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Ops per program, at most.
-        #[arg(long = "max-ops", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=16))]
-        max_ops: u64,
-    },
+    /// List the ops of the language: name, class, arguments with their
+    /// kinds and ranges, one-line meaning (--json for program generators).
+    Ops(ops::OpsArgs),
+    /// Write N seeded random valid programs, one per line (drawn over every
+    /// op; the generator the differential tests use).
+    RandomPrograms(ops::RandomArgs),
     /// Write the bundled example tasks and candidates (generated from known
     /// programs) into DIR.
     #[command(hide = true)]
@@ -85,11 +79,8 @@ pub fn main() -> i32 {
         Command::Bench(a) => bench::run(a),
         Command::Devices(a) => devices::run(a),
         Command::Search(a) => search::run_cmd(a),
-        Command::GenCandidates {
-            count,
-            seed,
-            max_ops,
-        } => gen_candidates(count, seed, max_ops as usize),
+        Command::Ops(a) => ops::run_ops(a),
+        Command::RandomPrograms(a) => ops::run_random(a),
         Command::GenAssets { dir } => gridscore::assets::write_assets(&dir)
             .map_err(|e| CliError::failed(anyhow::anyhow!("{}: {e}", dir.display()))),
     };
@@ -100,24 +91,6 @@ pub fn main() -> i32 {
             e.code
         }
     }
-}
-
-fn gen_candidates(count: usize, seed: u64, max_ops: usize) -> CliResult {
-    use gridscore::lang::random::{all_codes, random_program};
-    use std::io::Write;
-    let mut rng = gridscore::rng::Rng::new(seed);
-    let codes = all_codes();
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for _ in 0..count {
-        let p = random_program(&mut rng, &codes, 1, max_ops);
-        if let Err(e) = writeln!(out, "{p}") {
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return Ok(());
-            }
-            return Err(CliError::failed(e));
-        }
-    }
-    out.flush().map_err(CliError::failed)
 }
 
 /// An error with its exit code.

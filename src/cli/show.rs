@@ -76,7 +76,7 @@ pub fn run(a: ShowArgs) -> CliResult {
             for (name, input, expected) in pairs {
                 let got = program
                     .as_ref()
-                    .map(|p| interp.run(p.ops(), input).cloned());
+                    .map(|p| interp.run_program(p, input).cloned());
                 let mut panels: Vec<Panel> = vec![Panel::grid("input", input, None)];
                 if let Some(e) = expected {
                     panels.push(Panel::grid("expected", e, None));

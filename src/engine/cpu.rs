@@ -49,7 +49,7 @@ pub fn physical_cores() -> usize {
 #[inline]
 pub fn evaluate_one(interp: &mut Interp, task: &Task, program: &Program, out: &mut [PairOutcome]) {
     for ((o, input), expected) in out.iter_mut().zip(task.inputs()).zip(task.expected()) {
-        *o = PairOutcome::compare(interp.run(program.ops(), input), expected);
+        *o = PairOutcome::compare(interp.run_program(program, input), expected);
     }
 }
 
@@ -94,7 +94,7 @@ impl Backend for CpuBackend {
                 .map_init(Interp::new, |interp, p| {
                     task.test
                         .iter()
-                        .map(|t| interp.run(p.ops(), &t.input).cloned())
+                        .map(|t| interp.run_program(p, &t.input).cloned())
                         .collect()
                 })
                 .collect()

@@ -1,7 +1,8 @@
 //! What the GPU reads and writes, as `u32` words (see `docs/gpu.md`).
 //!
 //! - Programs: an offset table (one word per program: the word offset of its
-//!   record) followed by the records `[n_ops, (w0, w1) x n_ops]`. An op is
+//!   record) followed by the records (see [`encode_program`]; a plain
+//!   pipeline is `[n_ops, (w0, w1) x n_ops]`). An op is
 //!   two words: `w0 = code | a1 << 8 | a2 << 16 | a3 << 24` (each argument's
 //!   low byte; the shader sign-extends them, and reads `a1` of `map`
 //!   unsigned) and `w1 = a0` (all 32 bits: `map` keeps digits 0..=7 there).
@@ -53,10 +54,43 @@ pub fn encode_op(op: &Op) -> [u32; 2] {
     ]
 }
 
+/// Flag bit of the record header: the program has a `norm`.
+pub const FLAG_NORM: u32 = 1;
+
+/// Whether a program's record has the extended header (norm or overlay).
+#[inline]
+fn extended(p: &Program) -> bool {
+    !p.is_pipeline()
+}
+
 /// Words of a program's record.
 #[inline]
 pub fn record_words(p: &Program) -> usize {
-    1 + WORDS_PER_OP * p.len()
+    let header = if extended(p) { 2 + p.layers().len() } else { 1 };
+    header + WORDS_PER_OP * p.all_ops().count()
+}
+
+/// Appends one program's record: the header word `n_prefix | n_suffix << 8
+/// | n_layers << 16 | flags << 24`; with a norm or an overlay, the norm's
+/// fixed colors and one word per layer (`mask | n_ops << 8`); then the ops
+/// (prefix, each layer's, suffix), two words each.
+pub fn encode_program(p: &Program, out: &mut Vec<u32>) {
+    let flags = if p.norm().is_some() { FLAG_NORM } else { 0 };
+    out.push(
+        p.prefix().len() as u32
+            | (p.suffix().len() as u32) << 8
+            | (p.layers().len() as u32) << 16
+            | flags << 24,
+    );
+    if extended(p) {
+        out.push(p.norm().map_or(0, |n| n.fixed as u32));
+        for l in p.layers() {
+            out.push(l.mask as u32 | (l.ops.len() as u32) << 8);
+        }
+    }
+    for op in p.all_ops() {
+        out.extend_from_slice(&encode_op(op));
+    }
 }
 
 /// Encodes programs: the offset table, then the records.
@@ -69,10 +103,7 @@ pub fn encode_programs(programs: &[&Program]) -> Vec<u32> {
         off += record_words(p);
     }
     for p in programs {
-        out.push(p.len() as u32);
-        for op in p.ops() {
-            out.extend_from_slice(&encode_op(op));
-        }
+        encode_program(p, &mut out);
     }
     debug_assert_eq!(out.len(), total);
     out
@@ -166,6 +197,15 @@ mod tests {
         assert_eq!(words[2], 2);
         assert_eq!(words[7], 0);
         assert_eq!(words.len(), 8);
+        // norm 5 { overlay { [nz] rot90 ; [all] } | trim }
+        let c = Program::parse("norm 5 { overlay { [nz] rot90 ; [all] } | trim }").unwrap();
+        let words = encode_programs(&[&c]);
+        assert_eq!(words[1], 1 << 8 | 2 << 16 | FLAG_NORM << 24);
+        assert_eq!(words[2], 1 << 5);
+        assert_eq!(words[3], crate::lang::Mask::Nonzero as u32 | 1 << 8);
+        assert_eq!(words[4], crate::lang::Mask::All as u32);
+        assert_eq!(words.len(), 1 + record_words(&c));
+        assert_eq!(record_words(&c), 2 + 2 + 2 * 2);
     }
 
     #[test]

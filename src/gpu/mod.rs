@@ -18,10 +18,12 @@
 //! loss, validation errors and out-of-memory become [`EngineError`]s, never
 //! panics. See `docs/gpu.md` for the design.
 
+pub mod codegen;
 pub mod device;
 pub mod dispatch;
 pub mod encode;
 pub mod pool;
+pub mod shader;
 
 pub use device::{AdapterInfo, LimitsSummary};
 pub use dispatch::{Chunk, PlanError, PlanLimits};
@@ -38,8 +40,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
-/// The evaluation shader.
-pub const EVAL_WGSL: &str = include_str!("../../shaders/eval.wgsl");
 /// Threads per workgroup on hardware GPUs (the override `WG` of `eval.wgsl`).
 pub const WORKGROUP_SIZE: u32 = 64;
 /// Threads per workgroup on software adapters (lavapipe runs the workgroups
@@ -321,7 +321,7 @@ impl GpuBackend {
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("eval.wgsl"),
-            source: wgpu::ShaderSource::Wgsl(EVAL_WGSL.into()),
+            source: wgpu::ShaderSource::Wgsl(shader::source().into()),
         });
         let entry = |binding: u32, ty: wgpu::BufferBindingType| wgpu::BindGroupLayoutEntry {
             binding,

@@ -1,7 +1,9 @@
-//! The grid program language of `DSL.md`: the op table, parsing, printing,
-//! the canonical form, candidates files and the CPU interpreter (the
-//! reference that every other backend is checked against).
+//! The grid program language of `docs/DSL.md`: the op table, typed
+//! arguments, parsing, printing, the canonical form, candidates files and
+//! the CPU interpreter (the reference that every other backend is checked
+//! against).
 
+pub mod args;
 pub mod candidates;
 pub mod interp;
 pub mod ops;
@@ -11,4 +13,4 @@ pub mod random;
 pub use candidates::{parse_candidates, read_candidates, Candidate, CandidateError};
 pub use interp::{run_program, Interp};
 pub use ops::{ArgKind, OpClass, OpCode, OpSpec, OPS};
-pub use program::{Op, ParseError, Program, MAX_OPS};
+pub use program::{Layer, Mask, Norm, Op, ParseError, Program, MAX_LAYERS, MAX_OPS};

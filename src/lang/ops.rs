@@ -1,11 +1,26 @@
-//! The op table: every op of `DSL.md` with its argument kinds, as data.
+//! The op table: every op of `docs/DSL.md` as data.
 //!
-//! The parser, the printer, the CPU interpreter, the GPU encoder and the
-//! search all read this one table. An op's [`OpCode`] is its index in
-//! [`OPS`] and is also the op code the WGSL shader switches on.
+//! One row per op ([`OpSpec`]): its name, class, arguments (name and kind,
+//! with their valid ranges or named values), a one-line meaning, the CPU
+//! function that implements it and how the search enumerates it. Everything
+//! else reads this table: the parser and printer (`program.rs`), argument
+//! validation and error messages, random programs, `gridscore ops`, the
+//! search alphabet (`search/domains.rs`), and the WGSL op codes and dispatch
+//! (`gpu/codegen.rs` writes `shaders/generated.wgsl` from it; the WGSL twin
+//! of `ops::NAME` is `op_NAME` in `shaders/ops_*.wgsl`).
+//!
+//! An op's [`OpCode`] is its index in [`OPS`]. The first eight are the
+//! geometry transforms, in the order of the [`Transform`] argument.
 
-/// Op codes. The first eight are the geometry transforms, in the order of the
-/// `T` argument encoding (a transform argument `t` means `OpCode::from_u8(t)`).
+use super::args::{
+    Axes, Choice, Count, Crit, Dir4, Label, Logic, Order, Outer, Selector, Shape, SmearDir, Split,
+    Transform,
+};
+use super::interp::{
+    color as c_color, geometry, layout, lines, pattern, pieces, region, shapes, CpuFn,
+};
+
+/// Op codes, in table order.
 #[repr(u8)]
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OpCode {
@@ -17,54 +32,84 @@ pub enum OpCode {
     FlipV,
     Transpose,
     Antitranspose,
-    Upscale,
-    Downscale,
-    Tile,
-    MirrorTile,
-    Hcat,
-    Vcat,
-    Crop,
-    Trim,
-    CropBbox,
-    SplitH,
-    SplitV,
-    Shift,
     Recolor,
     Swap,
     Map,
     Keep,
     Paint,
+    CropBbox,
+    Trim,
+    MirrorTile,
+    Hcat,
+    Vcat,
+    Upscale,
+    Tile,
+    Downscale,
+    SplitH,
+    SplitV,
+    Crop,
+    Shift,
+    Object,
+    Gravity,
     FillEnclosed,
     Halo,
-    Gravity,
-    Object,
     HalvesH,
     HalvesV,
 }
 
 /// Number of ops.
-pub const NUM_OPS: usize = 31;
+pub const NUM_OPS: usize = OPS.len();
 
 /// The kind of one argument.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ArgKind {
     /// An integer in `min..=max`.
     Int { min: i32, max: i32 },
-    /// A color: digit 0..=9 or token `bg`, `fg`, `lc` (encoded 10, 11, 12).
+    /// A color: a digit 0..=9 or a token `bg`, `fg`, `lc` (see
+    /// [`super::args::color`]).
     Color,
-    /// A geometry op name (encoded 0..=7, its op code).
-    Transform,
-    /// `up`, `down`, `left`, `right` (encoded 0..=3).
-    Direction,
-    /// `and`, `or`, `xor`, `nor`, `left`, `right` (encoded 0..=5).
-    Logic,
-    /// `largest`, `smallest` (encoded 0, 1).
-    Selector,
-    /// Ten digits (encoded as 4-bit nibbles, digit k in bits 4k..4k+4).
+    /// One of a set of named values, encoded by position.
+    Choice(Choice),
+    /// Ten digits, the k-th giving the new color of color k (packed as
+    /// nibbles over two encoded arguments, see [`super::Op::map`]).
     ColorMap,
 }
 
-/// Op classes (for benchmarks and search statistics).
+impl ArgKind {
+    /// A transform argument.
+    pub const TRANSFORM: ArgKind = ArgKind::Choice(Transform::CHOICE);
+
+    /// Whether an encoded value is valid for this kind.
+    pub fn valid(self, v: i32) -> bool {
+        match self {
+            ArgKind::Int { min, max } => (min..=max).contains(&v),
+            ArgKind::Color => (0..=super::args::color::MAX).contains(&v),
+            ArgKind::Choice(c) => (0..c.len() as i32).contains(&v),
+            // Checked on the whole op (the digits span two arguments).
+            ArgKind::ColorMap => true,
+        }
+    }
+
+    /// A short description, e.g. `1..=10`, `color`, `up|down|left|right`.
+    pub fn usage(self) -> String {
+        match self {
+            ArgKind::Int { min, max } => format!("{min}..={max}"),
+            ArgKind::Color => "color".into(),
+            ArgKind::Choice(c) => c.names.join("|"),
+            ArgKind::ColorMap => "ten digits".into(),
+        }
+    }
+}
+
+/// One argument of an op.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct ArgSpec {
+    /// Its name in the spec (`kh`, `dir`, ...).
+    pub name: &'static str,
+    pub kind: ArgKind,
+}
+
+/// Op classes (for benchmarks, search statistics and `gridscore ops`).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OpClass {
@@ -72,11 +117,24 @@ pub enum OpClass {
     Layout,
     Color,
     Region,
+    Lines,
+    Pieces,
+    Pattern,
 }
 
 impl OpClass {
     /// All classes.
-    pub const ALL: [OpClass; 4] = [
+    pub const ALL: [OpClass; 7] = [
+        OpClass::Geometry,
+        OpClass::Layout,
+        OpClass::Color,
+        OpClass::Region,
+        OpClass::Lines,
+        OpClass::Pieces,
+        OpClass::Pattern,
+    ];
+    /// The classes of v1 (the 31 ops of `../shared/DSL.md`).
+    pub const V1: [OpClass; 4] = [
         OpClass::Geometry,
         OpClass::Layout,
         OpClass::Color,
@@ -89,8 +147,57 @@ impl OpClass {
             OpClass::Layout => "layout",
             OpClass::Color => "color",
             OpClass::Region => "region",
+            OpClass::Lines => "lines",
+            OpClass::Pieces => "pieces",
+            OpClass::Pattern => "pattern",
         }
     }
+}
+
+/// How the search enumerates an op's arguments from a task (interpreted by
+/// `search/domains.rs`, which documents each domain).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SearchDomain {
+    /// Not in the alphabet, for the reason given.
+    Skip(&'static str),
+    /// Every combination of the argument domains (first argument outermost).
+    Each(&'static [ArgDomain]),
+    /// The same, but only as the first op of a program (on the task's
+    /// inputs): for ops too costly to try on every state.
+    First(&'static [ArgDomain]),
+}
+
+/// The domain of one argument in the search.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ArgDomain {
+    /// The task's colors (present in a train pair), then the tokens.
+    Color,
+    /// A color of [`ArgDomain::Color`] other than the previous argument's.
+    OtherColor,
+    /// A color after the previous argument's in the domain order (unordered
+    /// pairs).
+    LaterColor,
+    /// Every value of the argument's choice.
+    Every,
+    /// Every value of the choice but the first (e.g. transforms but `id`).
+    EveryButFirst,
+    /// Scale factors up (pairs of them, without (1, 1)).
+    UpFactors,
+    /// Scale factors down (pairs of them, without (1, 1)).
+    DownFactors,
+    /// Part counts splitting every train input's width, with every index.
+    SplitH,
+    /// Part counts splitting every train input's height, with every index.
+    SplitV,
+    /// Part counts splitting every train input's width (the count only).
+    PartsH,
+    /// Part counts splitting every train input's height (the count only).
+    PartsV,
+    /// Crop windows of the train outputs' common size (all four arguments).
+    Crop,
+    /// Moves along an axis or by one cell, filled with `bg` (all three
+    /// arguments).
+    Shift,
 }
 
 /// One row of the op table.
@@ -98,73 +205,361 @@ impl OpClass {
 pub struct OpSpec {
     pub code: OpCode,
     pub name: &'static str,
-    pub args: &'static [ArgKind],
     pub class: OpClass,
+    pub args: &'static [ArgSpec],
+    /// One-line meaning (the spec row says it exactly).
+    pub doc: &'static str,
+    /// The CPU implementation: `out = op(x)`, false for INVALID.
+    pub cpu: CpuFn,
+    /// How the search enumerates it.
+    pub search: SearchDomain,
 }
 
-const C: ArgKind = ArgKind::Color;
-const K10: ArgKind = ArgKind::Int { min: 1, max: 10 };
-const SPLIT_N: ArgKind = ArgKind::Int { min: 2, max: 10 };
-const SPLIT_I: ArgKind = ArgKind::Int { min: 0, max: 9 };
-const POS: ArgKind = ArgKind::Int { min: 0, max: 29 };
-const LEN: ArgKind = ArgKind::Int { min: 1, max: 30 };
-const OFF: ArgKind = ArgKind::Int { min: -29, max: 29 };
+impl OpSpec {
+    /// The WGSL function that is this op's GPU twin.
+    pub fn wgsl_fn(&self) -> String {
+        format!("op_{}", self.name)
+    }
+    /// The WGSL constant holding this op's code.
+    pub fn wgsl_const(&self) -> String {
+        format!("OP_{}", self.name.to_ascii_uppercase())
+    }
+    /// Indices of the color arguments.
+    pub fn color_args(&self) -> impl Iterator<Item = usize> + '_ {
+        self.args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.kind == ArgKind::Color)
+            .map(|(k, _)| k)
+    }
+}
 
-macro_rules! op {
-    ($code:ident, $name:literal, $class:ident, [$($a:expr),*]) => {
-        OpSpec { code: OpCode::$code, name: $name, args: &[$($a),*], class: OpClass::$class }
+const fn arg(name: &'static str, kind: ArgKind) -> ArgSpec {
+    ArgSpec { name, kind }
+}
+const fn int(name: &'static str, min: i32, max: i32) -> ArgSpec {
+    arg(name, ArgKind::Int { min, max })
+}
+const fn color(name: &'static str) -> ArgSpec {
+    arg(name, ArgKind::Color)
+}
+const fn choice(name: &'static str, c: Choice) -> ArgSpec {
+    arg(name, ArgKind::Choice(c))
+}
+
+use ArgDomain as D;
+use SearchDomain::{Each, First, Skip};
+
+const NONE: SearchDomain = Each(&[]);
+const PAIRS: SearchDomain = Each(&[D::Color, D::OtherColor]);
+const AB: &[ArgSpec] = &[color("a"), color("b")];
+const FACTORS: &[ArgSpec] = &[int("kh", 1, 10), int("kw", 1, 10)];
+const SPLIT: &[ArgSpec] = &[int("n", 2, 10), int("i", 0, 9)];
+const PIECES: &[ArgSpec] = &[choice("S", Split::CHOICE), choice("P", Crit::CHOICE)];
+const EVERY2: SearchDomain = Each(&[D::Every, D::Every]);
+
+macro_rules! row {
+    ($code:ident, $name:literal, $class:ident, $args:expr, $cpu:expr, $search:expr, $doc:literal) => {
+        OpSpec {
+            code: OpCode::$code,
+            name: $name,
+            class: OpClass::$class,
+            args: $args,
+            doc: $doc,
+            cpu: $cpu,
+            search: $search,
+        }
     };
 }
 
-/// The op table, indexed by op code.
-pub static OPS: [OpSpec; NUM_OPS] = [
-    op!(Id, "id", Geometry, []),
-    op!(Rot90, "rot90", Geometry, []),
-    op!(Rot180, "rot180", Geometry, []),
-    op!(Rot270, "rot270", Geometry, []),
-    op!(FlipH, "flip_h", Geometry, []),
-    op!(FlipV, "flip_v", Geometry, []),
-    op!(Transpose, "transpose", Geometry, []),
-    op!(Antitranspose, "antitranspose", Geometry, []),
-    op!(Upscale, "upscale", Layout, [K10, K10]),
-    op!(Downscale, "downscale", Layout, [K10, K10]),
-    op!(Tile, "tile", Layout, [K10, K10]),
-    op!(MirrorTile, "mirror_tile", Layout, []),
-    op!(Hcat, "hcat", Layout, [ArgKind::Transform]),
-    op!(Vcat, "vcat", Layout, [ArgKind::Transform]),
-    op!(Crop, "crop", Layout, [POS, POS, LEN, LEN]),
-    op!(Trim, "trim", Layout, []),
-    op!(CropBbox, "crop_bbox", Layout, [C]),
-    op!(SplitH, "split_h", Layout, [SPLIT_N, SPLIT_I]),
-    op!(SplitV, "split_v", Layout, [SPLIT_N, SPLIT_I]),
-    op!(Shift, "shift", Layout, [OFF, OFF, C]),
-    op!(Recolor, "recolor", Color, [C, C]),
-    op!(Swap, "swap", Color, [C, C]),
-    op!(Map, "map", Color, [ArgKind::ColorMap]),
-    op!(Keep, "keep", Color, [C, C]),
-    op!(Paint, "paint", Color, [C, C]),
-    op!(FillEnclosed, "fill_enclosed", Region, [C, C]),
-    op!(Halo, "halo", Region, [C, C]),
-    op!(Gravity, "gravity", Region, [ArgKind::Direction, C]),
-    op!(Object, "object", Region, [ArgKind::Selector, C]),
-    op!(HalvesH, "halves_h", Region, [ArgKind::Logic, C]),
-    op!(HalvesV, "halves_v", Region, [ArgKind::Logic, C]),
+/// The op table, indexed by op code. Its order is also the order of the
+/// search alphabet (the ranking's "earlier candidate").
+pub static OPS: [OpSpec; 31] = [
+    row!(
+        Id,
+        "id",
+        Geometry,
+        &[],
+        geometry::id,
+        Skip("the identity is the empty program"),
+        "the grid unchanged"
+    ),
+    row!(
+        Rot90,
+        "rot90",
+        Geometry,
+        &[],
+        geometry::rot90,
+        NONE,
+        "rotate clockwise"
+    ),
+    row!(
+        Rot180,
+        "rot180",
+        Geometry,
+        &[],
+        geometry::rot180,
+        NONE,
+        "rotate by a half turn"
+    ),
+    row!(
+        Rot270,
+        "rot270",
+        Geometry,
+        &[],
+        geometry::rot270,
+        NONE,
+        "rotate counter-clockwise"
+    ),
+    row!(
+        FlipH,
+        "flip_h",
+        Geometry,
+        &[],
+        geometry::flip_h,
+        NONE,
+        "mirror left-right"
+    ),
+    row!(
+        FlipV,
+        "flip_v",
+        Geometry,
+        &[],
+        geometry::flip_v,
+        NONE,
+        "mirror top-bottom"
+    ),
+    row!(
+        Transpose,
+        "transpose",
+        Geometry,
+        &[],
+        geometry::transpose,
+        NONE,
+        "reflect in the main diagonal"
+    ),
+    row!(
+        Antitranspose,
+        "antitranspose",
+        Geometry,
+        &[],
+        geometry::antitranspose,
+        NONE,
+        "reflect in the anti-diagonal"
+    ),
+    row!(
+        Recolor,
+        "recolor",
+        Color,
+        AB,
+        c_color::recolor,
+        PAIRS,
+        "cells of color a become b"
+    ),
+    row!(
+        Swap,
+        "swap",
+        Color,
+        AB,
+        c_color::swap,
+        Each(&[D::Color, D::LaterColor]),
+        "colors a and b trade places"
+    ),
+    row!(
+        Map,
+        "map",
+        Color,
+        &[arg("M", ArgKind::ColorMap)],
+        c_color::map,
+        Skip("derived per state from the train outputs"),
+        "cell color k becomes M[k]"
+    ),
+    row!(
+        Keep,
+        "keep",
+        Color,
+        AB,
+        c_color::keep,
+        PAIRS,
+        "cells not of color a become b"
+    ),
+    row!(
+        Paint,
+        "paint",
+        Color,
+        AB,
+        c_color::paint,
+        PAIRS,
+        "cells not of color b become a"
+    ),
+    row!(
+        CropBbox,
+        "crop_bbox",
+        Layout,
+        &[color("c")],
+        layout::crop_bbox,
+        Each(&[D::Color]),
+        "crop to the bounding box of the cells not of color c"
+    ),
+    row!(
+        Trim,
+        "trim",
+        Layout,
+        &[],
+        layout::trim,
+        NONE,
+        "drop the outer ring of cells"
+    ),
+    row!(
+        MirrorTile,
+        "mirror_tile",
+        Layout,
+        &[],
+        layout::mirror_tile,
+        NONE,
+        "2x2 tiling with mirrored copies"
+    ),
+    row!(
+        Hcat,
+        "hcat",
+        Layout,
+        &[choice("T", Transform::CHOICE)],
+        layout::hcat,
+        Each(&[D::Every]),
+        "the grid with T(grid) on its right"
+    ),
+    row!(
+        Vcat,
+        "vcat",
+        Layout,
+        &[choice("T", Transform::CHOICE)],
+        layout::vcat,
+        Each(&[D::Every]),
+        "the grid with T(grid) below it"
+    ),
+    row!(
+        Upscale,
+        "upscale",
+        Layout,
+        FACTORS,
+        layout::upscale,
+        Each(&[D::UpFactors]),
+        "every cell becomes a kh x kw block"
+    ),
+    row!(
+        Tile,
+        "tile",
+        Layout,
+        FACTORS,
+        layout::tile,
+        Each(&[D::UpFactors]),
+        "kh x kw copies of the grid"
+    ),
+    row!(
+        Downscale,
+        "downscale",
+        Layout,
+        FACTORS,
+        layout::downscale,
+        Each(&[D::DownFactors]),
+        "keep every kh-th row and kw-th column"
+    ),
+    row!(
+        SplitH,
+        "split_h",
+        Layout,
+        SPLIT,
+        layout::split_h,
+        Each(&[D::SplitH]),
+        "the i-th of n side-by-side parts"
+    ),
+    row!(
+        SplitV,
+        "split_v",
+        Layout,
+        SPLIT,
+        layout::split_v,
+        Each(&[D::SplitV]),
+        "the i-th of n stacked parts"
+    ),
+    row!(
+        Crop,
+        "crop",
+        Layout,
+        &[
+            int("r", 0, 29),
+            int("c", 0, 29),
+            int("h", 1, 30),
+            int("w", 1, 30)
+        ],
+        layout::crop,
+        Each(&[D::Crop]),
+        "the h x w window at row r, column c"
+    ),
+    row!(
+        Shift,
+        "shift",
+        Layout,
+        &[int("dy", -29, 29), int("dx", -29, 29), color("c")],
+        layout::shift,
+        Each(&[D::Shift]),
+        "move by (dy, dx), filling with c"
+    ),
+    row!(
+        Object,
+        "object",
+        Region,
+        &[choice("sel", Selector::CHOICE), color("b")],
+        region::object,
+        Each(&[D::Every, D::Color]),
+        "crop to the largest or smallest 8-connected object of cells not of color b"
+    ),
+    row!(
+        Gravity,
+        "gravity",
+        Region,
+        &[choice("dir", Dir4::CHOICE), color("b")],
+        region::gravity,
+        Each(&[D::Every, D::Color]),
+        "cells not of color b slide towards dir"
+    ),
+    row!(
+        FillEnclosed,
+        "fill_enclosed",
+        Region,
+        AB,
+        region::fill_enclosed,
+        PAIRS,
+        "b-cells that cannot reach the border become a"
+    ),
+    row!(
+        Halo,
+        "halo",
+        Region,
+        AB,
+        region::halo,
+        PAIRS,
+        "b-cells with an 8-neighbour not of color b become a"
+    ),
+    row!(
+        HalvesH,
+        "halves_h",
+        Region,
+        &[choice("L", Logic::CHOICE), color("a")],
+        region::halves_h,
+        Each(&[D::Every, D::Color]),
+        "color a where L holds on the left and right halves"
+    ),
+    row!(
+        HalvesV,
+        "halves_v",
+        Region,
+        &[choice("L", Logic::CHOICE), color("a")],
+        region::halves_v,
+        Each(&[D::Every, D::Color]),
+        "color a where L holds on the top and bottom halves"
+    ),
 ];
-
-/// Color argument tokens, encoded after the ten digits.
-pub const COLOR_TOKENS: [&str; 3] = ["bg", "fg", "lc"];
-/// Encoded `bg`.
-pub const BG: i32 = 10;
-/// Encoded `fg`.
-pub const FG: i32 = 11;
-/// Encoded `lc`.
-pub const LC: i32 = 12;
-/// Direction names, in encoding order.
-pub const DIRECTIONS: [&str; 4] = ["up", "down", "left", "right"];
-/// Logic op names, in encoding order.
-pub const LOGICS: [&str; 6] = ["and", "or", "xor", "nor", "left", "right"];
-/// Selector names, in encoding order.
-pub const SELECTORS: [&str; 2] = ["largest", "smallest"];
 
 impl OpCode {
     /// The op code with this number, if any.
@@ -188,6 +583,11 @@ impl OpCode {
     pub fn is_transform(self) -> bool {
         (self as u8) < 8
     }
+    /// The transform this op is, if it is one.
+    pub fn transform(self) -> Option<Transform> {
+        self.is_transform()
+            .then(|| Transform::from_arg(self as i32))
+    }
 }
 
 #[cfg(test)]
@@ -200,10 +600,20 @@ mod tests {
             assert_eq!(s.code as usize, i, "{}", s.name);
             assert_eq!(OpCode::from_name(s.name), Some(s.code));
             assert_eq!(OpCode::from_u8(i as u8), Some(s.code));
+            assert!(s.args.len() <= 4, "{}: at most 4 arguments", s.name);
+            assert!(!s.doc.is_empty());
+            let names: std::collections::HashSet<_> = s.args.iter().map(|a| a.name).collect();
+            assert_eq!(
+                names.len(),
+                s.args.len(),
+                "{}: argument names repeat",
+                s.name
+            );
         }
         assert_eq!(OpCode::from_u8(NUM_OPS as u8), None);
         let transforms: Vec<_> = OPS.iter().filter(|s| s.code.is_transform()).collect();
         assert_eq!(transforms.len(), 8);
         assert!(transforms.iter().all(|s| s.class == OpClass::Geometry));
+        assert!(NUM_OPS < 256, "op codes are one byte in the GPU encoding");
     }
 }

@@ -1,12 +1,27 @@
-//! Programs: parsing, printing and the canonical form.
+//! Programs: the structure, parsing, printing and the canonical form.
+//!
+//! A program is a pipeline of ops, optionally with one `overlay` step (its
+//! layers are pipelines run on the overlay's input and stacked by masks) and
+//! optionally wrapped in `norm F { ... }` (colors renamed by frequency before,
+//! and back after). See `docs/DSL.md`, "Programs" and "Constructs".
 
-use super::ops::{ArgKind, OpCode, COLOR_TOKENS, DIRECTIONS, LOGICS, NUM_OPS, OPS, SELECTORS};
+pub use super::args::Mask;
+use super::args::{color, Transform};
+use super::ops::{ArgKind, OpCode, OPS};
+use crate::grid::{Grid, NUM_COLORS};
 use std::fmt;
 
-/// Most ops in one program.
+/// Most ops in one pipeline (the whole program of v1; in v2 each of the
+/// prefix, every layer and the suffix).
 pub const MAX_OPS: usize = 16;
+/// Most layers in an overlay.
+pub const MAX_LAYERS: usize = 8;
+/// Longest token quoted in an error message (longer ones are cut).
+const QUOTE_MAX: usize = 40;
 
-/// One op with its encoded arguments (see [`ArgKind`] for the encodings).
+/// One op with its encoded arguments (see [`ArgKind`] for the encodings;
+/// the interpreter decodes them with the typed enums of
+/// [`super::args`]).
 ///
 /// A color map (`map M`) is packed as 4-bit nibbles: digits 0..=7 in
 /// `args[0]` (as the bits of a `u32`), digits 8 and 9 in `args[1]`.
@@ -46,20 +61,15 @@ impl Op {
         }
         m
     }
-    /// Checks every argument against the op table (for programs built in
-    /// code rather than parsed).
+    /// Checks every argument against the op table (for ops built in code
+    /// rather than parsed).
     pub fn validate(&self) -> Result<(), String> {
         let spec = self.code.spec();
-        for (k, kind) in spec.args.iter().enumerate() {
+        for (k, a) in spec.args.iter().enumerate() {
             let v = self.args[k];
-            let ok = match *kind {
-                ArgKind::Int { min, max } => (min..=max).contains(&v),
-                ArgKind::Color => (0..=12).contains(&v),
-                ArgKind::Transform => (0..8).contains(&v),
-                ArgKind::Direction => (0..4).contains(&v),
-                ArgKind::Logic => (0..6).contains(&v),
-                ArgKind::Selector => (0..2).contains(&v),
+            let ok = match a.kind {
                 ArgKind::ColorMap => self.color_map().iter().all(|&d| d <= 9),
+                kind => kind.valid(v),
             };
             if !ok {
                 return Err(format!(
@@ -69,11 +79,27 @@ impl Op {
                 ));
             }
         }
-        if matches!(self.code, OpCode::SplitH | OpCode::SplitV) && self.args[1] >= self.args[0] {
-            return Err(format!("{}: part index must be below n", spec.name));
-        }
-        Ok(())
+        check_relations(self).map_err(|m| format!("{}: {m}", spec.name))
     }
+    /// Whether an argument is a color token (`bg`, `fg`, `lc`).
+    #[inline]
+    pub fn uses_tokens(&self) -> bool {
+        self.code
+            .spec()
+            .color_args()
+            .any(|k| color::is_token(self.args[k]))
+    }
+}
+
+/// Constraints between arguments (beyond each argument's own range).
+fn check_relations(op: &Op) -> Result<(), String> {
+    if matches!(op.code, OpCode::SplitH | OpCode::SplitV) && op.args[1] >= op.args[0] {
+        return Err(format!(
+            "part index {} must be below n = {}",
+            op.args[1], op.args[0]
+        ));
+    }
+    Ok(())
 }
 
 fn pack_map(m: &[u8; 10]) -> (u32, u32) {
@@ -89,71 +115,209 @@ fn pack_map(m: &[u8; 10]) -> (u32, u32) {
     (lo, hi)
 }
 
-/// A program: at most 16 ops applied left to right.
+/// The color normalisation of `norm F { ... }`: the colors of `F` keep
+/// their values; the other colors present in the input, most frequent
+/// first (ties: the smaller color), take the free colors (those not in
+/// `F`) in increasing order; absent colors take the remaining free colors
+/// in increasing order. The program's output is mapped back.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Norm {
+    /// Bit c set: color c is fixed.
+    pub fixed: u16,
+}
+
+impl Norm {
+    /// The permutation sigma (color c becomes `sigma[c]`) for an input.
+    pub fn sigma(&self, x: &Grid) -> [u8; NUM_COLORS] {
+        sigma_from_hist(self.fixed, &x.histogram())
+    }
+    /// The fixed colors, ascending.
+    pub fn fixed_colors(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..NUM_COLORS as u8).filter(move |c| self.fixed >> c & 1 == 1)
+    }
+}
+
+/// [`Norm::sigma`] from a histogram.
+pub fn sigma_from_hist(fixed: u16, hist: &[u16; NUM_COLORS]) -> [u8; NUM_COLORS] {
+    let is_fixed = |c: usize| fixed >> c & 1 == 1;
+    let mut order: Vec<usize> = (0..NUM_COLORS)
+        .filter(|&c| !is_fixed(c) && hist[c] > 0)
+        .collect();
+    order.sort_by_key(|&c| (std::cmp::Reverse(hist[c]), c));
+    order.extend((0..NUM_COLORS).filter(|&c| !is_fixed(c) && hist[c] == 0));
+    let free = (0..NUM_COLORS).filter(|&c| !is_fixed(c));
+    let mut s = [0u8; NUM_COLORS];
+    for (c, slot) in s.iter_mut().enumerate() {
+        *slot = c as u8;
+    }
+    for (c, t) in order.into_iter().zip(free) {
+        s[c] = t as u8;
+    }
+    s
+}
+
+/// One layer of an overlay: a pipeline and the mask of the cells it paints.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Layer {
+    pub mask: Mask,
+    pub ops: Vec<Op>,
+}
+
+/// A program: `[norm F {] prefix [| overlay { layers } | suffix] [}]`.
+///
+/// Without an overlay the suffix is empty and the prefix is the whole
+/// pipeline; a program without `norm` and overlay is a plain pipeline
+/// (every program of v1 is one).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Program {
-    ops: Vec<Op>,
+    norm: Option<Norm>,
+    prefix: Vec<Op>,
+    layers: Vec<Layer>,
+    suffix: Vec<Op>,
 }
 
 impl Program {
     /// The empty program (identity, 0 ops).
     pub fn empty() -> Program {
-        Program { ops: Vec::new() }
+        Program::default()
     }
-    /// A program from ops; fails if there are more than 16 or an argument is
+    /// A pipeline; fails if there are more than 16 ops or an argument is
     /// out of range.
     pub fn from_ops(ops: Vec<Op>) -> Result<Program, ParseError> {
-        if ops.len() > MAX_OPS {
+        let p = Program {
+            prefix: ops,
+            ..Program::default()
+        };
+        p.validate()?;
+        Ok(p)
+    }
+    /// A program with an overlay: `prefix | overlay { layers } | suffix`.
+    pub fn overlay(
+        prefix: Vec<Op>,
+        layers: Vec<Layer>,
+        suffix: Vec<Op>,
+    ) -> Result<Program, ParseError> {
+        let p = Program {
+            norm: None,
+            prefix,
+            layers,
+            suffix,
+        };
+        p.validate()?;
+        Ok(p)
+    }
+    /// This program inside `norm F { ... }` (replacing any norm it had).
+    pub fn normalized(mut self, norm: Norm) -> Program {
+        self.norm = Some(norm);
+        self
+    }
+    /// Checks the limits and every argument.
+    pub fn validate(&self) -> Result<(), ParseError> {
+        if self.layers.is_empty() && !self.suffix.is_empty() {
+            return Err(ParseError::new(None, "a suffix without an overlay"));
+        }
+        if self.layers.len() > MAX_LAYERS {
             return Err(ParseError::new(
                 None,
-                format!("{} ops (at most {MAX_OPS})", ops.len()),
+                format!("{} layers (at most {MAX_LAYERS})", self.layers.len()),
             ));
         }
-        for (i, op) in ops.iter().enumerate() {
-            op.validate().map_err(|m| ParseError::new(Some(i), m))?;
+        let mut index = 0;
+        for pipe in self.pipelines() {
+            if pipe.len() > MAX_OPS {
+                return Err(ParseError::new(
+                    None,
+                    format!("{} ops (at most {MAX_OPS})", pipe.len()),
+                ));
+            }
+            for op in pipe {
+                op.validate().map_err(|m| ParseError::new(Some(index), m))?;
+                index += 1;
+            }
         }
-        Ok(Program { ops })
+        Ok(())
     }
-    /// The ops.
+    /// Every pipeline in text order: prefix, layers, suffix.
+    pub fn pipelines(&self) -> impl Iterator<Item = &[Op]> {
+        std::iter::once(&self.prefix[..])
+            .chain(self.layers.iter().map(|l| &l.ops[..]))
+            .chain(std::iter::once(&self.suffix[..]))
+    }
+    /// Every op in text order.
+    pub fn all_ops(&self) -> impl Iterator<Item = &Op> {
+        self.pipelines().flatten()
+    }
+    /// Whether this is a plain pipeline (no `norm`, no overlay).
     #[inline(always)]
-    pub fn ops(&self) -> &[Op] {
-        &self.ops
+    pub fn is_pipeline(&self) -> bool {
+        self.norm.is_none() && self.layers.is_empty()
     }
-    /// Number of ops (`id` counts as one; the empty program has 0).
+    /// The ops of a plain pipeline.
+    pub fn pipeline(&self) -> Option<&[Op]> {
+        self.is_pipeline().then_some(&self.prefix[..])
+    }
+    /// The normalisation, if any.
+    pub fn norm(&self) -> Option<&Norm> {
+        self.norm.as_ref()
+    }
+    /// The ops before the overlay (the whole pipeline without one).
+    #[inline(always)]
+    pub fn prefix(&self) -> &[Op] {
+        &self.prefix
+    }
+    /// The overlay's layers, top first (empty without an overlay).
+    pub fn layers(&self) -> &[Layer] {
+        &self.layers
+    }
+    /// The ops after the overlay.
+    pub fn suffix(&self) -> &[Op] {
+        &self.suffix
+    }
+    /// Size, for "fewer ops" in ranking: every op, plus one per layer and
+    /// one for `norm` (`id` counts as one op; the empty program has 0).
     pub fn len(&self) -> usize {
-        self.ops.len()
+        self.prefix.len()
+            + self.suffix.len()
+            + self.layers.iter().map(|l| l.ops.len() + 1).sum::<usize>()
+            + usize::from(self.norm.is_some())
     }
     /// Whether this is the empty program.
     pub fn is_empty(&self) -> bool {
-        self.ops.is_empty()
+        self.len() == 0
     }
     /// Parses the text form, e.g. `crop_bbox 0 | upscale 2 2 | recolor 1 2`.
     pub fn parse(text: &str) -> Result<Program, ParseError> {
-        parse_program(text)
+        Parser::new(text).program()
     }
     /// The canonical text: ops joined by ` | `, arguments by single spaces,
-    /// integers without sign or leading zeros. Two programs are syntactic
-    /// duplicates exactly when their canonical texts are equal.
+    /// integers without sign or leading zeros, constructs as in `DSL.md`.
+    /// Two programs are syntactic duplicates exactly when their canonical
+    /// texts are equal.
     pub fn canonical(&self) -> String {
         self.to_string()
     }
-    /// A program with one more op at the end (for the search).
+    /// This program with one more op at the end (after the overlay, if
+    /// there is one; inside `norm`).
     pub fn with(&self, op: Op) -> Program {
-        let mut ops = self.ops.clone();
-        ops.push(op);
-        Program { ops }
+        let mut p = self.clone();
+        if p.layers.is_empty() {
+            p.prefix.push(op);
+        } else {
+            p.suffix.push(op);
+        }
+        p
     }
 }
 
 impl std::str::FromStr for Program {
     type Err = ParseError;
     fn from_str(s: &str) -> Result<Program, ParseError> {
-        parse_program(s)
+        Program::parse(s)
     }
 }
 
 /// Why a program does not parse. `op` is the 0-based index of the op at
-/// fault, where there is one.
+/// fault (counting every op in text order), where there is one.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}{message}", match op { Some(i) => format!("op {}: ", i + 1), None => String::new() })]
 pub struct ParseError {
@@ -170,103 +334,355 @@ impl ParseError {
     }
 }
 
-fn parse_program(text: &str) -> Result<Program, ParseError> {
-    if text.trim().is_empty() {
-        return Ok(Program::empty());
+/// A token quoted in a message: at most [`QUOTE_MAX`] characters.
+pub fn quote(word: &str) -> String {
+    if word.chars().count() <= QUOTE_MAX {
+        format!("`{word}`")
+    } else {
+        let head: String = word.chars().take(QUOTE_MAX).collect();
+        format!("`{head}...` ({} characters)", word.chars().count())
     }
-    let parts: Vec<&str> = text.split('|').collect();
-    if parts.len() > 1 {
-        if parts[0].trim().is_empty() {
-            return Err(ParseError::new(None, "a bar at the start of the program"));
+}
+
+/// The punctuation of the constructs.
+fn is_punct(c: char) -> bool {
+    matches!(c, '|' | '{' | '}' | ';' | '[' | ']')
+}
+
+/// A recursive-descent parser over the program text, linear in its length.
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+    /// Ops parsed so far (for "op N" in messages).
+    ops: usize,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Tok<'a> {
+    Word(&'a str),
+    Punct(char),
+    End,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Parser<'a> {
+        Parser {
+            text,
+            pos: 0,
+            ops: 0,
         }
-        if parts[parts.len() - 1].trim().is_empty() {
-            return Err(ParseError::new(None, "a bar at the end of the program"));
+    }
+
+    /// The next token without consuming it.
+    fn peek(&self) -> (Tok<'a>, usize) {
+        let rest = &self.text[self.pos..];
+        let start = rest.len() - rest.trim_start().len();
+        let rest = &rest[start..];
+        let at = self.pos + start;
+        match rest.chars().next() {
+            None => (Tok::End, at),
+            Some(c) if is_punct(c) => (Tok::Punct(c), at + 1),
+            Some(_) => {
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || is_punct(c))
+                    .unwrap_or(rest.len());
+                (Tok::Word(&rest[..end]), at + end)
+            }
         }
     }
-    if parts.len() > MAX_OPS {
-        return Err(ParseError::new(
-            None,
-            format!("{} ops (at most {MAX_OPS})", parts.len()),
-        ));
+
+    fn next(&mut self) -> Tok<'a> {
+        let (t, end) = self.peek();
+        self.pos = end;
+        t
     }
-    let mut ops = Vec::with_capacity(parts.len());
-    for (i, part) in parts.iter().enumerate() {
-        ops.push(parse_op(part).map_err(|m| ParseError::new(Some(i), m))?);
+
+    fn program(mut self) -> Result<Program, ParseError> {
+        let mut p = Program::default();
+        if let (Tok::Word("norm"), _) = self.peek() {
+            self.next();
+            let fixed = match self.next() {
+                Tok::Punct('{') => 0,
+                Tok::Word(w) => {
+                    let f = parse_color_set(w).ok_or_else(|| {
+                        ParseError::new(
+                            None,
+                            format!(
+                                "norm: {} is not a set of fixed colors (distinct digits, ascending)",
+                                quote(w)
+                            ),
+                        )
+                    })?;
+                    self.expect('{', "after the fixed colors of norm")?;
+                    f
+                }
+                t => return Err(self.unexpected(t, "after norm")),
+            };
+            p.norm = Some(Norm { fixed });
+            self.body(&mut p, true)?;
+            self.expect('}', "to close norm")?;
+            match self.next() {
+                Tok::End => {}
+                t => return Err(self.unexpected(t, "after the closing brace of norm")),
+            }
+        } else {
+            self.body(&mut p, false)?;
+        }
+        p.validate()?;
+        Ok(p)
     }
-    Ok(Program { ops })
+
+    fn expect(&mut self, c: char, why: &str) -> Result<(), ParseError> {
+        match self.next() {
+            Tok::Punct(d) if d == c => Ok(()),
+            t => Err(ParseError::new(
+                None,
+                format!("expected `{c}` {why}, found {}", describe(t)),
+            )),
+        }
+    }
+
+    fn unexpected(&self, t: Tok, why: &str) -> ParseError {
+        ParseError::new(None, format!("unexpected {} {why}", describe(t)))
+    }
+
+    /// `step ('|' step)*` up to the end (or `}` inside norm).
+    fn body(&mut self, p: &mut Program, in_norm: bool) -> Result<(), ParseError> {
+        let stop = |t: Tok| t == Tok::End || (in_norm && t == Tok::Punct('}'));
+        if stop(self.peek().0) {
+            return Ok(());
+        }
+        let mut steps = 0usize;
+        loop {
+            let (t, _) = self.peek();
+            if steps == 0 && t == Tok::Punct('|') {
+                return Err(ParseError::new(None, "a bar at the start of the program"));
+            }
+            if let Tok::Word("overlay") = t {
+                self.next();
+                if !p.layers.is_empty() {
+                    return Err(ParseError::new(None, "at most one overlay per program"));
+                }
+                self.overlay(p)?;
+            } else if let Tok::Word("norm") = t {
+                return Err(ParseError::new(
+                    None,
+                    "norm must enclose the whole program (`norm F { ... }`)",
+                ));
+            } else {
+                let op = self.op(steps > 0)?;
+                if p.layers.is_empty() {
+                    p.prefix.push(op);
+                    if p.prefix.len() > MAX_OPS {
+                        return Err(too_many(p.prefix.len(), self.rest_ops()));
+                    }
+                } else {
+                    p.suffix.push(op);
+                    if p.suffix.len() > MAX_OPS {
+                        return Err(too_many(p.suffix.len(), self.rest_ops()));
+                    }
+                }
+            }
+            steps += 1;
+            match self.peek().0 {
+                Tok::Punct('|') => {
+                    self.next();
+                    if stop(self.peek().0) {
+                        return Err(ParseError::new(None, "a bar at the end of the program"));
+                    }
+                }
+                t if stop(t) => return Ok(()),
+                t => return Err(self.unexpected(t, "between steps")),
+            }
+        }
+    }
+
+    /// How many more `|`-separated parts follow (for the "N ops" message).
+    fn rest_ops(&self) -> usize {
+        self.text[self.pos..].matches('|').count()
+    }
+
+    /// `'{' layer (';' layer)* '}'` after `overlay`.
+    fn overlay(&mut self, p: &mut Program) -> Result<(), ParseError> {
+        self.expect('{', "after overlay")?;
+        loop {
+            self.expect('[', "to start a layer (`[nz]`, `[z]` or `[all]`)")?;
+            let mask = match self.next() {
+                Tok::Word(w) => Mask::CHOICE
+                    .index_of(w)
+                    .map(Mask::from_arg)
+                    .ok_or_else(|| {
+                        ParseError::new(
+                            None,
+                            format!("{} is not a layer mask (nz, z, all)", quote(w)),
+                        )
+                    })?,
+                t => return Err(self.unexpected(t, "as a layer mask")),
+            };
+            self.expect(']', "after the layer mask")?;
+            let mut ops = Vec::new();
+            let mut first = true;
+            loop {
+                match self.peek().0 {
+                    Tok::Punct(';') | Tok::Punct('}') if first => break,
+                    Tok::Word("overlay") => {
+                        return Err(ParseError::new(None, "overlays do not nest"))
+                    }
+                    _ => {}
+                }
+                ops.push(self.op(!first)?);
+                if ops.len() > MAX_OPS {
+                    return Err(ParseError::new(
+                        None,
+                        format!("a layer of more than {MAX_OPS} ops"),
+                    ));
+                }
+                first = false;
+                match self.peek().0 {
+                    Tok::Punct('|') => {
+                        self.next();
+                    }
+                    _ => break,
+                }
+            }
+            p.layers.push(Layer { mask, ops });
+            if p.layers.len() > MAX_LAYERS {
+                return Err(ParseError::new(
+                    None,
+                    format!("more than {MAX_LAYERS} layers"),
+                ));
+            }
+            match self.next() {
+                Tok::Punct(';') => {}
+                Tok::Punct('}') => return Ok(()),
+                t => return Err(self.unexpected(t, "after a layer (`;` or `}`)")),
+            }
+        }
+    }
+
+    /// One op: `name arg...` up to the next punctuation.
+    fn op(&mut self, after_bar: bool) -> Result<Op, ParseError> {
+        let index = self.ops;
+        self.ops += 1;
+        let mut words = Vec::new();
+        while let (Tok::Word(w), end) = self.peek() {
+            words.push(w);
+            self.pos = end;
+            if words.len() > 16 {
+                break;
+            }
+        }
+        if words.is_empty() {
+            let m = match self.peek().0 {
+                Tok::Punct('|') if after_bar => "empty op between bars".to_string(),
+                Tok::End if after_bar => "empty op after a bar".to_string(),
+                t => format!("expected an op, found {}", describe(t)),
+            };
+            return Err(ParseError::new(Some(index), m));
+        }
+        parse_words(&words).map_err(|m| ParseError::new(Some(index), m))
+    }
+}
+
+fn too_many(n: usize, rest: usize) -> ParseError {
+    ParseError::new(None, format!("{} ops (at most {MAX_OPS})", n + rest))
+}
+
+fn describe(t: Tok) -> String {
+    match t {
+        Tok::Word(w) => quote(w),
+        Tok::Punct(c) => format!("`{c}`"),
+        Tok::End => "the end of the program".into(),
+    }
+}
+
+/// A set of distinct ascending digits, e.g. `058`.
+fn parse_color_set(w: &str) -> Option<u16> {
+    let mut set = 0u16;
+    let mut last = -1i32;
+    for b in w.bytes() {
+        if !b.is_ascii_digit() || (b - b'0') as i32 <= last {
+            return None;
+        }
+        last = (b - b'0') as i32;
+        set |= 1 << last;
+    }
+    (!w.is_empty()).then_some(set)
 }
 
 /// Parses one op, `name arg...`.
 pub fn parse_op(text: &str) -> Result<Op, String> {
-    let mut words = text.split_whitespace();
-    let Some(name) = words.next() else {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
         return Err("empty op between bars".into());
-    };
+    }
+    parse_words(&words)
+}
+
+fn parse_words(words: &[&str]) -> Result<Op, String> {
+    let name = words[0];
     let Some(code) = OpCode::from_name(name) else {
-        return Err(format!("unknown op `{}`{}", name, suggest(name)));
+        return Err(format!("unknown op {}{}", quote(name), suggest(name)));
     };
     let spec = code.spec();
-    let args: Vec<&str> = words.collect();
+    let args = &words[1..];
     if args.len() != spec.args.len() {
+        let got = if words.len() > 16 {
+            "more".to_string()
+        } else {
+            args.len().to_string()
+        };
         return Err(format!(
-            "{} takes {} argument{} ({}), got {}",
+            "{} takes {} argument{} ({}), got {got}",
             spec.name,
             spec.args.len(),
             if spec.args.len() == 1 { "" } else { "s" },
             usage(code),
-            args.len()
         ));
     }
     let mut op = Op::new(code, &[]);
-    for (k, (&word, kind)) in args.iter().zip(spec.args).enumerate() {
+    for (k, (&word, a)) in args.iter().zip(spec.args).enumerate() {
         let bad = |what: String| format!("argument {} of {}: {}", k + 1, spec.name, what);
-        match *kind {
+        match a.kind {
             ArgKind::Int { min, max } => {
-                let v =
-                    parse_int(word).ok_or_else(|| bad(format!("`{word}` is not an integer")))?;
+                let v = parse_int(word)
+                    .ok_or_else(|| bad(format!("{} is not an integer", quote(word))))?;
                 if v < min as i64 || v > max as i64 {
-                    return Err(bad(format!("{word} is out of range {min}..={max}")));
+                    let shown = if word.len() > QUOTE_MAX {
+                        quote(word)
+                    } else {
+                        word.to_string()
+                    };
+                    return Err(bad(format!("{shown} is out of range {min}..={max}")));
                 }
                 op.args[k] = v as i32;
             }
             ArgKind::Color => {
                 op.args[k] = parse_color(word).ok_or_else(|| {
                     bad(format!(
-                        "`{word}` is not a color (a digit 0..=9, bg, fg or lc)"
+                        "{} is not a color (a digit 0..=9, {})",
+                        quote(word),
+                        color::TOKENS.join(", ")
                     ))
                 })?;
             }
-            ArgKind::Transform => {
-                op.args[k] = OpCode::from_name(word)
-                    .filter(|c| c.is_transform())
-                    .map(|c| c as i32)
-                    .ok_or_else(|| bad(format!("`{word}` is not a transform (id, rot90, rot180, rot270, flip_h, flip_v, transpose, antitranspose)")))?;
-            }
-            ArgKind::Direction => {
-                op.args[k] = index_of(&DIRECTIONS, word).ok_or_else(|| {
+            ArgKind::Choice(c) => {
+                op.args[k] = c.index_of(word).ok_or_else(|| {
                     bad(format!(
-                        "`{word}` is not a direction (up, down, left, right)"
+                        "{} is not {} ({})",
+                        quote(word),
+                        c.what,
+                        c.names.join(", ")
                     ))
                 })?;
-            }
-            ArgKind::Logic => {
-                op.args[k] = index_of(&LOGICS, word).ok_or_else(|| {
-                    bad(format!(
-                        "`{word}` is not a logic op (and, or, xor, nor, left, right)"
-                    ))
-                })?;
-            }
-            ArgKind::Selector => {
-                op.args[k] = index_of(&SELECTORS, word)
-                    .ok_or_else(|| bad(format!("`{word}` is not largest or smallest")))?;
             }
             ArgKind::ColorMap => {
-                let digits: Vec<u8> = word.bytes().collect();
+                let digits = word.as_bytes();
                 if digits.len() != 10 || !digits.iter().all(|d| d.is_ascii_digit()) {
-                    return Err(bad(format!("`{word}` is not ten digits")));
+                    return Err(bad(format!("{} is not ten digits", quote(word))));
                 }
                 let mut m = [0u8; 10];
-                for (d, b) in m.iter_mut().zip(&digits) {
+                for (d, b) in m.iter_mut().zip(digits) {
                     *d = b - b'0';
                 }
                 let (lo, hi) = pack_map(&m);
@@ -275,17 +691,15 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
             }
         }
     }
-    if matches!(code, OpCode::SplitH | OpCode::SplitV) && op.args[1] >= op.args[0] {
-        return Err(format!(
-            "argument 2 of {}: part index {} must be below n = {}",
-            spec.name, op.args[1], op.args[0]
-        ));
-    }
+    check_relations(&op).map_err(|m| {
+        let k = if matches!(code, OpCode::SplitH | OpCode::SplitV) {
+            2
+        } else {
+            1
+        };
+        format!("argument {k} of {}: {m}", spec.name)
+    })?;
     Ok(op)
-}
-
-fn index_of(names: &[&str], word: &str) -> Option<i32> {
-    names.iter().position(|&n| n == word).map(|i| i as i32)
 }
 
 /// Integers: an optional `-` or `+` followed by ASCII digits.
@@ -314,11 +728,21 @@ fn parse_int(word: &str) -> Option<i64> {
 fn parse_color(word: &str) -> Option<i32> {
     match word.as_bytes() {
         [d] if d.is_ascii_digit() => Some((d - b'0') as i32),
-        _ => index_of(&COLOR_TOKENS, word).map(|i| i + 10),
+        _ => color::TOKENS
+            .iter()
+            .position(|&t| t == word)
+            .map(|i| i as i32 + color::BG),
     }
 }
 
+/// "Did you mean": the closest op name within edit distance 2. Names longer
+/// than any op name by more than 2 cannot be that close, so long tokens
+/// cost nothing.
 fn suggest(name: &str) -> String {
+    let longest = OPS.iter().map(|s| s.name.len()).max().unwrap_or(0);
+    if name.len() > longest + 2 {
+        return String::new();
+    }
     let lower = name.to_ascii_lowercase();
     if let Some(s) = OPS.iter().find(|s| s.name == lower) {
         return format!(" (names are case-sensitive: did you mean `{}`?)", s.name);
@@ -348,7 +772,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-/// A short description of an op's arguments, e.g. `kh kw, 1..=10 each`.
+/// A short description of an op's arguments, e.g. `1..=10 1..=10`.
 pub fn usage(code: OpCode) -> String {
     let spec = code.spec();
     if spec.args.is_empty() {
@@ -356,14 +780,9 @@ pub fn usage(code: OpCode) -> String {
     }
     spec.args
         .iter()
-        .map(|k| match *k {
-            ArgKind::Int { min, max } => format!("{min}..={max}"),
-            ArgKind::Color => "color".into(),
-            ArgKind::Transform => "transform".into(),
-            ArgKind::Direction => "direction".into(),
-            ArgKind::Logic => "logic".into(),
-            ArgKind::Selector => "largest|smallest".into(),
-            ArgKind::ColorMap => "ten digits".into(),
+        .map(|a| match a.kind {
+            ArgKind::Choice(c) if c == Transform::CHOICE => "transform".to_string(),
+            k => k.usage(),
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -375,16 +794,13 @@ fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, op: &Op, k: usize) -> fm
     match kind {
         ArgKind::Int { .. } => write!(f, "{v}"),
         ArgKind::Color => {
-            if v < 10 {
+            if v < color::BG {
                 write!(f, "{v}")
             } else {
-                f.write_str(COLOR_TOKENS[(v - 10) as usize])
+                f.write_str(color::TOKENS[(v - color::BG) as usize])
             }
         }
-        ArgKind::Transform => f.write_str(OPS[v as usize].name),
-        ArgKind::Direction => f.write_str(DIRECTIONS[v as usize]),
-        ArgKind::Logic => f.write_str(LOGICS[v as usize]),
-        ArgKind::Selector => f.write_str(SELECTORS[v as usize]),
+        ArgKind::Choice(c) => f.write_str(c.names[v as usize]),
         ArgKind::ColorMap => {
             for d in op.color_map() {
                 write!(f, "{d}")?;
@@ -398,24 +814,63 @@ impl fmt::Display for Op {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let spec = self.code.spec();
         f.write_str(spec.name)?;
-        for (k, &kind) in spec.args.iter().enumerate() {
-            if kind == ArgKind::ColorMap && k > 0 {
-                break;
-            }
+        for (k, a) in spec.args.iter().enumerate() {
             f.write_str(" ")?;
-            write_arg(f, kind, self, k)?;
+            write_arg(f, a.kind, self, k)?;
         }
         Ok(())
     }
 }
 
+fn write_ops(f: &mut fmt::Formatter<'_>, ops: &[Op]) -> fmt::Result {
+    for (i, op) in ops.iter().enumerate() {
+        if i > 0 {
+            f.write_str(" | ")?;
+        }
+        write!(f, "{op}")?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for Program {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, op) in self.ops.iter().enumerate() {
-            if i > 0 {
+        if let Some(n) = &self.norm {
+            f.write_str("norm ")?;
+            for c in n.fixed_colors() {
+                write!(f, "{c}")?;
+            }
+            if n.fixed != 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str("{ ")?;
+        }
+        write_ops(f, &self.prefix)?;
+        if !self.layers.is_empty() {
+            if !self.prefix.is_empty() {
                 f.write_str(" | ")?;
             }
-            write!(f, "{op}")?;
+            f.write_str("overlay { ")?;
+            for (i, l) in self.layers.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(" ; ")?;
+                }
+                write!(f, "[{}]", l.mask.name())?;
+                if !l.ops.is_empty() {
+                    f.write_str(" ")?;
+                    write_ops(f, &l.ops)?;
+                }
+            }
+            f.write_str(" }")?;
+            if !self.suffix.is_empty() {
+                f.write_str(" | ")?;
+                write_ops(f, &self.suffix)?;
+            }
+        }
+        if self.norm.is_some() {
+            if !self.prefix.is_empty() || !self.layers.is_empty() {
+                f.write_str(" ")?;
+            }
+            f.write_str("}")?;
         }
         Ok(())
     }
@@ -423,7 +878,7 @@ impl fmt::Display for Program {
 
 /// Every op name (for help texts).
 pub fn op_names() -> impl Iterator<Item = &'static str> {
-    OPS.iter().take(NUM_OPS).map(|s| s.name)
+    OPS.iter().map(|s| s.name)
 }
 
 #[cfg(test)]
@@ -436,7 +891,7 @@ mod tests {
         assert_eq!(p.to_string(), "crop_bbox 0 | upscale 2 2 | recolor bg lc");
         assert_eq!(p.len(), 3);
         let m = Program::parse("map 9876543210").unwrap();
-        assert_eq!(m.ops()[0].color_map(), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        assert_eq!(m.prefix()[0].color_map(), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
         assert_eq!(m.to_string(), "map 9876543210");
         assert_eq!(Program::parse("").unwrap().len(), 0);
         assert_eq!(Program::parse("id").unwrap().len(), 1);
@@ -446,6 +901,67 @@ mod tests {
                 .to_string(),
             "hcat flip_h | gravity left 0 | object smallest bg | halves_v nor 3"
         );
+    }
+
+    #[test]
+    fn constructs_parse_and_print() {
+        let cases = [
+            "overlay { [nz] rot90 ; [all] }",
+            "norm { overlay { [nz] flip_h | recolor 1 2 ; [z] trim ; [all] } }",
+            "norm 58 { rot90 }",
+            "norm { }",
+            "transpose | overlay { [all] } | transpose",
+            "norm 0 { transpose | overlay { [nz] rot90 ; [all] } | crop_bbox 0 }",
+        ];
+        for c in cases {
+            let p = Program::parse(c).unwrap_or_else(|e| panic!("{c}: {e}"));
+            assert_eq!(p.to_string(), c);
+            assert_eq!(Program::parse(&p.to_string()).unwrap(), p);
+        }
+        let p = Program::parse("norm{overlay{[nz]rot90|flip_h;[all]}|trim}").unwrap();
+        assert_eq!(
+            p.to_string(),
+            "norm { overlay { [nz] rot90 | flip_h ; [all] } | trim }"
+        );
+        // norm (1) + layers (1 + 2, 1 + 0) + suffix (1).
+        assert_eq!(p.len(), 6);
+        assert!(!p.is_pipeline());
+        assert_eq!(p.norm().unwrap().fixed, 0);
+    }
+
+    #[test]
+    fn construct_errors() {
+        let e = |s: &str| Program::parse(s).unwrap_err().to_string();
+        assert!(e("overlay { [nz] overlay { [all] } }").contains("do not nest"));
+        assert!(e("overlay { [all] } | overlay { [all] }").contains("at most one overlay"));
+        assert!(e("rot90 | norm { }").contains("whole program"));
+        assert!(e("norm { rot90").contains("expected `}`"));
+        assert!(e("norm 55 { }").contains("not a set of fixed colors"));
+        assert!(e("overlay { [xx] }").contains("not a layer mask"));
+        assert!(e("overlay { nz }").contains("expected `[`"));
+        assert!(e("overlay { [nz] rot90 ").contains("the end of the program"));
+        assert!(e("norm { } rot90").contains("after the closing brace"));
+        assert!(e("rot90 }").contains("unexpected `}`"));
+        let many = vec!["[all]"; MAX_LAYERS + 1].join(" ; ");
+        assert!(e(&format!("overlay {{ {many} }}")).contains("layers"));
+    }
+
+    #[test]
+    fn sigma_ranks_by_frequency_and_keeps_fixed_colors() {
+        // Counts: 7 x4, 3 x2, 5 x1.
+        let g = Grid::from_rows(&[vec![7, 7, 7, 7], vec![3, 3, 5, 7]]).unwrap();
+        let s = Norm { fixed: 0 }.sigma(&g);
+        assert_eq!((s[7], s[3], s[5]), (0, 1, 2));
+        // Absent colors fill the rest in order: 0 1 2 4 6 8 9 -> 3 4 5 6 7 8 9.
+        assert_eq!((s[0], s[1], s[2], s[4], s[9]), (3, 4, 5, 6, 9));
+        // 3 fixed: 7 -> 0, 5 -> 1, and 3 stays.
+        let s = Norm { fixed: 1 << 3 }.sigma(&g);
+        assert_eq!((s[7], s[5], s[3]), (0, 1, 3));
+        let mut seen = [false; 10];
+        for &t in &s {
+            assert!(!seen[t as usize]);
+            seen[t as usize] = true;
+        }
     }
 
     #[test]
@@ -471,5 +987,10 @@ mod tests {
         assert!(e("shift 30 0 0").contains("out of range -29..=29"));
         assert!(e("shift - 0 0").contains("not an integer"));
         assert!(e("crop 0 0 0 1").contains("out of range 1..=30"));
+        // Long tokens are quoted by a short prefix only.
+        let long = "x".repeat(100_000);
+        let m = e(&long);
+        assert!(m.len() < 200, "{m}");
+        assert!(m.contains("100000 characters"));
     }
 }

@@ -1,6 +1,7 @@
 //! Random programs and grids for differential tests and benchmarks. Every
 //! op, argument value and color token is reachable.
 
+use super::args::color;
 use super::ops::{ArgKind, OpClass, OpCode, OPS};
 use super::program::{Op, Program};
 use crate::grid::Grid;
@@ -12,20 +13,17 @@ pub fn random_op(rng: &mut Rng, codes: &[OpCode]) -> Op {
     let code = codes[rng.below(codes.len())];
     let spec = code.spec();
     let mut op = Op::new(code, &[]);
-    for (k, kind) in spec.args.iter().enumerate() {
-        op.args[k] = match *kind {
+    for (k, a) in spec.args.iter().enumerate() {
+        op.args[k] = match a.kind {
             ArgKind::Int { min, max } => rng.range(min, max),
             ArgKind::Color => {
                 if rng.chance(0.25) {
-                    rng.range(10, 12)
+                    rng.range(color::BG, color::MAX)
                 } else {
                     rng.range(0, 9)
                 }
             }
-            ArgKind::Transform => rng.range(0, 7),
-            ArgKind::Direction => rng.range(0, 3),
-            ArgKind::Logic => rng.range(0, 5),
-            ArgKind::Selector => rng.range(0, 1),
+            ArgKind::Choice(c) => rng.range(0, c.len() as i32 - 1),
             ArgKind::ColorMap => {
                 let mut m = [0u8; 10];
                 for d in m.iter_mut() {
@@ -38,6 +36,7 @@ pub fn random_op(rng: &mut Rng, codes: &[OpCode]) -> Op {
     if matches!(code, OpCode::SplitH | OpCode::SplitV) {
         op.args[1] = rng.range(0, op.args[0] - 1);
     }
+    debug_assert!(op.validate().is_ok(), "{op}");
     op
 }
 
@@ -113,4 +112,39 @@ pub fn random_grid_sized(rng: &mut Rng, min: usize, max: usize) -> Grid {
         min + rng.below(max - min + 1)
     };
     random_grid(rng, h, w)
+}
+
+/// A random program that may use the constructs: an overlay (a prefix, one
+/// to three layers with random masks, a suffix) and/or `norm` with random
+/// fixed colors; otherwise a pipeline of `0..=max_ops` ops.
+pub fn random_construct_program(rng: &mut Rng, codes: &[OpCode], max_ops: usize) -> Program {
+    use super::args::Mask;
+    use super::program::{Layer, Norm};
+    let ops = |rng: &mut Rng, max: usize| -> Vec<Op> {
+        let n = rng.below(max + 1);
+        (0..n).map(|_| random_op(rng, codes)).collect()
+    };
+    let p = if rng.chance(0.6) {
+        let prefix = ops(rng, 2);
+        let layers = (0..1 + rng.below(3))
+            .map(|_| Layer {
+                mask: Mask::ALL[rng.below(Mask::ALL.len())],
+                ops: ops(rng, max_ops.min(3)),
+            })
+            .collect();
+        let suffix = ops(rng, 2);
+        Program::overlay(prefix, layers, suffix).expect("random overlays are valid")
+    } else {
+        Program::from_ops(ops(rng, max_ops)).expect("random ops are valid")
+    };
+    if rng.chance(0.5) {
+        let fixed = if rng.chance(0.5) {
+            0
+        } else {
+            rng.below(1 << 10) as u16
+        };
+        p.normalized(Norm { fixed })
+    } else {
+        p
+    }
 }

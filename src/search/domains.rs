@@ -23,8 +23,9 @@
 //!   function from the state's train grids to the train outputs, when the
 //!   sizes agree and the function is consistent).
 
-use crate::lang::ops::{BG, FG, LC};
-use crate::lang::{Op, OpCode};
+use crate::lang::args::color::{BG, FG, LC};
+use crate::lang::ops::{ArgDomain, ArgKind, SearchDomain, OPS};
+use crate::lang::Op;
 use crate::task::Task;
 use std::collections::BTreeSet;
 
@@ -128,114 +129,104 @@ impl Domains {
 
     /// The alphabet: every op the search tries on every state, in a fixed
     /// order (this order is the enumeration order, hence the ranking's
-    /// "earlier candidate").
+    /// "earlier candidate"): the op table's order, each op with every
+    /// argument combination of its [`SearchDomain`] (ops marked `First`
+    /// excluded; see [`Domains::root_ops`]).
     pub fn ops(&self) -> Vec<Op> {
-        use OpCode::*;
+        self.alphabet(false)
+    }
+
+    /// The alphabet of the first op of a program (applied to the task's
+    /// inputs): [`Domains::ops`] plus the ops whose domain is `First`, in
+    /// table order.
+    pub fn root_ops(&self) -> Vec<Op> {
+        self.alphabet(true)
+    }
+
+    fn alphabet(&self, root: bool) -> Vec<Op> {
         let mut v = Vec::new();
-        let op = |c: OpCode, a: &[i32]| Op::new(c, a);
-        for c in [
-            Rot90,
-            Rot180,
-            Rot270,
-            FlipH,
-            FlipV,
-            Transpose,
-            Antitranspose,
-        ] {
-            v.push(op(c, &[]));
-        }
-        let cs = &self.colors;
-        // Color ops.
-        for &a in cs {
-            for &b in cs {
-                if a != b {
-                    v.push(op(Recolor, &[a, b]));
+        for spec in OPS.iter() {
+            let ds = match spec.search {
+                SearchDomain::Skip(_) => continue,
+                SearchDomain::Each(ds) => ds,
+                SearchDomain::First(ds) => {
+                    if !root {
+                        continue;
+                    }
+                    ds
                 }
-            }
-        }
-        for (i, &a) in cs.iter().enumerate() {
-            for &b in &cs[i + 1..] {
-                v.push(op(Swap, &[a, b]));
-            }
-        }
-        for code in [Keep, Paint] {
-            for &a in cs {
-                for &b in cs {
-                    if a != b {
-                        v.push(op(code, &[a, b]));
+            };
+            let mut partial: Vec<Vec<i32>> = vec![Vec::new()];
+            for d in ds {
+                let mut next = Vec::new();
+                for p in &partial {
+                    for e in self.expand(*d, spec.args.get(p.len()).map(|a| a.kind), p) {
+                        let mut q = p.clone();
+                        q.extend_from_slice(&e);
+                        next.push(q);
                     }
                 }
+                partial = next;
             }
-        }
-        // Layout.
-        for &c in cs {
-            v.push(op(CropBbox, &[c]));
-        }
-        v.push(op(Trim, &[]));
-        v.push(op(MirrorTile, &[]));
-        for code in [Hcat, Vcat] {
-            for t in 0..8 {
-                v.push(op(code, &[t]));
-            }
-        }
-        for code in [Upscale, Tile] {
-            for &kh in &self.up_factors {
-                for &kw in &self.up_factors {
-                    if (kh, kw) != (1, 1) {
-                        v.push(op(code, &[kh, kw]));
-                    }
-                }
-            }
-        }
-        for &kh in &self.down_factors {
-            for &kw in &self.down_factors {
-                if (kh, kw) != (1, 1) {
-                    v.push(op(Downscale, &[kh, kw]));
-                }
-            }
-        }
-        for (code, ns) in [(SplitH, &self.split_h), (SplitV, &self.split_v)] {
-            for &n in ns {
-                for i in 0..n {
-                    v.push(op(code, &[n, i]));
-                }
-            }
-        }
-        for c in &self.crops {
-            v.push(op(Crop, c));
-        }
-        for &(dy, dx) in &self.shifts {
-            v.push(op(Shift, &[dy, dx, BG]));
-        }
-        // Regions and objects.
-        for &sel in &[0, 1] {
-            for &b in cs {
-                v.push(op(Object, &[sel, b]));
-            }
-        }
-        for d in 0..4 {
-            for &b in cs {
-                v.push(op(Gravity, &[d, b]));
-            }
-        }
-        for code in [FillEnclosed, Halo] {
-            for &a in cs {
-                for &b in cs {
-                    if a != b {
-                        v.push(op(code, &[a, b]));
-                    }
-                }
-            }
-        }
-        for code in [HalvesH, HalvesV] {
-            for l in 0..6 {
-                for &a in cs {
-                    v.push(op(code, &[l, a]));
-                }
+            for args in partial {
+                debug_assert_eq!(args.len(), spec.args.len(), "{}", spec.name);
+                v.push(Op::new(spec.code, &args));
             }
         }
         debug_assert!(v.iter().all(|o| o.validate().is_ok()));
         v
+    }
+
+    /// The values (one or more arguments each) of one argument domain,
+    /// given the arguments chosen before it.
+    fn expand(&self, d: ArgDomain, kind: Option<ArgKind>, before: &[i32]) -> Vec<Vec<i32>> {
+        let one = |it: &mut dyn Iterator<Item = i32>| it.map(|v| vec![v]).collect();
+        let pairs = |fs: &[i32]| -> Vec<Vec<i32>> {
+            let mut v = Vec::new();
+            for &a in fs {
+                for &b in fs {
+                    if (a, b) != (1, 1) {
+                        v.push(vec![a, b]);
+                    }
+                }
+            }
+            v
+        };
+        let parts = |ns: &[i32]| -> Vec<Vec<i32>> {
+            ns.iter()
+                .flat_map(|&n| (0..n).map(move |i| vec![n, i]))
+                .collect()
+        };
+        let choices = match kind {
+            Some(ArgKind::Choice(c)) => c.len() as i32,
+            _ => 0,
+        };
+        match d {
+            ArgDomain::Color => one(&mut self.colors.iter().copied()),
+            ArgDomain::OtherColor => {
+                let prev = before.last().copied();
+                one(&mut self.colors.iter().copied().filter(|&c| Some(c) != prev))
+            }
+            ArgDomain::LaterColor => {
+                let prev = before.last().copied();
+                let at = self.colors.iter().position(|&c| Some(c) == prev);
+                one(&mut self.colors.iter().copied().skip(at.map_or(0, |i| i + 1)))
+            }
+            ArgDomain::Every => one(&mut (0..choices)),
+            ArgDomain::EveryButFirst => one(&mut (1..choices)),
+            ArgDomain::UpFactors => pairs(&self.up_factors),
+            ArgDomain::DownFactors => pairs(&self.down_factors),
+            ArgDomain::SplitH => parts(&self.split_h),
+            ArgDomain::SplitV => parts(&self.split_v),
+            ArgDomain::PartsH => one(&mut self.split_h.iter().copied()),
+            ArgDomain::PartsV => one(&mut self.split_v.iter().copied()),
+            ArgDomain::Crop => self.crops.iter().map(|c| c.to_vec()).collect(),
+            ArgDomain::Shift => self
+                .shifts
+                .iter()
+                .map(|&(dy, dx)| vec![dy, dx, BG])
+                .collect(),
+        }
     }
 }
 
@@ -283,6 +274,7 @@ fn crop_domain(task: &Task) -> Vec<[i32; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::OpCode;
     use crate::task::{Pair, Task};
     use crate::Grid;
 
@@ -357,16 +349,28 @@ mod tests {
         a.set(2, 3, 5);
         let t = task(&[(a, Grid::filled(3, 3, 5))]);
         let d = Domains::of_task(&t);
-        let ops = d.ops();
+        let ops = d.root_ops();
         assert!(ops.iter().all(|o| o.validate().is_ok()));
         let set: std::collections::HashSet<_> = ops.iter().collect();
         assert_eq!(set.len(), ops.len());
-        // Every op of the spec but id and map is in the alphabet.
+        // Every op of the table but those it skips is in the root alphabet.
         for spec in crate::lang::OPS.iter() {
-            if matches!(spec.code, OpCode::Id | OpCode::Map) {
+            if matches!(spec.search, SearchDomain::Skip(_)) {
+                assert!(
+                    matches!(spec.code, OpCode::Id | OpCode::Map),
+                    "{}",
+                    spec.name
+                );
                 continue;
             }
             assert!(ops.iter().any(|o| o.code == spec.code), "{}", spec.name);
         }
+        // The general alphabet leaves out the ops tried first only.
+        let general = d.ops();
+        assert!(general
+            .iter()
+            .all(|o| !matches!(o.code.spec().search, SearchDomain::First(_))));
+        assert!(general.len() < ops.len());
+        assert!(general.iter().all(|o| ops.contains(o)));
     }
 }

@@ -10,8 +10,8 @@
 //! train input.
 
 use crate::grid::Grid;
+use crate::lang::args::color::{BG, FG, LC};
 use crate::lang::interp::color_tokens;
-use crate::lang::ops::{ArgKind, BG, FG, LC};
 use crate::lang::{Interp, Op, Program};
 use crate::score::{matching_cells, Metric, PairOutcome};
 use std::collections::HashMap;
@@ -372,27 +372,20 @@ pub struct Expansion {
 /// Whether an op has a color token argument.
 #[inline]
 pub fn uses_tokens(op: &Op) -> bool {
-    op.code
-        .spec()
-        .args
-        .iter()
-        .enumerate()
-        .any(|(k, a)| *a == ArgKind::Color && op.args[k] >= 10)
+    op.uses_tokens()
 }
 
 /// The op with its color tokens replaced by their values (bg, fg, lc).
 #[inline]
 pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
     let mut o = *op;
-    for (k, a) in op.code.spec().args.iter().enumerate() {
-        if *a == ArgKind::Color {
-            o.args[k] = match op.args[k] {
-                BG => bg as i32,
-                FG => fg as i32,
-                LC => lc as i32,
-                v => v,
-            };
-        }
+    for k in op.code.spec().color_args() {
+        o.args[k] = match op.args[k] {
+            BG => bg as i32,
+            FG => fg as i32,
+            LC => lc as i32,
+            v => v,
+        };
     }
     o
 }

@@ -1,0 +1,310 @@
+// common.wgsl: bindings, workgroup memory and helpers shared by the op
+// functions (ops_*.wgsl) and the entry point (eval.wgsl). The shader module
+// is generated.wgsl + common.wgsl + ops_*.wgsl + eval.wgsl, assembled by
+// src/gpu/shader.rs; generated.wgsl (op codes, argument values, limits and
+// the op dispatch) is written from the op table by src/gpu/codegen.rs.
+//
+// Uniformity: every value that decides a branch or a loop around a barrier
+// (op code, arguments, grid size, INVALID, the resolved color tokens, the
+// bounding boxes, the "changed" flags of the iterative ops) is either a
+// constant, a uniform-buffer value, the workgroup id, or was read with
+// workgroupUniformLoad (values written by one thread into a workgroup
+// variable), or is computed from such values only. Per-cell work only
+// happens inside `for (k = lid; k < n; k += WG)` loops that contain no
+// barrier.
+
+// Threads per workgroup: a pipeline-overridable constant (64 on GPUs, 32 on
+// software adapters, where fewer idle lanes on small grids run faster).
+override WG: u32 = 64u;
+// Iterative ops (fill_enclosed reachability, object labelling) change at
+// least one cell per pass until they converge, and converge after at most
+// (longest shortest path inside a region) + 1 <= 900 passes; the cap is a
+// safety net that is never reached.
+const ITER_CAP: u32 = 1024u;
+const NONE: u32 = 0xffffffffu;
+
+// Per-dispatch parameters (see src/gpu/encode.rs, `Params`).
+struct Params {
+    // Programs in this chunk.
+    num_programs: u32,
+    // First pair evaluated (0 for evaluate, the first test pair for predict).
+    pair_start: u32,
+    // Pairs evaluated per program.
+    pair_count: u32,
+    // Workgroups per row of the 2-D dispatch grid.
+    groups_x: u32,
+    // 1: also write each output grid to `grids_out` (predict).
+    write_grids: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: Params;
+// programs[p] = word offset of program p's record (see src/gpu/encode.rs).
+@group(0) @binding(1) var<storage, read> programs: array<u32>;
+// task[0] = number of pairs; task[1 + 6k ..] = (input offset, input h,
+// input w, expected offset, expected h, expected w) of pair k (expected h =
+// 0: no expected grid); grids follow, one u32 per cell, row-major.
+@group(0) @binding(2) var<storage, read> task: array<u32>;
+// 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi, 0.
+@group(0) @binding(3) var<storage, read_write> results: array<u32>;
+// 900 words per (program, pair) when params.write_grids == 1.
+@group(0) @binding(4) var<storage, read_write> grids_out: array<u32>;
+
+// The two ping-pong grids: grid[sb + i * w + j] (sb = 0 or MAX_CELLS).
+var<workgroup> grid: array<u32, 1800>;
+// fill_enclosed: reached flags; object: labels.
+var<workgroup> lab: array<atomic<u32>, 900>;
+// object: cells per label.
+var<workgroup> cnt: array<atomic<u32>, 900>;
+var<workgroup> hist: array<atomic<u32>, 10>;
+// Reductions: bounding boxes (r0, r1, c0, c1), hash lanes and matching.
+var<workgroup> red: array<atomic<u32>, 4>;
+var<workgroup> changed: atomic<u32>;
+// One-thread-written values, read back with workgroupUniformLoad.
+var<workgroup> wg_u4: vec4<u32>;
+var<workgroup> wg_changed: u32;
+
+// One decoded op: code, the four arguments, and the color arguments
+// resolved on the op's input grid (c_k for argument k; see apply_op).
+struct OpArgs {
+    code: u32,
+    a0: i32,
+    a1: i32,
+    a2: i32,
+    a3: i32,
+    c0: u32,
+    c1: u32,
+    c2: u32,
+    c3: u32,
+}
+
+// The result of an op: (valid, out h, out w).
+const INVALID: vec3<u32> = vec3<u32>(0u, 0u, 0u);
+
+// `Grid::resize`: every intermediate grid is 1..=30 x 1..=30.
+fn fits(oh: u32, ow: u32) -> bool {
+    return oh >= 1u && ow >= 1u && oh <= MAX_DIM && ow <= MAX_DIM;
+}
+
+fn ok(oh: u32, ow: u32) -> vec3<u32> {
+    return vec3<u32>(1u, oh, ow);
+}
+
+// ---------------------------------------------------------------- hash.rs
+
+fn fmix32(x: u32) -> u32 {
+    var h = x;
+    h ^= h >> 16u;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13u;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16u;
+    return h;
+}
+
+fn cell_lanes(i: u32, j: u32, c: u32) -> vec2<u32> {
+    let v = (i * 32u + j) * 16u + c;
+    return vec2<u32>(fmix32(v ^ 0x9e3779b9u), fmix32((v * 0x85ebca6bu) ^ 0x7f4a7c15u));
+}
+
+fn finish(lo_sum: u32, hi_sum: u32, h: u32, w: u32) -> vec2<u32> {
+    let size = (h << 8u) | w;
+    let lo = fmix32(lo_sum ^ (size * 0x27d4eb2fu));
+    let hi = fmix32((hi_sum + size) ^ 0x165667b1u);
+    // Keep 0 for INVALID.
+    if (lo == 0u && hi == 0u) {
+        return vec2<u32>(1u, 0u);
+    }
+    return vec2<u32>(lo, hi);
+}
+
+// ---------------------------------------------------- interp/mod.rs helpers
+
+// Counts the colors of the `n` cells at grid[sb..] into `hist`. Contains
+// barriers: call in uniform control flow only.
+fn histogram(sb: u32, n: u32, lid: u32) {
+    for (var c = lid; c < 10u; c += WG) {
+        atomicStore(&hist[c], 0u);
+    }
+    workgroupBarrier();
+    for (var k = lid; k < n; k += WG) {
+        atomicAdd(&hist[grid[sb + k]], 1u);
+    }
+    workgroupBarrier();
+}
+
+// bg, fg and lc of the `n` cells at grid[sb..] (`tokens_from_hist`).
+// Contains barriers.
+fn color_tokens(sb: u32, n: u32, lid: u32) -> vec3<u32> {
+    histogram(sb, n, lid);
+    if (lid == 0u) {
+        var bg = 0u;
+        for (var c = 1u; c < 10u; c++) {
+            if (atomicLoad(&hist[c]) > atomicLoad(&hist[bg])) {
+                bg = c;
+            }
+        }
+        var fg = NONE;
+        var lc = NONE;
+        for (var c = 0u; c < 10u; c++) {
+            let hc = atomicLoad(&hist[c]);
+            if (hc == 0u) {
+                continue;
+            }
+            if (c != bg && (fg == NONE || hc > atomicLoad(&hist[fg]))) {
+                fg = c;
+            }
+            if (lc == NONE || hc < atomicLoad(&hist[lc])) {
+                lc = c;
+            }
+        }
+        if (fg == NONE) {
+            fg = bg;
+        }
+        wg_u4 = vec4<u32>(bg, fg, lc, 0u);
+    }
+    return workgroupUniformLoad(&wg_u4).xyz;
+}
+
+// Resolves an encoded color argument (0..=9, or a token).
+fn color(arg: i32, tok: vec3<u32>) -> u32 {
+    if (arg < COLOR_BG) {
+        return u32(arg);
+    }
+    switch arg {
+        case COLOR_BG: { return tok.x; }
+        case COLOR_FG: { return tok.y; }
+        case COLOR_LC: { return tok.z; }
+        default: { return 0u; }
+    }
+}
+
+// `Colors`: resolves the color arguments selected by `mask` (bit k =
+// argument k), computing the tokens on the op's input only when one of them
+// is a token. `mask` is a constant of the generated dispatch, so every
+// branch here is uniform. Contains barriers.
+fn resolve_colors(o_in: OpArgs, mask: u32, sb: u32, n: u32, lid: u32) -> OpArgs {
+    var o = o_in;
+    let any_token = ((mask & 1u) != 0u && o.a0 >= COLOR_BG)
+        || ((mask & 2u) != 0u && o.a1 >= COLOR_BG)
+        || ((mask & 4u) != 0u && o.a2 >= COLOR_BG)
+        || ((mask & 8u) != 0u && o.a3 >= COLOR_BG);
+    var tok = vec3<u32>(0u);
+    if (any_token) {
+        tok = color_tokens(sb, n, lid);
+    }
+    o.c0 = color(o.a0, tok);
+    o.c1 = color(o.a1, tok);
+    o.c2 = color(o.a2, tok);
+    o.c3 = color(o.a3, tok);
+    return o;
+}
+
+// Output size of transform `t` (0..=7) on an `h` x `w` grid.
+fn transform_size(t: u32, h: u32, w: u32) -> vec2<u32> {
+    switch t {
+        case T_ROT90, T_ROT270, T_TRANSPOSE, T_ANTITRANSPOSE: { return vec2<u32>(w, h); }
+        default: { return vec2<u32>(h, w); }
+    }
+}
+
+// Source cell (row, column) of output cell (i, j) under transform `t`.
+fn transform_src(t: u32, h: u32, w: u32, i: u32, j: u32) -> vec2<u32> {
+    switch t {
+        case T_ID: { return vec2<u32>(i, j); }
+        case T_ROT90: { return vec2<u32>(h - 1u - j, i); }
+        case T_ROT180: { return vec2<u32>(h - 1u - i, w - 1u - j); }
+        case T_ROT270: { return vec2<u32>(j, w - 1u - i); }
+        case T_FLIP_H: { return vec2<u32>(i, w - 1u - j); }
+        case T_FLIP_V: { return vec2<u32>(h - 1u - i, j); }
+        case T_TRANSPOSE: { return vec2<u32>(j, i); }
+        default: { return vec2<u32>(h - 1u - j, w - 1u - i); }
+    }
+}
+
+// `split n i` along a dimension of length `len`: (ok, part length, offset).
+fn split_part(len: u32, n: u32, i: u32) -> vec3<u32> {
+    if (n == 0u || i >= n) {
+        return vec3<u32>(0u);
+    }
+    if (len % n == 0u) {
+        let p = len / n;
+        if (p == 0u) {
+            return vec3<u32>(0u);
+        }
+        return vec3<u32>(1u, p, i * p);
+    } else if (len >= n - 1u && (len - (n - 1u)) % n == 0u) {
+        let p = (len - (n - 1u)) / n;
+        if (p == 0u) {
+            return vec3<u32>(0u);
+        }
+        return vec3<u32>(1u, p, i * (p + 1u));
+    }
+    return vec3<u32>(0u);
+}
+
+// Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are != c
+// (mode 0) or whose label is `c` (mode 1); r0 = NONE when there is none.
+// Contains barriers.
+fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
+    if (lid == 0u) {
+        atomicStore(&red[0], NONE);
+        atomicStore(&red[1], 0u);
+        atomicStore(&red[2], NONE);
+        atomicStore(&red[3], 0u);
+    }
+    workgroupBarrier();
+    let n = h * w;
+    for (var k = lid; k < n; k += WG) {
+        var hit = false;
+        if (mode == 0u) {
+            hit = grid[sb + k] != c;
+        } else {
+            hit = atomicLoad(&lab[k]) == c;
+        }
+        if (hit) {
+            let i = k / w;
+            let j = k % w;
+            atomicMin(&red[0], i);
+            atomicMax(&red[1], i);
+            atomicMin(&red[2], j);
+            atomicMax(&red[3], j);
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(atomicLoad(&red[0]), atomicLoad(&red[1]), atomicLoad(&red[2]), atomicLoad(&red[3]));
+    }
+    return workgroupUniformLoad(&wg_u4);
+}
+
+// Crops grid[sb..] (width w) to rows b.x..=b.y, columns b.z..=b.w into
+// grid[db..] (`layout::crop_to`); INVALID when there is no box.
+fn crop_to(b: vec4<u32>, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    if (b.x == NONE) {
+        return INVALID;
+    }
+    let oh = b.y - b.x + 1u;
+    let ow = b.w - b.z + 1u;
+    let n = oh * ow;
+    for (var k = lid; k < n; k += WG) {
+        grid[db + k] = grid[sb + (b.x + k / ow) * w + b.z + k % ow];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+// Whether the pass that just ended changed anything: thread 0 copies the
+// atomic flag into a plain variable that everyone reads uniformly (a
+// workgroupUniformLoad of the atomic itself is not portable to every
+// backend). The flag is reset by thread 0 before the next pass's barrier.
+// Contains barriers.
+fn changed_uniform(lid: u32) -> bool {
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_changed = atomicLoad(&changed);
+    }
+    return workgroupUniformLoad(&wg_changed) != 0u;
+}

@@ -1,0 +1,162 @@
+// ops_layout.wgsl: the GPU twins of src/lang/interp/layout.rs.
+
+fn op_upscale(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let kh = u32(o.a0);
+    let kw = u32(o.a1);
+    let oh = h * kh;
+    let ow = w * kw;
+    if (!fits(oh, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        grid[db + k] = grid[sb + (i / kh) * w + j / kw];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+fn op_downscale(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let kh = u32(o.a0);
+    let kw = u32(o.a1);
+    if (h % kh != 0u || w % kw != 0u) {
+        return INVALID;
+    }
+    let oh = h / kh;
+    let ow = w / kw;
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        grid[db + k] = grid[sb + (i * kh) * w + j * kw];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+fn op_tile(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let oh = h * u32(o.a0);
+    let ow = w * u32(o.a1);
+    if (!fits(oh, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        grid[db + k] = grid[sb + (i % h) * w + j % w];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+fn op_mirror_tile(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let oh = 2u * h;
+    let ow = 2u * w;
+    if (!fits(oh, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        let si = select(2u * h - 1u - i, i, i < h);
+        let sj = select(2u * w - 1u - j, j, j < w);
+        grid[db + k] = grid[sb + si * w + sj];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+fn op_hcat(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let t = u32(o.a0);
+    let s = transform_size(t, h, w);
+    let ow = w + s.y;
+    if (s.x != h || !fits(h, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < h * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        if (j < w) {
+            grid[db + k] = grid[sb + i * w + j];
+        } else {
+            let src = transform_src(t, h, w, i, j - w);
+            grid[db + k] = grid[sb + src.x * w + src.y];
+        }
+    }
+    workgroupBarrier();
+    return ok(h, ow);
+}
+
+fn op_vcat(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let t = u32(o.a0);
+    let s = transform_size(t, h, w);
+    let oh = h + s.x;
+    if (s.y != w || !fits(oh, w)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * w; k += WG) {
+        let i = k / w;
+        let j = k % w;
+        if (i < h) {
+            grid[db + k] = grid[sb + i * w + j];
+        } else {
+            let src = transform_src(t, h, w, i - h, j);
+            grid[db + k] = grid[sb + src.x * w + src.y];
+        }
+    }
+    workgroupBarrier();
+    return ok(oh, w);
+}
+
+fn op_crop(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let r = u32(o.a0);
+    let c = u32(o.a1);
+    let oh = u32(o.a2);
+    let ow = u32(o.a3);
+    if (r + oh > h || c + ow > w) {
+        return INVALID;
+    }
+    return crop_to(vec4<u32>(r, r + oh - 1u, c, c + ow - 1u), w, sb, db, lid);
+}
+
+fn op_trim(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    if (h < 3u || w < 3u) {
+        return INVALID;
+    }
+    return crop_to(vec4<u32>(1u, h - 2u, 1u, w - 2u), w, sb, db, lid);
+}
+
+fn op_crop_bbox(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let b = bbox(0u, o.c0, h, w, sb, lid);
+    return crop_to(b, w, sb, db, lid);
+}
+
+fn op_split_h(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let s = split_part(w, u32(o.a0), u32(o.a1));
+    if (s.x == 0u) {
+        return INVALID;
+    }
+    return crop_to(vec4<u32>(0u, h - 1u, s.z, s.z + s.y - 1u), w, sb, db, lid);
+}
+
+fn op_split_v(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let s = split_part(h, u32(o.a0), u32(o.a1));
+    if (s.x == 0u) {
+        return INVALID;
+    }
+    return crop_to(vec4<u32>(s.z, s.z + s.y - 1u, 0u, w - 1u), w, sb, db, lid);
+}
+
+fn op_shift(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    for (var k = lid; k < h * w; k += WG) {
+        let si = i32(k / w) - o.a0;
+        let sj = i32(k % w) - o.a1;
+        if (si >= 0 && sj >= 0 && u32(si) < h && u32(sj) < w) {
+            grid[db + k] = grid[sb + u32(si) * w + u32(sj)];
+        } else {
+            grid[db + k] = o.c2;
+        }
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}

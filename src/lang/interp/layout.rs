@@ -1,0 +1,171 @@
+//! Size and layout ops (`DSL.md`, "Size and layout"). WGSL twins:
+//! `shaders/ops_layout.wgsl`.
+
+use super::{gather, split_part, transform_size, transform_src, Colors, Scratch};
+use crate::grid::Grid;
+use crate::lang::args::Transform;
+use crate::lang::Op;
+
+/// `upscale kh kw`: every cell becomes a kh x kw block.
+pub fn upscale(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let (kh, kw) = (op.args[0] as usize, op.args[1] as usize);
+    gather(x, out, h * kh, w * kw, |i, j| (i / kh) * w + j / kw)
+}
+
+/// `downscale kh kw`: every kh-th row and kw-th column; requires H % kh == 0
+/// and W % kw == 0.
+pub fn downscale(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let (kh, kw) = (op.args[0] as usize, op.args[1] as usize);
+    if h % kh != 0 || w % kw != 0 {
+        return false;
+    }
+    gather(x, out, h / kh, w / kw, |i, j| (i * kh) * w + j * kw)
+}
+
+/// `tile rh rw`: rh x rw copies.
+pub fn tile(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let (rh, rw) = (op.args[0] as usize, op.args[1] as usize);
+    gather(x, out, h * rh, w * rw, |i, j| (i % h) * w + j % w)
+}
+
+/// `mirror_tile`: x, flip_h(x) / flip_v(x), rot180(x).
+pub fn mirror_tile(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    gather(x, out, 2 * h, 2 * w, |i, j| {
+        let si = if i < h { i } else { 2 * h - 1 - i };
+        let sj = if j < w { j } else { 2 * w - 1 - j };
+        si * w + sj
+    })
+}
+
+/// `hcat T`: x with T(x) on its right; requires T(x) to have H rows.
+pub fn hcat(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let t = Transform::from_arg(op.args[0]);
+    let (th, tw) = transform_size(t, h, w);
+    if th != h {
+        return false;
+    }
+    gather(x, out, h, w + tw, |i, j| {
+        if j < w {
+            i * w + j
+        } else {
+            let (si, sj) = transform_src(t, h, w, i, j - w);
+            si * w + sj
+        }
+    })
+}
+
+/// `vcat T`: x with T(x) below it; requires T(x) to have W columns.
+pub fn vcat(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let t = Transform::from_arg(op.args[0]);
+    let (th, tw) = transform_size(t, h, w);
+    if tw != w {
+        return false;
+    }
+    gather(x, out, h + th, w, |i, j| {
+        if i < h {
+            i * w + j
+        } else {
+            let (si, sj) = transform_src(t, h, w, i - h, j);
+            si * w + sj
+        }
+    })
+}
+
+/// `crop r c h w`: the window; requires r+h <= H and c+w <= W.
+pub fn crop(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let a = op.args;
+    let (r, c, ch, cw) = (a[0] as usize, a[1] as usize, a[2] as usize, a[3] as usize);
+    if r + ch > h || c + cw > w {
+        return false;
+    }
+    gather(x, out, ch, cw, |i, j| (r + i) * w + c + j)
+}
+
+/// `trim`: drops the outer ring; requires H >= 3 and W >= 3.
+pub fn trim(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    if h < 3 || w < 3 {
+        return false;
+    }
+    gather(x, out, h - 2, w - 2, |i, j| (i + 1) * w + j + 1)
+}
+
+/// The bounding box (r0, r1, c0, c1) of the cells `hit` selects, if any.
+#[inline]
+pub fn bbox_of(x: &Grid, hit: impl Fn(u8) -> bool) -> Option<(usize, usize, usize, usize)> {
+    let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
+    for i in 0..x.h() {
+        for (j, &v) in x.row(i).iter().enumerate() {
+            if hit(v) {
+                r0 = r0.min(i);
+                r1 = r1.max(i);
+                c0 = c0.min(j);
+                c1 = c1.max(j);
+            }
+        }
+    }
+    (r0 != usize::MAX).then_some((r0, r1, c0, c1))
+}
+
+/// Crops `x` to rows r0..=r1, columns c0..=c1.
+#[inline]
+pub fn crop_to(x: &Grid, out: &mut Grid, (r0, r1, c0, c1): (usize, usize, usize, usize)) -> bool {
+    let w = x.w();
+    gather(x, out, r1 - r0 + 1, c1 - c0 + 1, |i, j| {
+        (r0 + i) * w + c0 + j
+    })
+}
+
+/// `crop_bbox c`: the bounding box of the cells != c; INVALID if none.
+pub fn crop_bbox(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[0]);
+    match bbox_of(x, |v| v != c) {
+        Some(b) => crop_to(x, out, b),
+        None => false,
+    }
+}
+
+/// `split_h n i`: the i-th of n side-by-side parts.
+pub fn split_h(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    match split_part(w, op.args[0] as usize, op.args[1] as usize) {
+        Some((pw, off)) => gather(x, out, h, pw, |i, j| i * w + off + j),
+        None => false,
+    }
+}
+
+/// `split_v n i`: the i-th of n stacked parts.
+pub fn split_v(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    match split_part(h, op.args[0] as usize, op.args[1] as usize) {
+        Some((ph, off)) => gather(x, out, ph, w, |i, j| (off + i) * w + j),
+        None => false,
+    }
+}
+
+/// `shift dy dx c`: out[i][j] = x[i-dy][j-dx] where inside, else c.
+pub fn shift(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let (dy, dx) = (op.args[0] as isize, op.args[1] as isize);
+    let fill = Colors::of(x).get(op.args[2]);
+    out.resize(h, w);
+    for i in 0..h {
+        for j in 0..w {
+            let (si, sj) = (i as isize - dy, j as isize - dx);
+            let v = if si >= 0 && sj >= 0 && (si as usize) < h && (sj as usize) < w {
+                x.get(si as usize, sj as usize)
+            } else {
+                fill
+            };
+            out.set(i, j, v);
+        }
+    }
+    true
+}

@@ -1,0 +1,392 @@
+//! The CPU interpreter: the reference semantics of every op and construct of
+//! `docs/DSL.md`.
+//!
+//! [`Interp`] owns the ping-pong grids and the scratch space of the region
+//! ops, so evaluating a program allocates nothing. INVALID is `None` (an op
+//! returns `false`); nothing here panics on any program or grid.
+//!
+//! Each op is a function `ops::NAME` in the submodule of its class
+//! ([`geometry`], [`layout`], [`color`], [`region`]); the op table
+//! ([`super::OPS`]) points at it. `shaders/ops_*.wgsl` hold the GPU twins,
+//! `op_NAME`, with the same index arithmetic.
+
+pub mod color;
+pub mod geometry;
+pub mod layout;
+pub mod lines;
+pub mod pattern;
+pub mod pieces;
+pub mod region;
+pub mod shapes;
+
+use super::args::color::{BG, FG, LC};
+use super::program::{Mask, Op, Program};
+use crate::grid::{Grid, MAX_CELLS, NUM_COLORS};
+
+/// The signature of an op's CPU implementation: `out = op(x)`, false for
+/// INVALID.
+pub type CpuFn = fn(&Op, &Grid, &mut Grid, &mut Scratch) -> bool;
+
+/// Scratch space of the ops (flood fills, pieces, symmetries), allocated
+/// once per interpreter.
+pub struct Scratch {
+    pub mark: [u8; MAX_CELLS],
+    pub stack: [u16; MAX_CELLS],
+    pub aux: [u16; MAX_CELLS],
+    pub pieces: pieces::Pieces,
+    pub flags: Vec<bool>,
+    pub values: Vec<u32>,
+    pub order: Vec<u16>,
+    pub syms: Vec<pattern::Sym>,
+}
+
+impl Default for Scratch {
+    fn default() -> Self {
+        Scratch {
+            mark: [0; MAX_CELLS],
+            stack: [0; MAX_CELLS],
+            aux: [0; MAX_CELLS],
+            pieces: pieces::Pieces::default(),
+            flags: Vec::with_capacity(64),
+            values: Vec::with_capacity(64),
+            order: Vec::with_capacity(64),
+            syms: Vec::with_capacity(4096),
+        }
+    }
+}
+
+/// Reusable evaluation state: the ping-pong grids, the grids of the
+/// constructs (the overlay's input and canvas) and the scratch of the
+/// region ops.
+pub struct Interp {
+    bufs: [Grid; 2],
+    /// The input of an overlay (each layer starts from it).
+    base: Grid,
+    /// The overlay's canvas.
+    canvas: Grid,
+    /// Which canvas cells are set.
+    set: [bool; MAX_CELLS],
+    scratch: Scratch,
+}
+
+impl Default for Interp {
+    fn default() -> Self {
+        Interp::new()
+    }
+}
+
+/// Where the current grid of a program run lives.
+#[derive(Copy, Clone, PartialEq, Eq)]
+enum Cur {
+    Input,
+    Buf(usize),
+}
+
+impl Interp {
+    /// A fresh interpreter.
+    pub fn new() -> Interp {
+        Interp {
+            bufs: [Grid::default(), Grid::default()],
+            base: Grid::default(),
+            canvas: Grid::default(),
+            set: [false; MAX_CELLS],
+            scratch: Scratch::default(),
+        }
+    }
+
+    /// Runs a pipeline of `ops` on `input`. `None` is INVALID.
+    pub fn run<'a>(&'a mut self, ops: &[Op], input: &'a Grid) -> Option<&'a Grid> {
+        let cur = pipeline(&mut self.bufs, &mut self.scratch, ops, input, Cur::Input)?;
+        Some(match cur {
+            Cur::Input => input,
+            Cur::Buf(k) => &self.bufs[k],
+        })
+    }
+
+    /// Runs a whole program (with its `norm` and `overlay` constructs) on
+    /// `input`. `None` is INVALID.
+    pub fn run_program<'a>(&'a mut self, program: &Program, input: &'a Grid) -> Option<&'a Grid> {
+        if program.is_pipeline() {
+            return self.run(program.prefix(), input);
+        }
+        let sigma = program.norm().map(|n| n.sigma(input));
+        let mut cur = Cur::Input;
+        if let Some(s) = &sigma {
+            let out = &mut self.bufs[0];
+            out.resize(input.h(), input.w());
+            for (d, &v) in out.data_mut().iter_mut().zip(input.data()) {
+                *d = s[v as usize];
+            }
+            cur = Cur::Buf(0);
+        }
+        cur = pipeline(
+            &mut self.bufs,
+            &mut self.scratch,
+            program.prefix(),
+            input,
+            cur,
+        )?;
+        if !program.layers().is_empty() {
+            let base = match cur {
+                Cur::Input => input,
+                Cur::Buf(k) => &self.bufs[k],
+            };
+            self.base.copy_from(base);
+            let mut size = None;
+            for layer in program.layers() {
+                let Interp {
+                    bufs,
+                    base,
+                    canvas,
+                    set,
+                    scratch,
+                } = self;
+                let got = pipeline(bufs, scratch, &layer.ops, base, Cur::Input)?;
+                let y = match got {
+                    Cur::Input => &*base,
+                    Cur::Buf(k) => &bufs[k],
+                };
+                match size {
+                    None => {
+                        size = Some((y.h(), y.w()));
+                        canvas.resize(y.h(), y.w());
+                        set[..y.len()].fill(false);
+                    }
+                    Some(s) if s != (y.h(), y.w()) => return None,
+                    Some(_) => {}
+                }
+                for (k, (&v, c)) in y.data().iter().zip(canvas.data_mut()).enumerate() {
+                    if !set[k] && layer.mask.admits(v) {
+                        *c = v;
+                        set[k] = true;
+                    }
+                }
+            }
+            let n = self.canvas.len();
+            for (c, &s) in self.canvas.data_mut().iter_mut().zip(&self.set[..n]) {
+                if !s {
+                    *c = 0;
+                }
+            }
+            self.bufs[0].copy_from(&self.canvas);
+            cur = Cur::Buf(0);
+        }
+        cur = pipeline(
+            &mut self.bufs,
+            &mut self.scratch,
+            program.suffix(),
+            input,
+            cur,
+        )?;
+        if let Some(s) = &sigma {
+            let mut inv = [0u8; NUM_COLORS];
+            for (c, &t) in s.iter().enumerate() {
+                inv[t as usize] = c as u8;
+            }
+            let k = match cur {
+                Cur::Input => {
+                    self.bufs[0].copy_from(input);
+                    0
+                }
+                Cur::Buf(k) => k,
+            };
+            for d in self.bufs[k].data_mut() {
+                *d = inv[*d as usize];
+            }
+            cur = Cur::Buf(k);
+        }
+        Some(match cur {
+            Cur::Input => input,
+            Cur::Buf(k) => &self.bufs[k],
+        })
+    }
+
+    /// Applies one op: `out = op(x)`. Returns false for INVALID.
+    pub fn apply_op(&mut self, op: &Op, x: &Grid, out: &mut Grid) -> bool {
+        apply(op, x, out, &mut self.scratch)
+    }
+}
+
+/// Runs `ops` from `cur` (the input or one of the buffers), ping-ponging
+/// between the buffers; returns where the result is.
+fn pipeline(
+    bufs: &mut [Grid; 2],
+    s: &mut Scratch,
+    ops: &[Op],
+    input: &Grid,
+    mut cur: Cur,
+) -> Option<Cur> {
+    for op in ops {
+        let next = match cur {
+            Cur::Input | Cur::Buf(1) => 0,
+            Cur::Buf(_) => 1,
+        };
+        let ok = match cur {
+            Cur::Input => apply(op, input, &mut bufs[next], s),
+            Cur::Buf(k) => {
+                let [a, b] = bufs;
+                if k == 0 {
+                    apply(op, a, b, s)
+                } else {
+                    apply(op, b, a, s)
+                }
+            }
+        };
+        if !ok {
+            return None;
+        }
+        cur = Cur::Buf(next);
+    }
+    Some(cur)
+}
+
+/// Runs a program once, allocating its own interpreter (convenience; use
+/// [`Interp`] in loops).
+pub fn run_program(program: &Program, input: &Grid) -> Option<Grid> {
+    let mut it = Interp::new();
+    it.run_program(program, input).cloned()
+}
+
+/// `out = op(x)`; false is INVALID.
+#[inline]
+pub fn apply(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    (op.code.spec().cpu)(op, x, out, s)
+}
+
+impl Mask {
+    /// Whether a layer with this mask paints a cell of color `v`.
+    #[inline(always)]
+    pub fn admits(self, v: u8) -> bool {
+        match self {
+            Mask::Nonzero => v != 0,
+            Mask::Zero => v == 0,
+            Mask::All => true,
+        }
+    }
+}
+
+// ------------------------------------------------------------ shared helpers
+
+/// The values of the color tokens on a grid: (bg, fg, lc).
+#[inline]
+pub fn color_tokens(x: &Grid) -> (u8, u8, u8) {
+    tokens_from_hist(&x.histogram())
+}
+
+/// bg, fg and lc from a histogram (see `DSL.md`, "Arguments").
+#[inline]
+pub fn tokens_from_hist(hist: &[u16; NUM_COLORS]) -> (u8, u8, u8) {
+    let mut bg = 0usize;
+    for c in 1..NUM_COLORS {
+        if hist[c] > hist[bg] {
+            bg = c;
+        }
+    }
+    let mut fg = usize::MAX;
+    let mut lc = usize::MAX;
+    for c in 0..NUM_COLORS {
+        if hist[c] == 0 {
+            continue;
+        }
+        if c != bg && (fg == usize::MAX || hist[c] > hist[fg]) {
+            fg = c;
+        }
+        if lc == usize::MAX || hist[c] < hist[lc] {
+            lc = c;
+        }
+    }
+    if fg == usize::MAX {
+        fg = bg;
+    }
+    (bg as u8, fg as u8, lc as u8)
+}
+
+/// Color arguments of one op application: tokens are resolved on the op's
+/// input grid, at most once, before any cell changes.
+pub struct Colors<'a> {
+    x: &'a Grid,
+    tokens: Option<(u8, u8, u8)>,
+}
+
+impl<'a> Colors<'a> {
+    /// The color arguments of an op applied to `x`.
+    #[inline(always)]
+    pub fn of(x: &'a Grid) -> Colors<'a> {
+        Colors { x, tokens: None }
+    }
+    /// Resolves an encoded color argument (0..=9 or a token).
+    #[inline(always)]
+    pub fn get(&mut self, arg: i32) -> u8 {
+        if arg < 10 {
+            return arg as u8;
+        }
+        let x = self.x;
+        let (bg, fg, lc) = *self.tokens.get_or_insert_with(|| color_tokens(x));
+        match arg {
+            BG => bg,
+            FG => fg,
+            LC => lc,
+            _ => 0,
+        }
+    }
+}
+
+/// Writes `out[i][j] = x[f(i, j)]` for an `oh` x `ow` output; false (INVALID)
+/// when the size is outside 1..=30.
+#[inline(always)]
+pub fn gather(
+    x: &Grid,
+    out: &mut Grid,
+    oh: usize,
+    ow: usize,
+    f: impl Fn(usize, usize) -> usize,
+) -> bool {
+    if !out.resize(oh, ow) {
+        return false;
+    }
+    let src = x.data();
+    let dst = out.data_mut();
+    for i in 0..oh {
+        let row = &mut dst[i * ow..(i + 1) * ow];
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = src[f(i, j)];
+        }
+    }
+    true
+}
+
+/// `out = f(x)` cell by cell, same size.
+#[inline(always)]
+pub fn map_cells(x: &Grid, out: &mut Grid, f: impl Fn(u8) -> u8) -> bool {
+    out.resize(x.h(), x.w());
+    for (d, &v) in out.data_mut().iter_mut().zip(x.data()) {
+        *d = f(v);
+    }
+    true
+}
+
+/// Part size and offset for `split n i` along a dimension of length `len`:
+/// (part length, offset of part i), or None when INVALID.
+#[inline(always)]
+pub fn split_part(len: usize, n: usize, i: usize) -> Option<(usize, usize)> {
+    if n == 0 || i >= n {
+        return None;
+    }
+    if len % n == 0 {
+        let p = len / n;
+        if p == 0 {
+            return None;
+        }
+        Some((p, i * p))
+    } else if len >= n - 1 && (len - (n - 1)) % n == 0 {
+        let p = (len - (n - 1)) / n;
+        if p == 0 {
+            return None;
+        }
+        Some((p, i * (p + 1)))
+    } else {
+        None
+    }
+}
+
+pub use geometry::{transform_size, transform_src};

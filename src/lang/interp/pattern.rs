@@ -1,0 +1,290 @@
+//! Patterns: outer products, panels laid over each other, and repair of a
+//! color's cells from the grid's symmetries (`DSL.md`, "Patterns"). WGSL
+//! twins: `shaders/ops_pattern.wgsl`.
+
+use super::layout::{bbox_of, crop_to};
+use super::{split_part, Colors, Scratch};
+use crate::grid::Grid;
+use crate::lang::args::{Order, Outer};
+use crate::lang::Op;
+
+/// `outer M`: (H*H) x (W*W) blocks; block (bi, bj) is, for `self`, the grid
+/// where x[bi][bj] != 0 (else all 0); for `inv`, the grid where x[bi][bj]
+/// == 0; for `color`, the grid's non-0 cells painted with x[bi][bj] (0
+/// elsewhere).
+pub fn outer(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let m = Outer::from_arg(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    if !out.resize(h * h, w * w) {
+        return false;
+    }
+    for i in 0..h * h {
+        for j in 0..w * w {
+            let (bi, bj, ii, jj) = (i / h, j / w, i % h, j % w);
+            let b = x.get(bi, bj);
+            let v = x.get(ii, jj);
+            let c = match m {
+                Outer::Self_ => {
+                    if b != 0 {
+                        v
+                    } else {
+                        0
+                    }
+                }
+                Outer::Inv => {
+                    if b == 0 {
+                        v
+                    } else {
+                        0
+                    }
+                }
+                Outer::Color => {
+                    if v != 0 {
+                        b
+                    } else {
+                        0
+                    }
+                }
+            };
+            out.set(i, j, c);
+        }
+    }
+    true
+}
+
+/// `panels_h n ord` / `panels_v n ord`: the n parts of `split_h n` (or
+/// `split_v n`) laid over each other: each cell is the first non-0 value
+/// among the parts in order (fwd: left to right / top to bottom; back: the
+/// reverse), else 0.
+fn panels(op: &Op, x: &Grid, out: &mut Grid, horizontal: bool) -> bool {
+    let n = op.args[0] as usize;
+    let order = Order::from_arg(op.args[1]);
+    let (h, w) = (x.h(), x.w());
+    let len = if horizontal { w } else { h };
+    let Some((p, _)) = split_part(len, n, 0) else {
+        return false;
+    };
+    let (oh, ow) = if horizontal { (h, p) } else { (p, w) };
+    out.resize(oh, ow);
+    for i in 0..oh {
+        for j in 0..ow {
+            let mut c = 0;
+            for k in 0..n {
+                let part = if order == Order::Fwd { k } else { n - 1 - k };
+                let (_, off) = split_part(len, n, part).expect("every part of a valid split");
+                let v = if horizontal {
+                    x.get(i, j + off)
+                } else {
+                    x.get(i + off, j)
+                };
+                if v != 0 {
+                    c = v;
+                    break;
+                }
+            }
+            out.set(i, j, c);
+        }
+    }
+    true
+}
+
+/// `panels_h n ord`.
+pub fn panels_h(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    panels(op, x, out, true)
+}
+
+/// `panels_v n ord`.
+pub fn panels_v(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    panels(op, x, out, false)
+}
+
+/// A candidate symmetry of `repair`, as a map of cells (see [`Sym::image`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Sym {
+    /// Reflection in the vertical line j = a / 2.
+    FlipH(i32),
+    /// Reflection in the horizontal line i = b / 2.
+    FlipV(i32),
+    /// Reflection in the line i - j = t.
+    Transpose(i32),
+    /// Reflection in the line i + j = s.
+    Anti(i32),
+    /// Half turn about (b / 2, a / 2).
+    Rot180(i32, i32),
+    /// Quarter turn (clockwise; the inverse is also used) about (b / 2,
+    /// a / 2).
+    Rot90(i32, i32),
+    /// Translation by (dy, dx) (the inverse is also used).
+    Shift(i32, i32),
+}
+
+impl Sym {
+    /// The image of cell (i, j), and (for quarter turns and translations)
+    /// of the inverse map; either may be outside the grid.
+    #[inline]
+    pub fn images(self, i: i32, j: i32) -> [(i32, i32); 2] {
+        match self {
+            Sym::FlipH(a) => [(i, a - j); 2],
+            Sym::FlipV(b) => [(b - i, j); 2],
+            Sym::Transpose(t) => [(j + t, i - t); 2],
+            Sym::Anti(s) => [(s - j, s - i); 2],
+            Sym::Rot180(b, a) => [(b - i, a - j); 2],
+            Sym::Rot90(b, a) => {
+                // Doubled coordinates: I = 2i, centre (b, a).
+                let (di, dj) = (2 * i - b, 2 * j - a);
+                let cw = (b + dj, a - di);
+                let ccw = (b - dj, a + di);
+                let half = |(p, q): (i32, i32)| {
+                    if p % 2 == 0 && q % 2 == 0 {
+                        (p / 2, q / 2)
+                    } else {
+                        (-1, -1)
+                    }
+                };
+                [half(cw), half(ccw)]
+            }
+            Sym::Shift(dy, dx) => [(i + dy, j + dx), (i - dy, j - dx)],
+        }
+    }
+}
+
+/// Every candidate symmetry of an h x w grid, in the order `repair` uses
+/// them: reflections, half and quarter turns near the centre, then
+/// translations by increasing length.
+pub fn candidate_syms(h: i32, w: i32, out: &mut Vec<Sym>) {
+    out.clear();
+    for a in 1..=2 * w - 3 {
+        out.push(Sym::FlipH(a));
+    }
+    for b in 1..=2 * h - 3 {
+        out.push(Sym::FlipV(b));
+    }
+    for t in -(w - 1)..=(h - 1) {
+        out.push(Sym::Transpose(t));
+    }
+    for s in 1..=h + w - 3 {
+        out.push(Sym::Anti(s));
+    }
+    for db in -4..=4 {
+        for da in -4..=4 {
+            let (b, a) = (h - 1 + db, w - 1 + da);
+            out.push(Sym::Rot180(b, a));
+        }
+    }
+    for db in -4..=4 {
+        for da in -4..=4 {
+            let (b, a) = (h - 1 + db, w - 1 + da);
+            out.push(Sym::Rot90(b, a));
+        }
+    }
+    let mut shifts = Vec::new();
+    for dy in 0..h {
+        for dx in -(w - 1)..w {
+            if dy == 0 && dx <= 0 {
+                continue;
+            }
+            shifts.push((dy.abs() + dx.abs(), dy, dx));
+        }
+    }
+    shifts.sort_unstable();
+    out.extend(shifts.into_iter().map(|(_, dy, dx)| Sym::Shift(dy, dx)));
+}
+
+/// Whether `sym` maps every known cell (not of color `c`) whose image is
+/// inside the grid and known onto a cell of the same color, with at least
+/// `min_support` such pairs.
+pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
+    let (h, w) = (x.h() as i32, x.w() as i32);
+    let mut support = 0;
+    for i in 0..h {
+        for j in 0..w {
+            let v = x.get(i as usize, j as usize);
+            if v == c {
+                continue;
+            }
+            let (p, q) = sym.images(i, j)[0];
+            if p < 0 || q < 0 || p >= h || q >= w {
+                continue;
+            }
+            let u = x.get(p as usize, q as usize);
+            if u == c {
+                continue;
+            }
+            if u != v {
+                return false;
+            }
+            support += 1;
+        }
+    }
+    support >= min_support
+}
+
+/// Fills the cells of color `c` in `out` (a copy of `x`) from the
+/// consistent symmetries, in rounds: in each round every such cell looks at
+/// its images under the symmetries in order and takes the first one that
+/// was known at the end of the previous round. Returns false when `x` has
+/// no cell of color `c`.
+fn repair_into(x: &Grid, c: u8, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let n = h * w;
+    let known = x.data().iter().filter(|&&v| v != c).count() as u32;
+    if known as usize == n {
+        return false;
+    }
+    let min_support = (known / 3).max(4);
+    let Scratch { syms, .. } = s;
+    candidate_syms(h as i32, w as i32, syms);
+    syms.retain(|&sym| consistent(x, c, sym, min_support));
+    out.copy_from(x);
+    let mut prev = x.clone();
+    for _ in 0..4 {
+        let mut changed = false;
+        for i in 0..h {
+            for j in 0..w {
+                if prev.get(i, j) != c {
+                    continue;
+                }
+                'sym: for sym in syms.iter() {
+                    for (p, q) in sym.images(i as i32, j as i32) {
+                        if p < 0 || q < 0 || p as usize >= h || q as usize >= w {
+                            continue;
+                        }
+                        let u = prev.get(p as usize, q as usize);
+                        if u != c {
+                            out.set(i, j, u);
+                            changed = true;
+                            break 'sym;
+                        }
+                    }
+                }
+            }
+        }
+        if !changed {
+            break;
+        }
+        prev.copy_from(out);
+    }
+    true
+}
+
+/// `repair c`: the cells of color c take the colors that the grid's
+/// symmetries (reflections, turns, translations consistent with every other
+/// cell) give them (see `DSL.md`); INVALID when there is no c-cell.
+pub fn repair(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[0]);
+    repair_into(x, c, out, s)
+}
+
+/// `repair_crop c`: `repair c`, cropped to the bounding box of the cells
+/// that were of color c.
+pub fn repair_crop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[0]);
+    let Some(b) = bbox_of(x, |v| v == c) else {
+        return false;
+    };
+    let mut full = Grid::default();
+    if !repair_into(x, c, &mut full, s) {
+        return false;
+    }
+    crop_to(&full, out, b)
+}

@@ -1,0 +1,526 @@
+//! Pieces: cutting a grid into pieces (objects, colors, separator cells)
+//! and the ops that pick, keep, drop, recolor or move them (`DSL.md`,
+//! "Pieces"). Color 0 is the background. WGSL twins:
+//! `shaders/ops_pieces.wgsl`.
+
+use super::layout::crop_to;
+use super::Scratch;
+use crate::grid::{Grid, MAX_CELLS};
+use crate::lang::args::{Count, Crit, Dir4, Label, Split};
+use crate::lang::Op;
+
+/// No piece.
+pub const NONE: u16 = u16::MAX;
+
+/// One piece: its cells are those labelled with its index.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Piece {
+    /// Non-0 cells.
+    pub cells: u16,
+    /// Bounding box of its cells.
+    pub r0: u8,
+    pub r1: u8,
+    pub c0: u8,
+    pub c1: u8,
+    /// Bit c: the piece has a cell of color c (0 included for `cell`).
+    pub colors: u16,
+    /// Row-major index of its first cell.
+    pub first: u16,
+    /// Hash of its shape (bounding box size and which cells are its own),
+    /// grouping pieces whose shapes may be equal.
+    pub shape: u64,
+}
+
+impl Piece {
+    fn area(&self) -> u32 {
+        (self.r1 as u32 - self.r0 as u32 + 1) * (self.c1 as u32 - self.c0 as u32 + 1)
+    }
+    fn nonzero_colors(&self) -> u32 {
+        (self.colors & !1).count_ones()
+    }
+}
+
+/// The pieces of a grid: a label per cell and the pieces in order of their
+/// first cell.
+pub struct Pieces {
+    pub label: [u16; MAX_CELLS],
+    pub list: Vec<Piece>,
+    /// Scratch of the flood fill.
+    stack: Vec<u16>,
+}
+
+impl Default for Pieces {
+    fn default() -> Self {
+        Pieces {
+            label: [NONE; MAX_CELLS],
+            list: Vec::with_capacity(64),
+            stack: Vec::with_capacity(MAX_CELLS),
+        }
+    }
+}
+
+/// The separator color of `cell` splits: among the colors that fill a
+/// whole row or column, the one filling the most (ties: the smaller
+/// color); None without such a line.
+pub fn separator(x: &Grid) -> Option<u8> {
+    let (h, w) = (x.h(), x.w());
+    let mut lines = [0u32; 10];
+    for i in 0..h {
+        let r = x.row(i);
+        if r.iter().all(|&v| v == r[0]) {
+            lines[r[0] as usize] += 1;
+        }
+    }
+    for j in 0..w {
+        let c = x.get(0, j);
+        if (0..h).all(|i| x.get(i, j) == c) {
+            lines[c as usize] += 1;
+        }
+    }
+    let best = (0..10).max_by_key(|&c| (lines[c], std::cmp::Reverse(c)))?;
+    (lines[best] > 0).then_some(best as u8)
+}
+
+impl Pieces {
+    /// Cuts `x` by `split`. Returns false when the split finds no piece.
+    pub fn cut(&mut self, x: &Grid, split: Split) -> bool {
+        let (h, w) = (x.h(), x.w());
+        let n = h * w;
+        let src = x.data();
+        self.list.clear();
+        self.label[..n].fill(NONE);
+        match split {
+            Split::Obj | Split::Obj4 | Split::Cobj => {
+                let eight = split == Split::Obj;
+                let same = split == Split::Cobj;
+                for start in 0..n {
+                    if src[start] == 0 || self.label[start] != NONE {
+                        continue;
+                    }
+                    let id = self.list.len() as u16;
+                    let col = src[start];
+                    self.label[start] = id;
+                    self.stack.clear();
+                    self.stack.push(start as u16);
+                    while let Some(k) = self.stack.pop() {
+                        let k = k as usize;
+                        let (i, j) = ((k / w) as isize, (k % w) as isize);
+                        for di in -1isize..=1 {
+                            for dj in -1isize..=1 {
+                                if (di, dj) == (0, 0) || (!eight && di != 0 && dj != 0) {
+                                    continue;
+                                }
+                                let (ni, nj) = (i + di, j + dj);
+                                if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
+                                    continue;
+                                }
+                                let nk = ni as usize * w + nj as usize;
+                                let v = src[nk];
+                                if v != 0 && self.label[nk] == NONE && (!same || v == col) {
+                                    self.label[nk] = id;
+                                    self.stack.push(nk as u16);
+                                }
+                            }
+                        }
+                    }
+                    self.list.push(Piece::default());
+                }
+            }
+            Split::Color => {
+                let mut of_color = [NONE; 10];
+                for k in 0..n {
+                    let v = src[k] as usize;
+                    if v == 0 {
+                        continue;
+                    }
+                    if of_color[v] == NONE {
+                        of_color[v] = self.list.len() as u16;
+                        self.list.push(Piece::default());
+                    }
+                    self.label[k] = of_color[v];
+                }
+            }
+            Split::Cell => {
+                let Some(s) = separator(x) else {
+                    return false;
+                };
+                let sep_row: Vec<bool> = (0..h).map(|i| x.row(i).iter().all(|&v| v == s)).collect();
+                let sep_col: Vec<bool> = (0..w).map(|j| (0..h).all(|i| x.get(i, j) == s)).collect();
+                // Runs of non-separator rows and columns.
+                let runs = |sep: &[bool]| -> Vec<(usize, usize)> {
+                    let mut v = Vec::new();
+                    let mut k = 0;
+                    while k < sep.len() {
+                        if sep[k] {
+                            k += 1;
+                            continue;
+                        }
+                        let a = k;
+                        while k < sep.len() && !sep[k] {
+                            k += 1;
+                        }
+                        v.push((a, k - 1));
+                    }
+                    v
+                };
+                for (r0, r1) in runs(&sep_row) {
+                    for &(c0, c1) in &runs(&sep_col) {
+                        let id = self.list.len() as u16;
+                        for i in r0..=r1 {
+                            for j in c0..=c1 {
+                                self.label[i * w + j] = id;
+                            }
+                        }
+                        self.list.push(Piece::default());
+                    }
+                }
+            }
+        }
+        if self.list.is_empty() {
+            return false;
+        }
+        // Statistics.
+        for p in self.list.iter_mut() {
+            *p = Piece {
+                r0: u8::MAX,
+                c0: u8::MAX,
+                first: NONE,
+                ..Piece::default()
+            };
+        }
+        for k in 0..n {
+            let l = self.label[k];
+            if l == NONE {
+                continue;
+            }
+            let p = &mut self.list[l as usize];
+            let (i, j) = ((k / w) as u8, (k % w) as u8);
+            if src[k] != 0 {
+                p.cells += 1;
+            }
+            p.colors |= 1 << src[k];
+            p.r0 = p.r0.min(i);
+            p.r1 = p.r1.max(i);
+            p.c0 = p.c0.min(j);
+            p.c1 = p.c1.max(j);
+            if p.first == NONE {
+                p.first = k as u16;
+            }
+        }
+        for id in 0..self.list.len() {
+            let p = self.list[id];
+            let mut hsh: u64 =
+                0xcbf2_9ce4_8422_2325 ^ ((p.r1 - p.r0) as u64) << 8 ^ (p.c1 - p.c0) as u64;
+            for i in p.r0..=p.r1 {
+                for j in p.c0..=p.c1 {
+                    let own = self.label[i as usize * w + j as usize] == id as u16;
+                    hsh = (hsh ^ own as u64).wrapping_mul(0x0100_0000_01b3);
+                }
+            }
+            self.list[id].shape = hsh;
+        }
+        true
+    }
+
+    /// Whether pieces `a` and `b` have the same shape (bounding box size and
+    /// cells).
+    pub fn same_shape(&self, a: usize, b: usize, w: usize) -> bool {
+        let (p, q) = (&self.list[a], &self.list[b]);
+        if p.shape != q.shape || p.r1 - p.r0 != q.r1 - q.r0 || p.c1 - p.c0 != q.c1 - q.c0 {
+            return false;
+        }
+        for di in 0..=(p.r1 - p.r0) as usize {
+            for dj in 0..=(p.c1 - p.c0) as usize {
+                let ka = (p.r0 as usize + di) * w + p.c0 as usize + dj;
+                let kb = (q.r0 as usize + di) * w + q.c0 as usize + dj;
+                if (self.label[ka] == a as u16) != (self.label[kb] == b as u16) {
+                    return false;
+                }
+            }
+        }
+        true
+    }
+
+    /// How many pieces share each piece's shape.
+    fn shape_counts(&self, w: usize, out: &mut Vec<u32>) {
+        let n = self.list.len();
+        out.clear();
+        out.resize(n, 0);
+        for a in 0..n {
+            if out[a] != 0 {
+                continue;
+            }
+            let mut group = vec![a];
+            for b in a + 1..n {
+                if out[b] == 0 && self.same_shape(a, b, w) {
+                    group.push(b);
+                }
+            }
+            for &g in &group {
+                out[g] = group.len() as u32;
+            }
+        }
+    }
+
+    /// Which pieces attain the criterion (`selected[p]`); false when none
+    /// does (a `unique_*` criterion with no single such piece).
+    pub fn select(&self, crit: Crit, w: usize, selected: &mut Vec<bool>) -> bool {
+        let n = self.list.len();
+        selected.clear();
+        selected.resize(n, false);
+        let score = |p: &Piece| -> i64 {
+            match crit {
+                Crit::MaxCells => p.cells as i64,
+                Crit::MinCells => -(p.cells as i64),
+                Crit::MaxArea => p.area() as i64,
+                Crit::MinArea => -(p.area() as i64),
+                Crit::MaxColors => p.nonzero_colors() as i64,
+                Crit::MinColors => -(p.nonzero_colors() as i64),
+                Crit::Top => -(p.r0 as i64),
+                Crit::Bottom => p.r1 as i64,
+                Crit::Left => -(p.c0 as i64),
+                Crit::Right => p.c1 as i64,
+                Crit::MaxHoles => p.area() as i64 - p.cells as i64,
+                Crit::MinHoles => p.cells as i64 - p.area() as i64,
+                _ => 0,
+            }
+        };
+        match crit {
+            Crit::UniqueColor => {
+                // The one piece with a color no other piece has.
+                let mut count = [0u32; 10];
+                for p in &self.list {
+                    for (c, k) in count.iter_mut().enumerate().skip(1) {
+                        *k += (p.colors >> c & 1) as u32;
+                    }
+                }
+                let unique: Vec<usize> = (0..n)
+                    .filter(|&i| {
+                        (1..10).any(|c| self.list[i].colors >> c & 1 == 1 && count[c] == 1)
+                    })
+                    .collect();
+                if unique.len() != 1 {
+                    return false;
+                }
+                selected[unique[0]] = true;
+            }
+            Crit::UniqueShape | Crit::CommonShape => {
+                let mut counts = Vec::new();
+                self.shape_counts(w, &mut counts);
+                if crit == Crit::UniqueShape {
+                    let unique: Vec<usize> = (0..n).filter(|&i| counts[i] == 1).collect();
+                    if unique.len() != 1 {
+                        return false;
+                    }
+                    selected[unique[0]] = true;
+                } else {
+                    let best = *counts.iter().max().unwrap_or(&0);
+                    if best < 2 {
+                        return false;
+                    }
+                    for i in 0..n {
+                        selected[i] = counts[i] == best;
+                    }
+                }
+            }
+            _ => {
+                let best = self.list.iter().map(score).max().unwrap_or(0);
+                for (i, p) in self.list.iter().enumerate() {
+                    selected[i] = score(p) == best;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// `pick S P`: the first piece (in order of first cell) attaining P, cropped
+/// to its bounding box; cells of the box that are not the piece's are 0.
+pub fn pick(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (split, crit) = (Split::from_arg(op.args[0]), Crit::from_arg(op.args[1]));
+    let w = x.w();
+    let Scratch { pieces, flags, .. } = s;
+    if !pieces.cut(x, split) || !pieces.select(crit, w, flags) {
+        return false;
+    }
+    let Some(id) = flags.iter().position(|&f| f) else {
+        return false;
+    };
+    let p = pieces.list[id];
+    if !crop_to(
+        x,
+        out,
+        (p.r0 as usize, p.r1 as usize, p.c0 as usize, p.c1 as usize),
+    ) {
+        return false;
+    }
+    let ow = out.w();
+    for i in p.r0 as usize..=p.r1 as usize {
+        for j in p.c0 as usize..=p.c1 as usize {
+            if pieces.label[i * w + j] != id as u16 {
+                out.set(i - p.r0 as usize, j - p.c0 as usize, 0);
+            }
+        }
+    }
+    debug_assert_eq!(ow, p.c1 as usize - p.c0 as usize + 1);
+    true
+}
+
+/// `keep_pieces S P` (`drop = false`) / `drop_pieces S P`: the cells of the
+/// pieces attaining P keep (drop: become 0) their color, the cells of the
+/// other pieces become 0 (drop: keep it); cells of no piece are unchanged.
+fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) -> bool {
+    let (split, crit) = (Split::from_arg(op.args[0]), Crit::from_arg(op.args[1]));
+    let w = x.w();
+    let Scratch { pieces, flags, .. } = s;
+    if !pieces.cut(x, split) || !pieces.select(crit, w, flags) {
+        return false;
+    }
+    out.copy_from(x);
+    for (k, d) in out.data_mut().iter_mut().enumerate() {
+        let l = pieces.label[k];
+        if l != NONE && flags[l as usize] == drop {
+            *d = 0;
+        }
+    }
+    true
+}
+
+/// `keep_pieces S P`.
+pub fn keep_pieces(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    keep_or_drop(op, x, out, s, false)
+}
+
+/// `drop_pieces S P`.
+pub fn drop_pieces(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    keep_or_drop(op, x, out, s, true)
+}
+
+/// `recolor_by S L`: the non-0 cells of each piece take the piece's label
+/// as their color (size: its non-0 cells; rank: 1 for the pieces with the
+/// most non-0 cells, 2 for the next count, ...; shared: how many pieces have
+/// its shape; each capped at 9).
+pub fn recolor_by(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (split, label) = (Split::from_arg(op.args[0]), Label::from_arg(op.args[1]));
+    let w = x.w();
+    let Scratch { pieces, values, .. } = s;
+    if !pieces.cut(x, split) {
+        return false;
+    }
+    match label {
+        Label::Size => {
+            values.clear();
+            values.extend(pieces.list.iter().map(|p| p.cells as u32));
+        }
+        Label::Rank => {
+            let mut sizes: Vec<u16> = pieces.list.iter().map(|p| p.cells).collect();
+            sizes.sort_unstable_by(|a, b| b.cmp(a));
+            sizes.dedup();
+            values.clear();
+            values.extend(
+                pieces
+                    .list
+                    .iter()
+                    .map(|p| sizes.iter().position(|&c| c == p.cells).unwrap_or(0) as u32 + 1),
+            );
+        }
+        Label::Shared => pieces.shape_counts(w, values),
+    }
+    out.copy_from(x);
+    for (k, d) in out.data_mut().iter_mut().enumerate() {
+        let l = pieces.label[k];
+        if l != NONE && *d != 0 {
+            *d = values[l as usize].min(9) as u8;
+        }
+    }
+    true
+}
+
+/// `fall D`: the 8-connected objects of non-0 cells slide towards D as
+/// units, the object nearest to that side first (ties: order of first
+/// cell), each until its next step would leave the grid or cover a cell of
+/// an object already placed.
+pub fn fall(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let dir = Dir4::from_arg(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    let Scratch { pieces, order, .. } = s;
+    out.resize(h, w);
+    out.data_mut().fill(0);
+    if !pieces.cut(x, Split::Obj) {
+        return true;
+    }
+    let (dy, dx): (isize, isize) = match dir {
+        Dir4::Up => (-1, 0),
+        Dir4::Down => (1, 0),
+        Dir4::Left => (0, -1),
+        Dir4::Right => (0, 1),
+    };
+    order.clear();
+    order.extend(0..pieces.list.len() as u16);
+    // Nearest to the side first: the largest extent towards it.
+    order.sort_by_key(|&id| {
+        let p = &pieces.list[id as usize];
+        let key = match dir {
+            Dir4::Up => p.r0 as i32,
+            Dir4::Down => -(p.r1 as i32),
+            Dir4::Left => p.c0 as i32,
+            Dir4::Right => -(p.c1 as i32),
+        };
+        (key, p.first)
+    });
+    let src = x.data();
+    for &id in order.iter() {
+        let p = pieces.list[id as usize];
+        let fits = |t: isize, out: &Grid| -> bool {
+            for i in p.r0 as usize..=p.r1 as usize {
+                for j in p.c0 as usize..=p.c1 as usize {
+                    if pieces.label[i * w + j] != id {
+                        continue;
+                    }
+                    let (ni, nj) = (i as isize + dy * t, j as isize + dx * t);
+                    if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
+                        return false;
+                    }
+                    if out.get(ni as usize, nj as usize) != 0 {
+                        return false;
+                    }
+                }
+            }
+            true
+        };
+        let mut t = 0;
+        while fits(t + 1, out) {
+            t += 1;
+        }
+        for i in p.r0 as usize..=p.r1 as usize {
+            for j in p.c0 as usize..=p.c1 as usize {
+                if pieces.label[i * w + j] == id {
+                    let (ni, nj) = (
+                        (i as isize + dy * t) as usize,
+                        (j as isize + dx * t) as usize,
+                    );
+                    out.set(ni, nj, src[i * w + j]);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// The count of `count` and `upscale_by` on a grid.
+pub fn count_of(x: &Grid, what: Count, pieces: &mut Pieces) -> usize {
+    match what {
+        Count::Cells => x.data().iter().filter(|&&v| v != 0).count(),
+        Count::Colors => {
+            let hist = x.histogram();
+            (1..10).filter(|&c| hist[c] > 0).count()
+        }
+        Count::Objects => {
+            if pieces.cut(x, Split::Obj) {
+                pieces.list.len()
+            } else {
+                0
+            }
+        }
+    }
+}

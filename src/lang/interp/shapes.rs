@@ -1,0 +1,396 @@
+//! Shapes, frames, compression, spreading and counts (`DSL.md`, "Shapes"
+//! and "Counts"). Color 0 is the background. WGSL twins:
+//! `shaders/ops_shapes.wgsl`.
+
+use super::pieces::{count_of, NONE};
+use super::region::reach_border;
+use super::{gather, Colors, Scratch};
+use crate::grid::Grid;
+use crate::lang::args::{Count, Shape, Split};
+use crate::lang::Op;
+
+/// Marks (`s.mark[k] = 1`) the outside: 0-cells on the border and 0-cells
+/// 8-connected to them through 0-cells.
+fn outside8(x: &Grid, s: &mut Scratch) {
+    let (h, w) = (x.h(), x.w());
+    let src = x.data();
+    let mark = &mut s.mark[..h * w];
+    mark.fill(0);
+    let mut top = 0;
+    for i in 0..h {
+        for j in 0..w {
+            let k = i * w + j;
+            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) && src[k] == 0 {
+                mark[k] = 1;
+                s.stack[top] = k as u16;
+                top += 1;
+            }
+        }
+    }
+    while top > 0 {
+        top -= 1;
+        let k = s.stack[top] as usize;
+        let (i, j) = ((k / w) as isize, (k % w) as isize);
+        for di in -1isize..=1 {
+            for dj in -1isize..=1 {
+                let (ni, nj) = (i + di, j + dj);
+                if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
+                    continue;
+                }
+                let nk = ni as usize * w + nj as usize;
+                if mark[nk] == 0 && src[nk] == 0 {
+                    mark[nk] = 1;
+                    s.stack[top] = nk as u16;
+                    top += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Whether non-0 cell (i, j) is on the shapes' border: on the grid's
+/// border or 8-adjacent to an outside cell (see [`outside8`]).
+fn on_border(x: &Grid, mark: &[u8], i: usize, j: usize) -> bool {
+    let (h, w) = (x.h(), x.w());
+    if i == 0 || j == 0 || i == h - 1 || j == w - 1 {
+        return true;
+    }
+    for ni in i - 1..=i + 1 {
+        for nj in j - 1..=j + 1 {
+            if mark[ni * w + nj] != 0 {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+fn border_or_interior(x: &Grid, out: &mut Grid, s: &mut Scratch, keep_border: bool) -> bool {
+    let (h, w) = (x.h(), x.w());
+    outside8(x, s);
+    out.resize(h, w);
+    for i in 0..h {
+        for j in 0..w {
+            let v = x.get(i, j);
+            let keep = v != 0 && on_border(x, &s.mark, i, j) == keep_border;
+            out.set(i, j, if keep { v } else { 0 });
+        }
+    }
+    true
+}
+
+/// `border`: the non-0 cells on the shapes' border (on the grid's border or
+/// 8-adjacent to a 0-cell 8-connected to the grid's border through
+/// 0-cells) keep their color; every other cell becomes 0.
+pub fn border(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    border_or_interior(x, out, s, true)
+}
+
+/// `interior`: the non-0 cells not on the shapes' border keep their color;
+/// every other cell becomes 0.
+pub fn interior(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    border_or_interior(x, out, s, false)
+}
+
+/// `fill_holes`: every 4-connected region of 0-cells that does not reach
+/// the border takes the most frequent color among the non-0 cells
+/// 4-adjacent to it (ties: the smaller color).
+pub fn fill_holes(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let n = h * w;
+    reach_border(x, |v| v == 0, s);
+    out.copy_from(x);
+    let src = x.data();
+    // Flood each enclosed region (mark 0 and still 0 in out), counting the
+    // colors around it, then paint it.
+    let mut region: Vec<u16> = Vec::new();
+    for start in 0..n {
+        if src[start] != 0 || s.mark[start] != 0 {
+            continue;
+        }
+        region.clear();
+        let mut around = [0u32; 10];
+        s.mark[start] = 2;
+        region.push(start as u16);
+        let mut at = 0;
+        while at < region.len() {
+            let k = region[at] as usize;
+            at += 1;
+            let (i, j) = (k / w, k % w);
+            let mut visit = |nk: usize, region: &mut Vec<u16>| {
+                if src[nk] != 0 {
+                    around[src[nk] as usize] += 1;
+                } else if s.mark[nk] == 0 {
+                    s.mark[nk] = 2;
+                    region.push(nk as u16);
+                }
+            };
+            if i > 0 {
+                visit(k - w, &mut region);
+            }
+            if i + 1 < h {
+                visit(k + w, &mut region);
+            }
+            if j > 0 {
+                visit(k - 1, &mut region);
+            }
+            if j + 1 < w {
+                visit(k + 1, &mut region);
+            }
+        }
+        let c = (1..10)
+            .max_by_key(|&c| (around[c], std::cmp::Reverse(c)))
+            .unwrap_or(0);
+        if around[c] > 0 {
+            for &k in &region {
+                out.data_mut()[k as usize] = c as u8;
+            }
+        }
+    }
+    true
+}
+
+/// The most frequent non-0 color of cells selected by `keep` (ties: the
+/// smaller color), or None.
+fn majority_where(x: &Grid, keep: impl Fn(usize) -> bool) -> Option<u8> {
+    let mut hist = [0u32; 10];
+    for (k, &v) in x.data().iter().enumerate() {
+        if v != 0 && keep(k) {
+            hist[v as usize] += 1;
+        }
+    }
+    let c = (1..10).max_by_key(|&c| (hist[c], std::cmp::Reverse(c)))?;
+    (hist[c] > 0).then_some(c as u8)
+}
+
+/// `bbox_fill`: for each 8-connected object of non-0 cells, in order of its
+/// first cell, the 0-cells of its bounding box not yet filled take the
+/// object's most frequent color (ties: the smaller color).
+pub fn bbox_fill(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    out.copy_from(x);
+    let pieces = &mut s.pieces;
+    if !pieces.cut(x, Split::Obj) {
+        return true;
+    }
+    for (id, p) in pieces.list.iter().enumerate() {
+        let label = &pieces.label;
+        let Some(c) = majority_where(x, |k| label[k] == id as u16) else {
+            continue;
+        };
+        for i in p.r0 as usize..=p.r1 as usize {
+            for j in p.c0 as usize..=p.c1 as usize {
+                if out.get(i, j) == 0 {
+                    out.set(i, j, c);
+                }
+            }
+        }
+    }
+    true
+}
+
+/// `halo4 a b`: every b-cell with a 4-neighbour (inside the grid) not of
+/// color b becomes a.
+pub fn halo4(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let mut c = Colors::of(x);
+    let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
+    let (h, w) = (x.h(), x.w());
+    out.copy_from(x);
+    for i in 0..h {
+        for j in 0..w {
+            if x.get(i, j) != cb {
+                continue;
+            }
+            let touch = (i > 0 && x.get(i - 1, j) != cb)
+                || (i + 1 < h && x.get(i + 1, j) != cb)
+                || (j > 0 && x.get(i, j - 1) != cb)
+                || (j + 1 < w && x.get(i, j + 1) != cb);
+            if touch {
+                out.set(i, j, ca);
+            }
+        }
+    }
+    true
+}
+
+/// `frame c`: the grid inside a one-cell frame of color c, (H+2) x (W+2).
+pub fn frame(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    if !out.resize(h + 2, w + 2) {
+        return false;
+    }
+    out.data_mut().fill(c);
+    for i in 0..h {
+        for j in 0..w {
+            out.set(i + 1, j + 1, x.get(i, j));
+        }
+    }
+    true
+}
+
+/// `compress c`: the grid without its rows and columns made only of color
+/// c; INVALID when nothing is left.
+pub fn compress(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    let mut rows = [0usize; 30];
+    let mut cols = [0usize; 30];
+    let mut nr = 0;
+    let mut nc = 0;
+    for i in 0..h {
+        if x.row(i).iter().any(|&v| v != c) {
+            rows[nr] = i;
+            nr += 1;
+        }
+    }
+    for j in 0..w {
+        if (0..h).any(|i| x.get(i, j) != c) {
+            cols[nc] = j;
+            nc += 1;
+        }
+    }
+    if nr == 0 || nc == 0 {
+        return false;
+    }
+    gather(x, out, nr, nc, |i, j| rows[i] * w + cols[j])
+}
+
+/// `dedup`: keeps the first row of every run of equal adjacent rows and the
+/// first column of every run of equal adjacent columns (judged on the
+/// input).
+pub fn dedup(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let mut rows = [0usize; 30];
+    let mut cols = [0usize; 30];
+    let mut nr = 0;
+    let mut nc = 0;
+    for i in 0..h {
+        if i == 0 || x.row(i) != x.row(i - 1) {
+            rows[nr] = i;
+            nr += 1;
+        }
+    }
+    for j in 0..w {
+        if j == 0 || (0..h).any(|i| x.get(i, j) != x.get(i, j - 1)) {
+            cols[nc] = j;
+            nc += 1;
+        }
+    }
+    gather(x, out, nr, nc, |i, j| rows[i] * w + cols[j])
+}
+
+/// `spread`: every 0-cell takes the color of the non-0 cell nearest to it
+/// along 4-connected paths through 0-cells (ties: the non-0 cell first in
+/// row-major order); a grid without non-0 cells is unchanged.
+pub fn spread(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let n = h * w;
+    let src = x.data();
+    out.copy_from(x);
+    // claim[k]: the source (row-major index) claiming cell k; dist[k]: the
+    // layer that reached it.
+    let Scratch { stack, aux, .. } = s;
+    let claim = &mut stack[..n];
+    let dist = &mut aux[..n];
+    let mut frontier: Vec<u16> = Vec::with_capacity(n);
+    for k in 0..n {
+        if src[k] != 0 {
+            claim[k] = k as u16;
+            dist[k] = 0;
+            frontier.push(k as u16);
+        } else {
+            claim[k] = NONE;
+            dist[k] = NONE;
+        }
+    }
+    let mut next: Vec<u16> = Vec::with_capacity(n);
+    let mut layer = 0u16;
+    while !frontier.is_empty() {
+        layer += 1;
+        next.clear();
+        // Cells reached in this layer take the smallest source among their
+        // neighbours of the previous layer.
+        for &f in &frontier {
+            let f = f as usize;
+            let (i, j) = (f / w, f % w);
+            let sf = claim[f];
+            let mut offer = |nk: usize, next: &mut Vec<u16>| {
+                if src[nk] != 0 {
+                    return;
+                }
+                if dist[nk] == NONE {
+                    dist[nk] = layer;
+                    claim[nk] = sf;
+                    next.push(nk as u16);
+                } else if dist[nk] == layer && sf < claim[nk] {
+                    claim[nk] = sf;
+                }
+            };
+            if i > 0 {
+                offer(f - w, &mut next);
+            }
+            if i + 1 < h {
+                offer(f + w, &mut next);
+            }
+            if j > 0 {
+                offer(f - 1, &mut next);
+            }
+            if j + 1 < w {
+                offer(f + 1, &mut next);
+            }
+        }
+        std::mem::swap(&mut frontier, &mut next);
+    }
+    for k in 0..n {
+        if claim[k] != NONE {
+            out.data_mut()[k] = src[claim[k] as usize];
+        }
+    }
+    true
+}
+
+/// `majority`: the 1 x 1 grid of the most frequent non-0 color (ties: the
+/// smaller color); INVALID without non-0 cells.
+pub fn majority(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    match majority_where(x, |_| true) {
+        Some(c) => {
+            out.resize(1, 1);
+            out.set(0, 0, c);
+            true
+        }
+        None => false,
+    }
+}
+
+/// `count N S`: a block of the most frequent non-0 color, N x N (square),
+/// 1 x N (row) or N x 1 (col), where N is the number of non-0 cells,
+/// non-0 colors or 8-connected objects; INVALID when N is 0 or the block
+/// is larger than 30.
+pub fn count(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (what, shape) = (Count::from_arg(op.args[0]), Shape::from_arg(op.args[1]));
+    let n = count_of(x, what, &mut s.pieces);
+    let Some(c) = majority_where(x, |_| true) else {
+        return false;
+    };
+    let (oh, ow) = match shape {
+        Shape::Square => (n, n),
+        Shape::Row => (1, n),
+        Shape::Col => (n, 1),
+    };
+    if !out.resize(oh, ow) {
+        return false;
+    }
+    out.data_mut().fill(c);
+    true
+}
+
+/// `upscale_by N`: every cell becomes an N x N block, N as in `count`;
+/// INVALID when N is 0 or the result is larger than 30.
+pub fn upscale_by(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let k = count_of(x, Count::from_arg(op.args[0]), &mut s.pieces);
+    if k == 0 {
+        return false;
+    }
+    let (h, w) = (x.h(), x.w());
+    gather(x, out, h * k, w * k, |i, j| (i / k) * w + j / k)
+}
