@@ -61,7 +61,7 @@ fn per_core(c: &mut Criterion) {
                 let mut valid = 0usize;
                 for p in &ps {
                     for x in &inputs {
-                        valid += interp.run(p.ops(), x).is_some() as usize;
+                        valid += interp.run_program(p, x).is_some() as usize;
                     }
                 }
                 black_box(valid)

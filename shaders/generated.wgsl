@@ -150,6 +150,30 @@ const OP_FILL_ENCLOSED: u32 = 27u;
 const OP_HALO: u32 = 28u;
 const OP_HALVES_H: u32 = 29u;
 const OP_HALVES_V: u32 = 30u;
+const OP_SMEAR: u32 = 31u;
+const OP_CONNECT: u32 = 32u;
+const OP_BORDER: u32 = 33u;
+const OP_INTERIOR: u32 = 34u;
+const OP_FILL_HOLES: u32 = 35u;
+const OP_BBOX_FILL: u32 = 36u;
+const OP_HALO4: u32 = 37u;
+const OP_FRAME: u32 = 38u;
+const OP_COMPRESS: u32 = 39u;
+const OP_DEDUP: u32 = 40u;
+const OP_SPREAD: u32 = 41u;
+const OP_MAJORITY: u32 = 42u;
+const OP_COUNT: u32 = 43u;
+const OP_UPSCALE_BY: u32 = 44u;
+const OP_PICK: u32 = 45u;
+const OP_KEEP_PIECES: u32 = 46u;
+const OP_DROP_PIECES: u32 = 47u;
+const OP_RECOLOR_BY: u32 = 48u;
+const OP_FALL: u32 = 49u;
+const OP_OUTER: u32 = 50u;
+const OP_PANELS_H: u32 = 51u;
+const OP_PANELS_V: u32 = 52u;
+const OP_REPAIR: u32 = 53u;
+const OP_REPAIR_CROP: u32 = 54u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -166,6 +190,11 @@ fn color_arg_mask(code: u32) -> u32 {
         case OP_HALO: { return 3u; }
         case OP_HALVES_H: { return 2u; }
         case OP_HALVES_V: { return 2u; }
+        case OP_HALO4: { return 3u; }
+        case OP_FRAME: { return 1u; }
+        case OP_COMPRESS: { return 1u; }
+        case OP_REPAIR: { return 1u; }
+        case OP_REPAIR_CROP: { return 1u; }
         default: { return 0u; }
     }
 }
@@ -214,6 +243,30 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_HALO: { return op_halo(o, h, w, sb, db, lid); }
         case OP_HALVES_H: { return op_halves_h(o, h, w, sb, db, lid); }
         case OP_HALVES_V: { return op_halves_v(o, h, w, sb, db, lid); }
+        case OP_SMEAR: { return op_smear(o, h, w, sb, db, lid); }
+        case OP_CONNECT: { return op_connect(o, h, w, sb, db, lid); }
+        case OP_BORDER: { return op_border(o, h, w, sb, db, lid); }
+        case OP_INTERIOR: { return op_interior(o, h, w, sb, db, lid); }
+        case OP_FILL_HOLES: { return op_fill_holes(o, h, w, sb, db, lid); }
+        case OP_BBOX_FILL: { return op_bbox_fill(o, h, w, sb, db, lid); }
+        case OP_HALO4: { return op_halo4(o, h, w, sb, db, lid); }
+        case OP_FRAME: { return op_frame(o, h, w, sb, db, lid); }
+        case OP_COMPRESS: { return op_compress(o, h, w, sb, db, lid); }
+        case OP_DEDUP: { return op_dedup(o, h, w, sb, db, lid); }
+        case OP_SPREAD: { return op_spread(o, h, w, sb, db, lid); }
+        case OP_MAJORITY: { return op_majority(o, h, w, sb, db, lid); }
+        case OP_COUNT: { return op_count(o, h, w, sb, db, lid); }
+        case OP_UPSCALE_BY: { return op_upscale_by(o, h, w, sb, db, lid); }
+        case OP_PICK: { return op_pick(o, h, w, sb, db, lid); }
+        case OP_KEEP_PIECES: { return op_keep_pieces(o, h, w, sb, db, lid); }
+        case OP_DROP_PIECES: { return op_drop_pieces(o, h, w, sb, db, lid); }
+        case OP_RECOLOR_BY: { return op_recolor_by(o, h, w, sb, db, lid); }
+        case OP_FALL: { return op_fall(o, h, w, sb, db, lid); }
+        case OP_OUTER: { return op_outer(o, h, w, sb, db, lid); }
+        case OP_PANELS_H: { return op_panels_h(o, h, w, sb, db, lid); }
+        case OP_PANELS_V: { return op_panels_v(o, h, w, sb, db, lid); }
+        case OP_REPAIR: { return op_repair(o, h, w, sb, db, lid); }
+        case OP_REPAIR_CROP: { return op_repair_crop(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

@@ -5,33 +5,28 @@
 //! |---|---|
 //! | `generated.wgsl` | op codes, argument values, limits, the op dispatch (from the op table, [`super::codegen`]) |
 //! | `common.wgsl` | bindings, workgroup memory, hash, color tokens, shared helpers |
-//! | `ops_geometry.wgsl`, `ops_layout.wgsl`, `ops_color.wgsl`, `ops_region.wgsl` | one `op_NAME` function per op, the twins of `src/lang/interp/*.rs` |
+//! | `ops_geometry.wgsl`, `ops_layout.wgsl`, `ops_color.wgsl`, `ops_region.wgsl`, `ops_lines.wgsl`, `ops_shapes.wgsl`, `ops_pieces.wgsl`, `ops_pattern.wgsl` | one `op_NAME` function per op, the twins of `src/lang/interp/*.rs` |
 //! | `eval.wgsl` | the entry point: program records, `norm`, `overlay`, result records |
+
+macro_rules! part {
+    ($name:literal) => {
+        ($name, include_str!(concat!("../../shaders/", $name)))
+    };
+}
 
 /// Every part, in assembly order: (file name, text).
 pub const PARTS: &[(&str, &str)] = &[
-    (
-        "generated.wgsl",
-        include_str!("../../shaders/generated.wgsl"),
-    ),
-    ("common.wgsl", include_str!("../../shaders/common.wgsl")),
-    (
-        "ops_geometry.wgsl",
-        include_str!("../../shaders/ops_geometry.wgsl"),
-    ),
-    (
-        "ops_layout.wgsl",
-        include_str!("../../shaders/ops_layout.wgsl"),
-    ),
-    (
-        "ops_color.wgsl",
-        include_str!("../../shaders/ops_color.wgsl"),
-    ),
-    (
-        "ops_region.wgsl",
-        include_str!("../../shaders/ops_region.wgsl"),
-    ),
-    ("eval.wgsl", include_str!("../../shaders/eval.wgsl")),
+    part!("generated.wgsl"),
+    part!("common.wgsl"),
+    part!("ops_geometry.wgsl"),
+    part!("ops_layout.wgsl"),
+    part!("ops_color.wgsl"),
+    part!("ops_region.wgsl"),
+    part!("ops_lines.wgsl"),
+    part!("ops_shapes.wgsl"),
+    part!("ops_pieces.wgsl"),
+    part!("ops_pattern.wgsl"),
+    part!("eval.wgsl"),
 ];
 
 /// The assembled source of the evaluation shader.

@@ -55,10 +55,36 @@ pub enum OpCode {
     Halo,
     HalvesH,
     HalvesV,
+    Smear,
+    Connect,
+    Border,
+    Interior,
+    FillHoles,
+    BboxFill,
+    Halo4,
+    Frame,
+    Compress,
+    Dedup,
+    Spread,
+    Majority,
+    Count,
+    UpscaleBy,
+    Pick,
+    KeepPieces,
+    DropPieces,
+    RecolorBy,
+    Fall,
+    Outer,
+    PanelsH,
+    PanelsV,
+    Repair,
+    RepairCrop,
 }
 
 /// Number of ops.
 pub const NUM_OPS: usize = OPS.len();
+/// The ops of v1 (`../shared/DSL.md`) are the first rows of the table.
+pub const NUM_V1_OPS: usize = 31;
 
 /// The kind of one argument.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -274,7 +300,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 31] = [
+pub static OPS: [OpSpec; 55] = [
     row!(
         Id,
         "id",
@@ -559,6 +585,222 @@ pub static OPS: [OpSpec; 31] = [
         Each(&[D::Every, D::Color]),
         "color a where L holds on the top and bottom halves"
     ),
+    row!(
+        Smear,
+        "smear",
+        Lines,
+        &[choice("D", SmearDir::CHOICE)],
+        lines::smear,
+        Each(&[D::Every]),
+        "0-cells take the color of the nearest non-0 cell behind them along D"
+    ),
+    row!(
+        Connect,
+        "connect",
+        Lines,
+        &[choice("A", Axes::CHOICE)],
+        lines::connect,
+        Each(&[D::Every]),
+        "0-cells between two cells of one color along A take that color"
+    ),
+    row!(
+        Border,
+        "border",
+        Region,
+        &[],
+        shapes::border,
+        NONE,
+        "keep the non-0 cells on the shapes' outer border"
+    ),
+    row!(
+        Interior,
+        "interior",
+        Region,
+        &[],
+        shapes::interior,
+        NONE,
+        "keep the non-0 cells not on the shapes' outer border"
+    ),
+    row!(
+        FillHoles,
+        "fill_holes",
+        Region,
+        &[],
+        shapes::fill_holes,
+        NONE,
+        "enclosed regions of 0-cells take the color around them"
+    ),
+    row!(
+        BboxFill,
+        "bbox_fill",
+        Region,
+        &[],
+        shapes::bbox_fill,
+        NONE,
+        "0-cells in an object's bounding box take the object's color"
+    ),
+    row!(
+        Halo4,
+        "halo4",
+        Region,
+        AB,
+        shapes::halo4,
+        PAIRS,
+        "b-cells with a 4-neighbour not of color b become a"
+    ),
+    row!(
+        Frame,
+        "frame",
+        Layout,
+        &[color("c")],
+        shapes::frame,
+        Each(&[D::Color]),
+        "the grid inside a one-cell frame of color c"
+    ),
+    row!(
+        Compress,
+        "compress",
+        Layout,
+        &[color("c")],
+        shapes::compress,
+        Each(&[D::Color]),
+        "drop the rows and columns made only of color c"
+    ),
+    row!(
+        Dedup,
+        "dedup",
+        Layout,
+        &[],
+        shapes::dedup,
+        NONE,
+        "merge runs of equal adjacent rows and of equal adjacent columns"
+    ),
+    row!(
+        Spread,
+        "spread",
+        Region,
+        &[],
+        shapes::spread,
+        NONE,
+        "0-cells take the color of the nearest non-0 cell"
+    ),
+    row!(
+        Majority,
+        "majority",
+        Layout,
+        &[],
+        shapes::majority,
+        NONE,
+        "the 1x1 grid of the most frequent non-0 color"
+    ),
+    row!(
+        Count,
+        "count",
+        Layout,
+        &[choice("N", Count::CHOICE), choice("S", Shape::CHOICE)],
+        shapes::count,
+        EVERY2,
+        "a block of N cells (N = non-0 cells, colors or objects)"
+    ),
+    row!(
+        UpscaleBy,
+        "upscale_by",
+        Layout,
+        &[choice("N", Count::CHOICE)],
+        shapes::upscale_by,
+        Each(&[D::Every]),
+        "every cell becomes an N x N block (N = non-0 cells, colors or objects)"
+    ),
+    row!(
+        Pick,
+        "pick",
+        Pieces,
+        PIECES,
+        pieces::pick,
+        EVERY2,
+        "the first piece of split S with the best property P, cropped"
+    ),
+    row!(
+        KeepPieces,
+        "keep_pieces",
+        Pieces,
+        PIECES,
+        pieces::keep_pieces,
+        EVERY2,
+        "keep the pieces of split S with the best property P, erase the others"
+    ),
+    row!(
+        DropPieces,
+        "drop_pieces",
+        Pieces,
+        PIECES,
+        pieces::drop_pieces,
+        EVERY2,
+        "erase the pieces of split S with the best property P"
+    ),
+    row!(
+        RecolorBy,
+        "recolor_by",
+        Pieces,
+        &[choice("S", Split::CHOICE), choice("L", Label::CHOICE)],
+        pieces::recolor_by,
+        EVERY2,
+        "each piece of split S takes its label L as color"
+    ),
+    row!(
+        Fall,
+        "fall",
+        Pieces,
+        &[choice("dir", Dir4::CHOICE)],
+        pieces::fall,
+        Each(&[D::Every]),
+        "objects slide towards dir as units until they hit something"
+    ),
+    row!(
+        Outer,
+        "outer",
+        Pattern,
+        &[choice("M", Outer::CHOICE)],
+        pattern::outer,
+        Each(&[D::Every]),
+        "the grid tiled by a mask of itself (outer product)"
+    ),
+    row!(
+        PanelsH,
+        "panels_h",
+        Pattern,
+        &[int("n", 2, 10), choice("ord", Order::CHOICE)],
+        pattern::panels_h,
+        Each(&[D::PartsH, D::Every]),
+        "the n side-by-side parts laid over each other"
+    ),
+    row!(
+        PanelsV,
+        "panels_v",
+        Pattern,
+        &[int("n", 2, 10), choice("ord", Order::CHOICE)],
+        pattern::panels_v,
+        Each(&[D::PartsV, D::Every]),
+        "the n stacked parts laid over each other"
+    ),
+    row!(
+        Repair,
+        "repair",
+        Pattern,
+        &[color("c")],
+        pattern::repair,
+        First(&[D::Color]),
+        "c-cells take their colors from the grid's symmetries"
+    ),
+    row!(
+        RepairCrop,
+        "repair_crop",
+        Pattern,
+        &[color("c")],
+        pattern::repair_crop,
+        First(&[D::Color]),
+        "repair c, cropped to the c-cells' bounding box"
+    ),
 ];
 
 impl OpCode {
@@ -578,6 +820,10 @@ impl OpCode {
     /// The op with this name.
     pub fn from_name(name: &str) -> Option<OpCode> {
         OPS.iter().find(|s| s.name == name).map(|s| s.code)
+    }
+    /// Whether this op is one of v1's (they keep their meaning in v2).
+    pub fn is_v1(self) -> bool {
+        (self as usize) < NUM_V1_OPS
     }
     /// Whether this is one of the eight geometry transforms.
     pub fn is_transform(self) -> bool {
@@ -614,6 +860,16 @@ mod tests {
         let transforms: Vec<_> = OPS.iter().filter(|s| s.code.is_transform()).collect();
         assert_eq!(transforms.len(), 8);
         assert!(transforms.iter().all(|s| s.class == OpClass::Geometry));
-        assert!(NUM_OPS < 256, "op codes are one byte in the GPU encoding");
+        const { assert!(NUM_OPS < 256, "op codes are one byte in the GPU encoding") };
+        // The v1 ops, by name, are the first rows.
+        let v1 = "id rot90 rot180 rot270 flip_h flip_v transpose antitranspose recolor swap map \
+                  keep paint crop_bbox trim mirror_tile hcat vcat upscale tile downscale split_h \
+                  split_v crop shift object gravity fill_enclosed halo halves_h halves_v";
+        let names: Vec<&str> = v1.split_whitespace().collect();
+        assert_eq!(names.len(), NUM_V1_OPS);
+        for (i, s) in OPS.iter().enumerate() {
+            assert_eq!(s.code.is_v1(), names.contains(&s.name), "{}", s.name);
+            assert_eq!(i < NUM_V1_OPS, s.code.is_v1());
+        }
     }
 }

@@ -942,7 +942,7 @@ mod tests {
         assert!(e("overlay { [nz] rot90 ").contains("the end of the program"));
         assert!(e("norm { } rot90").contains("after the closing brace"));
         assert!(e("rot90 }").contains("unexpected `}`"));
-        let many = vec!["[all]"; MAX_LAYERS + 1].join(" ; ");
+        let many = ["[all]"; MAX_LAYERS + 1].join(" ; ");
         assert!(e(&format!("overlay {{ {many} }}")).contains("layers"));
     }
 

@@ -52,6 +52,11 @@ pub fn all_codes() -> Vec<OpCode> {
     OPS.iter().map(|s| s.code).collect()
 }
 
+/// The op codes of v1.
+pub fn v1_codes() -> Vec<OpCode> {
+    OPS.iter().map(|s| s.code).filter(|c| c.is_v1()).collect()
+}
+
 /// The op codes of some classes.
 pub fn codes_of(classes: &[OpClass]) -> Vec<OpCode> {
     OPS.iter()

@@ -390,6 +390,28 @@ pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
     o
 }
 
+/// The ops a search tries: on the root state (the task's inputs) and on
+/// every other state.
+#[derive(Clone, Debug, Default)]
+pub struct Alphabet {
+    /// Ops tried on the root (includes the ops that are tried first only).
+    pub root: Vec<Op>,
+    /// Ops tried on every other state.
+    pub rest: Vec<Op>,
+}
+
+impl Alphabet {
+    /// The ops tried on state `parent` (state 0 is the root).
+    #[inline]
+    pub fn for_parent(&self, parent: u32) -> &[Op] {
+        if parent == 0 {
+            &self.root
+        } else {
+            &self.rest
+        }
+    }
+}
+
 /// Per-worker buffers.
 pub struct Worker {
     pub interp: Interp,
@@ -418,7 +440,7 @@ impl Worker {
 pub struct ExpandCtx<'a> {
     pub store: &'a Store,
     pub seen: &'a Seen,
-    pub alphabet: &'a [Op],
+    pub alphabet: &'a Alphabet,
     pub expected: &'a [Grid],
     pub ntrain: usize,
     pub metric: Metric,
@@ -445,12 +467,13 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
     }
     ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
     // The ops tried: the alphabet, then the derived color map.
+    let alphabet = ctx.alphabet.for_parent(parent);
     let derived = if ctx.derive_map {
         derived_map(&w.pg[..nt], ctx.expected)
     } else {
         None
     };
-    let nops = ctx.alphabet.len() + usize::from(derived.is_some());
+    let nops = alphabet.len() + usize::from(derived.is_some());
     // Color tokens of each parent grid, resolved once per parent rather
     // than once per op (the same values: tokens are evaluated on the op's
     // input grid).
@@ -462,8 +485,8 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         };
     }
     for idx in 0..nops {
-        let op = if idx < ctx.alphabet.len() {
-            ctx.alphabet[idx]
+        let op = if idx < alphabet.len() {
+            alphabet[idx]
         } else {
             derived.expect("derived op")
         };

@@ -19,8 +19,8 @@ use crate::lang::Program;
 use crate::score::{rank_cmp, CandidateScore, Metric, PairOutcome};
 use crate::task::Task;
 use enumerate::{
-    derived_map, expand, hash_state, pack, score_train, ExpandCtx, Expansion, IdMap, Seen,
-    StateMeta, Store, Worker,
+    derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
+    Seen, StateMeta, Store, Worker,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -256,9 +256,14 @@ pub fn search_task(
     let nt = task.train.len();
     let np = task.num_pairs();
     let expected: Vec<Grid> = task.train.iter().map(|p| p.output.clone()).collect();
-    let mut alphabet = Domains::of_task(task).ops();
+    let domains = Domains::of_task(task);
+    let mut alphabet = Alphabet {
+        root: domains.root_ops(),
+        rest: domains.ops(),
+    };
     if let Some(only) = &opts.only_ops {
-        alphabet.retain(|o| only.contains(&o.code));
+        alphabet.root.retain(|o| only.contains(&o.code));
+        alphabet.rest.retain(|o| only.contains(&o.code));
     }
     let derive_map = opts
         .only_ops
@@ -466,7 +471,7 @@ struct DepthState<'a> {
 fn depth_on_states(
     st: &mut DepthState,
     opts: &SearchOptions,
-    alphabet: &[crate::lang::Op],
+    alphabet: &Alphabet,
     expected: &[Grid],
     nt: usize,
     frontier: std::ops::Range<usize>,
@@ -477,7 +482,7 @@ fn depth_on_states(
 ) -> Option<Budget> {
     let keep = !last;
     let np = st.store_npairs();
-    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.len().max(1));
+    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.rest.len().max(1));
     let mut last_seen: IdMap<()> = IdMap::default();
     // Stored depths keep enumeration order (it fixes state indices); the
     // last depth goes most promising parent first.
@@ -587,7 +592,7 @@ fn depth_on_backend(
     opts: &SearchOptions,
     backend: &dyn Backend,
     store: &Store,
-    alphabet: &[crate::lang::Op],
+    alphabet: &Alphabet,
     expected: &[Grid],
     frontier: std::ops::Range<usize>,
     d: usize,
@@ -656,7 +661,8 @@ fn depth_on_backend(
         } else {
             None
         };
-        for (idx, op) in alphabet.iter().copied().chain(derived).enumerate() {
+        let ops = alphabet.for_parent(p as u32);
+        for (idx, op) in ops.iter().copied().chain(derived).enumerate() {
             batch.push(prog.with(op));
             keys.push((d as u8, p as u32, idx as u32));
         }

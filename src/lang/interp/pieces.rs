@@ -128,8 +128,8 @@ impl Pieces {
             }
             Split::Color => {
                 let mut of_color = [NONE; 10];
-                for k in 0..n {
-                    let v = src[k] as usize;
+                for (k, &v) in src.iter().enumerate() {
+                    let v = v as usize;
                     if v == 0 {
                         continue;
                     }
@@ -188,8 +188,7 @@ impl Pieces {
                 ..Piece::default()
             };
         }
-        for k in 0..n {
-            let l = self.label[k];
+        for (k, &l) in self.label[..n].iter().enumerate() {
             if l == NONE {
                 continue;
             }
@@ -250,14 +249,19 @@ impl Pieces {
             if out[a] != 0 {
                 continue;
             }
-            let mut group = vec![a];
-            for b in a + 1..n {
-                if out[b] == 0 && self.same_shape(a, b, w) {
-                    group.push(b);
+            // Mark a's group with u32::MAX, count it, then write the count.
+            let mut size = 1;
+            out[a] = u32::MAX;
+            for (b, v) in out.iter_mut().enumerate().skip(a + 1) {
+                if *v == 0 && self.same_shape(a, b, w) {
+                    *v = u32::MAX;
+                    size += 1;
                 }
             }
-            for &g in &group {
-                out[g] = group.len() as u32;
+            for v in out[a..].iter_mut() {
+                if *v == u32::MAX {
+                    *v = size;
+                }
             }
         }
     }

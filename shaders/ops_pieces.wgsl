@@ -1,0 +1,24 @@
+// ops_pieces.wgsl: the GPU twins of src/lang/interp/pieces.rs.
+//
+// PENDING: the twins of these v2 ops are being written; until then they
+// return INVALID and the GPU differential tests fail for them.
+
+fn op_pick(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    return INVALID;
+}
+
+fn op_keep_pieces(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    return INVALID;
+}
+
+fn op_drop_pieces(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    return INVALID;
+}
+
+fn op_recolor_by(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    return INVALID;
+}
+
+fn op_fall(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    return INVALID;
+}
