@@ -963,6 +963,8 @@ fn repair_from_reflections_and_translations() {
     check("repair 0", "1212/2120/1212/2121", "1212/2121/1212/2121");
     invalid_s("repair 0", "12/21");
     invalid_s("repair_crop 0", "12/21");
+    // More hidden than shown.
+    invalid_s("repair 0", "100/000");
 }
 
 #[test]

@@ -200,6 +200,13 @@ pub enum ArgDomain {
     Color,
     /// A color of [`ArgDomain::Color`] other than the previous argument's.
     OtherColor,
+    /// A color the op writes into its output: [`ArgDomain::Color`], but
+    /// as the last op of a program only the digits present in a train
+    /// output and the tokens (writing another color can only make cells
+    /// wrong).
+    OutColor,
+    /// [`ArgDomain::OutColor`], other than the previous argument's.
+    OtherOutColor,
     /// A color after the previous argument's in the domain order (unordered
     /// pairs).
     LaterColor,
@@ -277,7 +284,6 @@ use ArgDomain as D;
 use SearchDomain::{Each, First, Skip};
 
 const NONE: SearchDomain = Each(&[]);
-const PAIRS: SearchDomain = Each(&[D::Color, D::OtherColor]);
 const AB: &[ArgSpec] = &[color("a"), color("b")];
 const FACTORS: &[ArgSpec] = &[int("kh", 1, 10), int("kw", 1, 10)];
 const SPLIT: &[ArgSpec] = &[int("n", 2, 10), int("i", 0, 9)];
@@ -379,7 +385,7 @@ pub static OPS: [OpSpec; 55] = [
         Color,
         AB,
         c_color::recolor,
-        PAIRS,
+        Each(&[D::Color, D::OtherOutColor]),
         "cells of color a become b"
     ),
     row!(
@@ -406,7 +412,7 @@ pub static OPS: [OpSpec; 55] = [
         Color,
         AB,
         c_color::keep,
-        PAIRS,
+        Each(&[D::Color, D::OtherOutColor]),
         "cells not of color a become b"
     ),
     row!(
@@ -415,7 +421,7 @@ pub static OPS: [OpSpec; 55] = [
         Color,
         AB,
         c_color::paint,
-        PAIRS,
+        Each(&[D::OutColor, D::OtherColor]),
         "cells not of color b become a"
     ),
     row!(
@@ -555,7 +561,7 @@ pub static OPS: [OpSpec; 55] = [
         Region,
         AB,
         region::fill_enclosed,
-        PAIRS,
+        Each(&[D::OutColor, D::OtherColor]),
         "b-cells that cannot reach the border become a"
     ),
     row!(
@@ -564,7 +570,7 @@ pub static OPS: [OpSpec; 55] = [
         Region,
         AB,
         region::halo,
-        PAIRS,
+        Each(&[D::OutColor, D::OtherColor]),
         "b-cells with an 8-neighbour not of color b become a"
     ),
     row!(
@@ -573,7 +579,7 @@ pub static OPS: [OpSpec; 55] = [
         Region,
         &[choice("L", Logic::CHOICE), color("a")],
         region::halves_h,
-        Each(&[D::Every, D::Color]),
+        Each(&[D::Every, D::OutColor]),
         "color a where L holds on the left and right halves"
     ),
     row!(
@@ -582,7 +588,7 @@ pub static OPS: [OpSpec; 55] = [
         Region,
         &[choice("L", Logic::CHOICE), color("a")],
         region::halves_v,
-        Each(&[D::Every, D::Color]),
+        Each(&[D::Every, D::OutColor]),
         "color a where L holds on the top and bottom halves"
     ),
     row!(
@@ -645,7 +651,7 @@ pub static OPS: [OpSpec; 55] = [
         Region,
         AB,
         shapes::halo4,
-        PAIRS,
+        Each(&[D::OutColor, D::OtherColor]),
         "b-cells with a 4-neighbour not of color b become a"
     ),
     row!(
@@ -654,7 +660,7 @@ pub static OPS: [OpSpec; 55] = [
         Layout,
         &[color("c")],
         shapes::frame,
-        Each(&[D::Color]),
+        Each(&[D::OutColor]),
         "the grid inside a one-cell frame of color c"
     ),
     row!(
@@ -828,6 +834,20 @@ impl OpCode {
     /// Whether this is one of the eight geometry transforms.
     pub fn is_transform(self) -> bool {
         (self as u8) < 8
+    }
+    /// Whether the op's output always has its input's size (when valid).
+    /// Exhaustive, so a new op must say.
+    pub fn keeps_size(self) -> bool {
+        use OpCode::*;
+        match self {
+            Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
+            | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
+            | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair => true,
+            Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
+            | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
+            | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
+            | PanelsH | PanelsV | RepairCrop => false,
+        }
     }
     /// The transform this op is, if it is one.
     pub fn transform(self) -> Option<Transform> {

@@ -296,6 +296,20 @@ impl Program {
     pub fn canonical(&self) -> String {
         self.to_string()
     }
+    /// `t | self | t_inv` (inside `norm`, around the overlay): the program
+    /// that applies this one in the frame of transform `t`. Fails when a
+    /// pipeline would pass 16 ops.
+    pub fn conjugated(&self, t: Op, t_inv: Op) -> Result<Program, ParseError> {
+        let mut p = self.clone();
+        p.prefix.insert(0, t);
+        if p.layers.is_empty() {
+            p.prefix.push(t_inv);
+        } else {
+            p.suffix.push(t_inv);
+        }
+        p.validate()?;
+        Ok(p)
+    }
     /// This program with one more op at the end (after the overlay, if
     /// there is one; inside `norm`).
     pub fn with(&self, op: Op) -> Program {

@@ -61,6 +61,19 @@ pub struct SearchArgs {
     /// Hide the progress bar.
     #[arg(long)]
     pub quiet: bool,
+    /// Search every depth and view even after a program exact on every
+    /// train pair is found (slower; wider second attempts).
+    #[arg(long)]
+    pub thorough: bool,
+    /// Do not compose answers from several pieces (chains only).
+    #[arg(long)]
+    pub no_compose: bool,
+    /// Do not search the color-normalised view of each task.
+    #[arg(long)]
+    pub no_normalize: bool,
+    /// Also search the transposed views of each task.
+    #[arg(long)]
+    pub transpose: bool,
 }
 
 impl SearchArgs {
@@ -78,6 +91,10 @@ impl SearchArgs {
             last_depth: self.last_depth,
             batch_size: self.batch_size.max(1),
             stop_when_solved: self.first,
+            thorough: self.thorough,
+            compose: !self.no_compose,
+            normalize: !self.no_normalize,
+            transpose: self.transpose,
             ..SearchOptions::default()
         }
     }

@@ -37,6 +37,9 @@ pub const MAX_CROP_POSITIONS: usize = 100;
 pub struct Domains {
     /// Color arguments: the colors present (ascending), then bg, fg, lc.
     pub colors: Vec<i32>,
+    /// Colors a last op may write: the colors present in a train output
+    /// (ascending), then bg, fg, lc.
+    pub out_colors: Vec<i32>,
     /// Per-dimension factors for `upscale` and `tile` (ascending, with 1).
     pub up_factors: Vec<i32>,
     /// Per-dimension factors for `downscale` (ascending, with 1).
@@ -64,6 +67,14 @@ impl Domains {
         }
         let mut colors: Vec<i32> = (0..10).filter(|&c| present[c as usize]).collect();
         colors.extend([BG, FG, LC]);
+        let mut in_out = [false; 10];
+        for p in &task.train {
+            for &c in p.output.data() {
+                in_out[c as usize] = true;
+            }
+        }
+        let mut out_colors: Vec<i32> = (0..10).filter(|&c| in_out[c as usize]).collect();
+        out_colors.extend([BG, FG, LC]);
 
         let mut up: BTreeSet<i32> = [1, 2, 3].into();
         let mut down: BTreeSet<i32> = [1, 2, 3].into();
@@ -118,6 +129,7 @@ impl Domains {
 
         Domains {
             colors,
+            out_colors,
             up_factors: up.into_iter().collect(),
             down_factors: down.into_iter().collect(),
             split_h,
@@ -133,17 +145,19 @@ impl Domains {
     /// argument combination of its [`SearchDomain`] (ops marked `First`
     /// excluded; see [`Domains::root_ops`]).
     pub fn ops(&self) -> Vec<Op> {
-        self.alphabet(false)
+        self.alphabet(false, false)
     }
 
     /// The alphabet of the first op of a program (applied to the task's
     /// inputs): [`Domains::ops`] plus the ops whose domain is `First`, in
     /// table order.
     pub fn root_ops(&self) -> Vec<Op> {
-        self.alphabet(true)
+        self.alphabet(true, false)
     }
 
-    fn alphabet(&self, root: bool) -> Vec<Op> {
+    /// The alphabet of a program's first op (`root`) or of a later one, as
+    /// the last op of a program when `last` (see [`ArgDomain::OutColor`]).
+    pub fn alphabet(&self, root: bool, last: bool) -> Vec<Op> {
         let mut v = Vec::new();
         for spec in OPS.iter() {
             let ds = match spec.search {
@@ -160,7 +174,7 @@ impl Domains {
             for d in ds {
                 let mut next = Vec::new();
                 for p in &partial {
-                    for e in self.expand(*d, spec.args.get(p.len()).map(|a| a.kind), p) {
+                    for e in self.expand(*d, spec.args.get(p.len()).map(|a| a.kind), p, last) {
                         let mut q = p.clone();
                         q.extend_from_slice(&e);
                         next.push(q);
@@ -179,7 +193,13 @@ impl Domains {
 
     /// The values (one or more arguments each) of one argument domain,
     /// given the arguments chosen before it.
-    fn expand(&self, d: ArgDomain, kind: Option<ArgKind>, before: &[i32]) -> Vec<Vec<i32>> {
+    fn expand(
+        &self,
+        d: ArgDomain,
+        kind: Option<ArgKind>,
+        before: &[i32],
+        last: bool,
+    ) -> Vec<Vec<i32>> {
         let one = |it: &mut dyn Iterator<Item = i32>| it.map(|v| vec![v]).collect();
         let pairs = |fs: &[i32]| -> Vec<Vec<i32>> {
             let mut v = Vec::new();
@@ -206,6 +226,14 @@ impl Domains {
             ArgDomain::OtherColor => {
                 let prev = before.last().copied();
                 one(&mut self.colors.iter().copied().filter(|&c| Some(c) != prev))
+            }
+            ArgDomain::OutColor | ArgDomain::OtherOutColor => {
+                let prev = before
+                    .last()
+                    .copied()
+                    .filter(|_| d == ArgDomain::OtherOutColor);
+                let set = if last { &self.out_colors } else { &self.colors };
+                one(&mut set.iter().copied().filter(|&c| Some(c) != prev))
             }
             ArgDomain::LaterColor => {
                 let prev = before.last().copied();

@@ -9,6 +9,7 @@
 //! then full comparison) are dropped, and so are children INVALID on a
 //! train input.
 
+use super::pieces::Cells;
 use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
 use crate::lang::interp::color_tokens;
@@ -352,6 +353,9 @@ pub struct Child {
     pub sizes_at: usize,
     /// Range of this child's cells in [`Expansion::cells`].
     pub cells: (usize, usize),
+    /// Where its piece bitsets start in [`Expansion::piece_bits`] (`nz`
+    /// then `wrong`), when it is a piece.
+    pub piece_at: Option<usize>,
 }
 
 /// Everything one parent produced.
@@ -361,10 +365,15 @@ pub struct Expansion {
     pub children: Vec<Child>,
     pub sizes: Vec<(u8, u8)>,
     pub cells: Vec<u8>,
-    /// Candidates generated (ops applied).
+    /// Piece bitsets of the children that are pieces.
+    pub piece_bits: Vec<u64>,
+    /// Candidates generated (ops applied or skipped as identical).
     pub generated: u64,
     /// Candidates valid on every train input.
     pub valid: u64,
+    /// Ops skipped without running them: their child equals the parent or
+    /// an earlier sibling on every grid of this state.
+    pub skipped: u64,
     /// Whether the deadline stopped it part-way.
     pub aborted: bool,
 }
@@ -390,25 +399,44 @@ pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
     o
 }
 
-/// The ops a search tries: on the root state (the task's inputs) and on
-/// every other state.
+/// The ops a search tries: on the root state (the task's inputs) or on
+/// other states, as an intermediate op or as the last op of a program.
 #[derive(Clone, Debug, Default)]
 pub struct Alphabet {
-    /// Ops tried on the root (includes the ops that are tried first only).
-    pub root: Vec<Op>,
-    /// Ops tried on every other state.
-    pub rest: Vec<Op>,
+    /// Indexed by `2 * root + last`.
+    lists: [Vec<Op>; 4],
+    index: [HashMap<Op, u32>; 4],
 }
 
 impl Alphabet {
-    /// The ops tried on state `parent` (state 0 is the root).
-    #[inline]
-    pub fn for_parent(&self, parent: u32) -> &[Op] {
-        if parent == 0 {
-            &self.root
-        } else {
-            &self.rest
+    /// The alphabets of `domains` (ops for which `keep` is false left out).
+    pub fn new(domains: &super::Domains, keep: impl Fn(&Op) -> bool) -> Alphabet {
+        let mut lists: [Vec<Op>; 4] = Default::default();
+        let mut index: [HashMap<Op, u32>; 4] = Default::default();
+        for k in 0..4 {
+            let mut v = domains.alphabet(k >= 2, k % 2 == 1);
+            v.retain(&keep);
+            index[k] = v.iter().enumerate().map(|(i, &o)| (o, i as u32)).collect();
+            lists[k] = v;
         }
+        Alphabet { lists, index }
+    }
+    fn slot(parent: u32, last: bool) -> usize {
+        2 * usize::from(parent == 0) + usize::from(last)
+    }
+    /// The ops tried on state `parent` (state 0 is the root), at the last
+    /// depth or not.
+    #[inline]
+    pub fn for_parent(&self, parent: u32, last: bool) -> &[Op] {
+        &self.lists[Self::slot(parent, last)]
+    }
+    /// The index of each op in [`Alphabet::for_parent`]'s list.
+    pub fn index(&self, parent: u32, last: bool) -> &HashMap<Op, u32> {
+        &self.index[Self::slot(parent, last)]
+    }
+    /// The longest list (for sizing work).
+    pub fn max_len(&self) -> usize {
+        self.lists.iter().map(Vec::len).max().unwrap_or(0)
     }
 }
 
@@ -446,11 +474,116 @@ pub struct ExpandCtx<'a> {
     pub metric: Metric,
     /// Drop children equal to stored states (observational equivalence).
     pub prune: bool,
-    /// Keep the children's grids (false at the last depth).
-    pub keep_grids: bool,
+    /// The last depth: children are not stored, so they are not checked
+    /// against the stored states; their test grids are computed only for
+    /// children that the shortlist could take or that are pieces; ops that
+    /// keep the size are not tried on a parent whose size differs from a
+    /// train output's.
+    pub last: bool,
+    /// The last depth's shortlist bar: a child whose (exact, score) is below
+    /// it cannot enter the shortlist (None: it can).
+    pub bar: Option<(u32, u64)>,
     pub deadline: Option<std::time::Instant>,
     /// Try the derived color map on each parent.
     pub derive_map: bool,
+    /// Collect pieces (children with the train outputs' sizes and valid
+    /// test grids): the train cells' layout (None: no more pieces are
+    /// wanted).
+    pub pieces: Option<&'a Cells>,
+    /// The best score train pairs after pair k can add (`max_score_rest[k]`).
+    pub max_score_rest: &'a [u64],
+}
+
+/// Per-parent facts for skipping ops without running them.
+struct ParentFacts {
+    /// Colors present in each grid (bit c), 0 for INVALID grids.
+    present: Vec<u16>,
+}
+
+/// Whether `op`, with its color tokens resolved by `tok`, leaves a grid
+/// whose colors are `present` unchanged (a sufficient condition; false
+/// when unsure).
+fn noop_on(op: &Op, present: u16, tok: (u8, u8, u8)) -> bool {
+    use crate::lang::OpCode::*;
+    let r = resolve(op, tok);
+    let has = |c: i32| present >> c & 1 == 1;
+    let within = |a: i32, b: i32| present & !((1u16 << a) | (1u16 << b)) == 0;
+    match op.code {
+        Recolor => !has(r.args[0]) || r.args[0] == r.args[1],
+        Swap => r.args[0] == r.args[1] || (!has(r.args[0]) && !has(r.args[1])),
+        Keep | Paint => within(r.args[0], r.args[1]),
+        FillEnclosed | Halo | Halo4 => !has(r.args[1]) || r.args[0] == r.args[1],
+        CropBbox | Compress => !has(r.args[0]),
+        Gravity | Object => !has(r.args[1]),
+        // Nothing to fill without 0-cells.
+        Smear | Connect | FillHoles | BboxFill | Spread => !has(0),
+        _ => false,
+    }
+}
+
+impl ParentFacts {
+    fn new(grids: &[Grid], valid: &[bool]) -> ParentFacts {
+        ParentFacts {
+            present: grids
+                .iter()
+                .zip(valid)
+                .map(|(g, &v)| {
+                    if v {
+                        g.data().iter().fold(0u16, |m, &c| m | 1 << c)
+                    } else {
+                        0
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the child of `op` (alphabet index `idx`) is certainly the
+    /// parent itself or an earlier sibling: `op` changes no grid of the
+    /// state, or its color tokens resolve on every grid to the colors of an
+    /// earlier op of the alphabet.
+    fn skip(&self, op: &Op, idx: usize, tokens: &[(u8, u8, u8)], index: &HashMap<Op, u32>) -> bool {
+        if op.code.spec().color_args().next().is_none()
+            && !matches!(
+                op.code,
+                crate::lang::OpCode::Smear
+                    | crate::lang::OpCode::Connect
+                    | crate::lang::OpCode::FillHoles
+                    | crate::lang::OpCode::BboxFill
+                    | crate::lang::OpCode::Spread
+            )
+        {
+            return false;
+        }
+        if self
+            .present
+            .iter()
+            .zip(tokens)
+            .all(|(&p, &t)| p == 0 || noop_on(op, p, t))
+        {
+            return true;
+        }
+        if op.uses_tokens() {
+            let mut resolved: Option<Op> = None;
+            for (&p, &t) in self.present.iter().zip(tokens) {
+                if p == 0 {
+                    continue;
+                }
+                let r = resolve(op, t);
+                match resolved {
+                    None => resolved = Some(r),
+                    Some(q) if q != r => return false,
+                    Some(_) => {}
+                }
+            }
+            if let Some(r) = resolved {
+                if let Some(&j) = index.get(&r) {
+                    return (j as usize) < idx;
+                }
+            }
+        }
+        false
+    }
 }
 
 /// Expands one parent by every op.
@@ -467,7 +600,8 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
     }
     ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
     // The ops tried: the alphabet, then the derived color map.
-    let alphabet = ctx.alphabet.for_parent(parent);
+    let index = ctx.alphabet.index(parent, ctx.last);
+    let alphabet = ctx.alphabet.for_parent(parent, ctx.last);
     let derived = if ctx.derive_map {
         derived_map(&w.pg[..nt], ctx.expected)
     } else {
@@ -484,15 +618,43 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             (0, 0, 0)
         };
     }
+    let facts = ParentFacts::new(&w.pg, &w.pv);
+    // At the last depth, ops that keep the size cannot fix a parent whose
+    // size differs from a train output's.
+    let wrong_size = ctx.last
+        && w.pg[..nt]
+            .iter()
+            .zip(ctx.expected)
+            .any(|(g, e)| (g.h(), g.w()) != (e.h(), e.w()));
+    let words = ctx.pieces.map_or(0, |c| c.words);
     for idx in 0..nops {
+        // The deadline, every 32 ops (one op on a 30 x 30 grid is at most a
+        // few milliseconds).
+        if idx % 32 == 31 && ctx.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            out.aborted = true;
+            return out;
+        }
         let op = if idx < alphabet.len() {
             alphabet[idx]
         } else {
             derived.expect("derived op")
         };
-        let has_tokens = uses_tokens(&op);
         out.generated += 1;
+        if wrong_size && op.code.keeps_size() {
+            out.skipped += 1;
+            continue;
+        }
+        if ctx.prune && facts.skip(&op, idx, &w.tokens, index) {
+            out.skipped += 1;
+            continue;
+        }
+        let has_tokens = op.uses_tokens();
         let mut killed = false;
+        // When the child cannot be a piece, only the shortlist can take it:
+        // score the train pairs one by one and stop as soon as even exact
+        // remaining pairs could not reach the shortlist's bar.
+        let (mut run_exact, mut run_score) = (0u32, 0u64);
+        let early = if ctx.pieces.is_none() { ctx.bar } else { None };
         for k in 0..nt {
             let o = if has_tokens {
                 resolve(&op, w.tokens[k])
@@ -503,8 +665,59 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
                 killed = true;
                 break;
             }
+            if let Some(bar) = early {
+                let e = &ctx.expected[k];
+                let g = &w.cg[k];
+                let o = PairOutcome {
+                    h: g.h() as u8,
+                    w: g.w() as u8,
+                    matching: matching_cells(g, e),
+                    hash: 1,
+                };
+                run_exact += u32::from(o.exact(e.h(), e.w()));
+                run_score += o.score(ctx.metric, e.h(), e.w()) as u64;
+                let rest = (nt - 1 - k) as u32;
+                if (run_exact + rest, run_score + ctx.max_score_rest[k]) < bar {
+                    killed = true;
+                    break;
+                }
+            }
         }
         if killed {
+            continue;
+        }
+        out.valid += 1;
+        let piece_sizes = ctx
+            .pieces
+            .is_some_and(|cells| cells.sizes_match(&w.cg[..nt]));
+        // Pieces: the bitsets and the train score in one pass over the
+        // cells (every train grid has its output's size).
+        let piece_at = out.piece_bits.len();
+        let (exact, score) = match ctx.pieces {
+            Some(cells) if piece_sizes => {
+                out.piece_bits.resize(piece_at + 2 * words, 0);
+                let (nz, wrong) = out.piece_bits[piece_at..].split_at_mut(words);
+                let (mut exact, mut score) = (0u32, 0u64);
+                cells.signature_counting(&w.cg[..nt], ctx.expected, nz, wrong, |k, bad| {
+                    let e = &ctx.expected[k];
+                    let o = PairOutcome {
+                        h: e.h() as u8,
+                        w: e.w() as u8,
+                        matching: (e.len() as u32 - bad) as u16,
+                        hash: 1,
+                    };
+                    exact += u32::from(o.exact(e.h(), e.w()));
+                    score += o.score(ctx.metric, e.h(), e.w()) as u64;
+                });
+                (exact, score)
+            }
+            _ if early.is_some() => (run_exact, run_score),
+            _ => score_train(&w.cg[..nt], ctx.expected, ctx.metric),
+        };
+        if ctx.last && !piece_sizes && ctx.bar.is_some_and(|b| (exact, score) < b) {
+            // Neither a piece nor a shortlist candidate: its test grids
+            // are not needed.
+            out.piece_bits.truncate(piece_at);
             continue;
         }
         for k in nt..np {
@@ -518,15 +731,33 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         for v in &mut w.cv[..nt] {
             *v = true;
         }
-        out.valid += 1;
         let (hash, test_hash) = hash_state(&w.cg, &w.cv, nt);
-        if ctx.prune && ctx.seen.contains(ctx.store, hash, &w.cg, &w.cv) {
+        if !ctx.last && ctx.prune && ctx.seen.contains(ctx.store, hash, &w.cg, &w.cv) {
+            out.piece_bits.truncate(piece_at);
             continue;
         }
-        let (exact, score) = score_train(&w.cg[..nt], ctx.expected, ctx.metric);
+        // A piece needs valid test grids too.
+        let piece_at = if piece_sizes && w.cv[nt..].iter().all(|&v| v) {
+            Some(piece_at)
+        } else {
+            out.piece_bits.truncate(piece_at);
+            None
+        };
+        if ctx.last && piece_at.is_none() && ctx.bar.is_some_and(|b| (exact, score) < b) {
+            continue;
+        }
         let sizes_at = out.sizes.len();
         let c0 = out.cells.len();
-        if ctx.keep_grids {
+        if ctx.last {
+            // Sizes only (the test sizes of pieces); the grids are not kept.
+            for (g, &v) in w.cg.iter().zip(&w.cv) {
+                out.sizes.push(if v {
+                    (g.h() as u8, g.w() as u8)
+                } else {
+                    (0, 0)
+                });
+            }
+        } else {
             pack(&w.cg, &w.cv, &mut out.sizes, &mut out.cells);
         }
         out.children.push(Child {
@@ -538,6 +769,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             score,
             sizes_at,
             cells: (c0, out.cells.len()),
+            piece_at,
         });
     }
     out

@@ -9,22 +9,28 @@
 //! the `gridscore search` subcommand.
 
 pub mod cli;
+pub mod compose;
 pub mod domains;
 pub mod enumerate;
+pub mod pieces;
+pub mod sizes;
 pub mod submission;
+pub mod views;
 
 use crate::engine::{Backend, EngineError};
 use crate::grid::Grid;
 use crate::lang::Program;
-use crate::score::{rank_cmp, CandidateScore, Metric, PairOutcome};
+use crate::score::{CandidateScore, Metric, PairOutcome};
 use crate::task::Task;
 use enumerate::{
     derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
     Seen, StateMeta, Store, Worker,
 };
+use pieces::{Cells, Origin, PieceStore};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::time::{Duration, Instant};
+use views::{View, ViewKind};
 
 pub use domains::Domains;
 pub use submission::{run, RunOutputs, SearchError, Summary};
@@ -68,6 +74,20 @@ pub struct SearchOptions {
     pub stop_when_solved: bool,
     /// Restrict the alphabet to these ops (`None` = every op).
     pub only_ops: Option<Vec<crate::lang::OpCode>>,
+    /// Compose answers from several pieces (overlays).
+    pub compose: bool,
+    /// Also search the task with colors renamed by frequency (`norm`).
+    pub normalize: bool,
+    /// Also search the transposed task (and transposed norm view).
+    pub transpose: bool,
+    /// Most pieces kept per view for composition.
+    pub max_pieces: usize,
+    /// Search every depth and view even once a program exact on every
+    /// train pair is found (slower; the second attempts come from a wider
+    /// search). Without it, a view stops deepening after the depth where
+    /// its best program became exact, and later views are skipped once a
+    /// view has such a program.
+    pub thorough: bool,
 }
 
 impl Default for SearchOptions {
@@ -84,6 +104,11 @@ impl Default for SearchOptions {
             prune: true,
             only_ops: None,
             stop_when_solved: false,
+            compose: true,
+            normalize: true,
+            transpose: false,
+            max_pieces: 20_000,
+            thorough: false,
         }
     }
 }
@@ -103,17 +128,36 @@ pub enum Budget {
 /// What happened at one depth.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct DepthStats {
+    /// The view of the task searched.
+    pub view: ViewKind,
     pub depth: usize,
     /// Programs generated (state x op).
     pub candidates: u64,
-    /// Those valid on every train input.
+    /// Those valid on every train input (at the last depth, children
+    /// rejected early because they cannot reach the shortlist are not
+    /// counted).
     pub valid: u64,
-    /// Distinct new states among them (observational equivalence).
+    /// Distinct new states among them (observational equivalence); at the
+    /// last depth, the children offered to the shortlist or as pieces.
     pub states: u64,
+    /// Ops not run because their child was certainly the parent or an
+    /// earlier sibling (or, at the last depth, an op keeping the size on a
+    /// parent of the wrong size); counted in `candidates`.
+    pub skipped: u64,
     /// Milliseconds spent.
     pub ms: u64,
     /// False when a budget cut this depth short.
     pub complete: bool,
+}
+
+/// The stage of the search that produced a candidate.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// One program of at most `depth` ops.
+    Chain,
+    /// An overlay of several pieces.
+    Composition,
 }
 
 /// One ranked program.
@@ -121,6 +165,11 @@ pub struct DepthStats {
 pub struct Ranked {
     /// Canonical text (empty for the identity, the empty program).
     pub program: String,
+    /// The stage that found it and the view of the task it was found in.
+    pub stage: Stage,
+    pub view: ViewKind,
+    /// Layers of a composition (1 for a chain).
+    pub pieces: usize,
     /// Exact train pairs.
     pub exact: u32,
     /// Total train score.
@@ -147,6 +196,9 @@ pub struct SearchResult {
     pub ranked: Vec<Ranked>,
     /// Two attempts per test input.
     pub attempts: Vec<[Grid; 2]>,
+    /// Per test input, the ranked programs (indices into `ranked`) behind
+    /// the two attempts; None for a fallback (a copy of the input, [[0]]).
+    pub attempt_sources: Vec<[Option<usize>; 2]>,
     /// Programs generated, all depths.
     pub candidates: u64,
     pub depths: Vec<DepthStats>,
@@ -158,6 +210,9 @@ pub struct SearchResult {
     pub backend_mismatches: usize,
     /// Hash collisions between distinct states (resolved by comparison).
     pub hash_collisions: usize,
+    /// Pieces kept for composition (all views) and compositions found.
+    pub pieces: usize,
+    pub compositions: usize,
     pub wall_s: f64,
 }
 
@@ -228,6 +283,14 @@ impl Tracker {
         self.entries.insert(pos, e);
         self.entries.truncate(self.k);
     }
+    /// The (exact, score) a new program must reach to enter the
+    /// shortlist, once it is full.
+    fn bar(&self) -> Option<(u32, u64)> {
+        if self.entries.len() < self.k {
+            return None;
+        }
+        self.entries.last().map(|e| (e.exact, e.score))
+    }
     /// Whether the best class is exact on every train pair.
     fn best_exact(&self, ntrain: usize) -> bool {
         ntrain > 0
@@ -245,7 +308,35 @@ impl Tracker {
     }
 }
 
-/// Searches one task.
+/// What the search of one view found.
+struct ViewOut {
+    /// The shortlist (programs of the view).
+    entries: Vec<Entry>,
+    /// Compositions (programs of the view) with their number of layers
+    /// and the longest piece program.
+    compositions: Vec<(Program, usize, usize)>,
+    depths: Vec<DepthStats>,
+    stopped_by: Option<Budget>,
+    hash_collisions: usize,
+    pieces: usize,
+}
+
+/// A candidate answer, as a program of the task.
+struct Cand {
+    program: Program,
+    stage: Stage,
+    view: ViewKind,
+    pieces: usize,
+    /// The longest piece program (a chain: its own length).
+    piece_depth: usize,
+    /// Search-side train score (chains only, for the backend check).
+    search_score: Option<(u32, u64)>,
+    /// Order among equals: view, stage, then enumeration order.
+    order: (usize, Stage, (u8, u32, u32)),
+}
+
+/// Searches one task: every view (raw, and with `normalize` the norm view),
+/// chains and compositions, ranked together on the backend.
 pub fn search_task(
     task: &Task,
     opts: &SearchOptions,
@@ -255,20 +346,208 @@ pub fn search_task(
     let deadline = opts.time_limit.map(|t| start + t);
     let nt = task.train.len();
     let np = task.num_pairs();
+
+    let mut cands: Vec<Cand> = Vec::new();
+    let mut depths = Vec::new();
+    let mut stopped_by = None;
+    let mut hash_collisions = 0;
+    let mut n_pieces = 0;
+    let mut n_compositions = 0;
+    for (vi, view) in views::views(task, opts.normalize, opts.transpose)
+        .iter()
+        .enumerate()
+    {
+        if vi > 0 && deadline.is_some_and(|dl| Instant::now() >= dl) {
+            stopped_by.get_or_insert(Budget::Time);
+            break;
+        }
+        let solved = cands.iter().any(|c| {
+            c.stage == Stage::Composition || c.search_score.is_some_and(|(e, _)| e as usize == nt)
+        });
+        if vi > 0 && nt > 0 && solved && !opts.thorough {
+            break;
+        }
+        let out = search_view(view, opts, backend, deadline)?;
+        depths.extend(out.depths);
+        stopped_by = stopped_by.or(out.stopped_by);
+        hash_collisions += out.hash_collisions;
+        n_pieces += out.pieces;
+        n_compositions += out.compositions.len();
+        for e in out.entries {
+            let Some(program) = view.wrap(e.program) else {
+                continue;
+            };
+            let depth = program.len();
+            cands.push(Cand {
+                program,
+                stage: Stage::Chain,
+                view: view.kind,
+                pieces: 1,
+                piece_depth: depth,
+                search_score: Some((e.exact, e.score)),
+                order: (vi, Stage::Chain, e.key),
+            });
+        }
+        for (i, (p, layers, depth)) in out.compositions.into_iter().enumerate() {
+            let Some(program) = view.wrap(p) else {
+                continue;
+            };
+            cands.push(Cand {
+                program,
+                stage: Stage::Composition,
+                view: view.kind,
+                pieces: layers,
+                piece_depth: depth,
+                search_score: None,
+                order: (vi, Stage::Composition, (0, 0, i as u32)),
+            });
+        }
+    }
+    // One candidate per program.
+    {
+        let mut seen = std::collections::HashSet::new();
+        cands.retain(|c| seen.insert(c.program.clone()));
+    }
+
+    // Final ranking and predictions on the backend: more exact train
+    // pairs, then chains before compositions, then the shorter longest
+    // piece program, then fewer pieces, then a higher score, then fewer
+    // ops, then the earlier candidate.
+    let programs: Vec<&Program> = cands.iter().map(|c| &c.program).collect();
+    let outcomes = backend.evaluate(task, &programs)?;
+    let exp = task.expected_sizes();
+    let scores: Vec<CandidateScore> = if np == 0 {
+        vec![CandidateScore::default(); cands.len()]
+    } else {
+        outcomes
+            .chunks(np)
+            .map(|o| exp.score(o, opts.metric))
+            .collect()
+    };
+    let backend_mismatches = cands
+        .iter()
+        .zip(&scores)
+        .filter(|(c, s)| c.search_score.is_some_and(|x| x != (s.exact, s.score)))
+        .count();
+    let mut order: Vec<usize> = (0..cands.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (ca, cb) = (&cands[a], &cands[b]);
+        scores[b]
+            .exact
+            .cmp(&scores[a].exact)
+            .then((ca.pieces > 1).cmp(&(cb.pieces > 1)))
+            .then(ca.piece_depth.cmp(&cb.piece_depth))
+            .then(ca.pieces.cmp(&cb.pieces))
+            .then(scores[b].score.cmp(&scores[a].score))
+            .then(ca.program.len().cmp(&cb.program.len()))
+            .then(ca.order.cmp(&cb.order))
+    });
+    let ranked_programs: Vec<&Program> = order.iter().map(|&i| &cands[i].program).collect();
+    let preds = backend.predict(task, &ranked_programs)?;
+    let ranked: Vec<Ranked> = order
+        .iter()
+        .map(|&i| Ranked {
+            program: cands[i].program.canonical(),
+            stage: cands[i].stage,
+            view: cands[i].view,
+            pieces: cands[i].pieces,
+            exact: scores[i].exact,
+            score: scores[i].score,
+            ops: cands[i].program.len(),
+            test_exact: scores[i].test_exact,
+        })
+        .collect();
+
+    let (attempts, used) = submission::choose_attempts(task, &preds);
+    let attempt_sources = attempt_sources(&attempts, &preds);
+    let mut programs_out: Vec<Ranked> = Vec::new();
+    for r in used {
+        if programs_out.len() < 2 && !programs_out.iter().any(|p| p.program == ranked[r].program) {
+            programs_out.push(ranked[r].clone());
+        }
+    }
+    for r in &ranked {
+        if programs_out.len() >= 2 {
+            break;
+        }
+        if !programs_out.iter().any(|p| p.program == r.program) {
+            programs_out.push(r.clone());
+        }
+    }
+    let solved_train = nt > 0 && ranked.first().is_some_and(|r| r.exact as usize == nt);
+    let (test_correct, test_outputs_correct) = submission::check_attempts(task, &attempts);
+    Ok(SearchResult {
+        task: task.id.clone(),
+        solved_train,
+        test_correct,
+        test_outputs_correct,
+        programs: programs_out,
+        ranked,
+        attempts,
+        attempt_sources,
+        candidates: depths.iter().map(|d| d.candidates).sum(),
+        depth_reached: depths.iter().map(|d| d.depth).max().unwrap_or(0),
+        depths,
+        stopped_by,
+        backend_mismatches,
+        hash_collisions,
+        pieces: n_pieces,
+        compositions: n_compositions,
+        wall_s: start.elapsed().as_secs_f64(),
+    })
+}
+
+/// For each test input, the first ranked program whose prediction is each
+/// attempt (None: a fallback).
+fn attempt_sources(attempts: &[[Grid; 2]], preds: &[Vec<Option<Grid>>]) -> Vec<[Option<usize>; 2]> {
+    attempts
+        .iter()
+        .enumerate()
+        .map(|(i, pair)| {
+            let find = |g: &Grid| {
+                preds
+                    .iter()
+                    .position(|p| p.get(i).and_then(|o| o.as_ref()) == Some(g))
+            };
+            [find(&pair[0]), find(&pair[1])]
+        })
+        .collect()
+}
+
+/// Bytes of piece bitsets kept per view at most.
+const PIECE_BYTES: usize = 64 << 20;
+
+/// Enumerates one view: the shortlist of chains, the pieces and the
+/// compositions made of them.
+fn search_view(
+    view: &View,
+    opts: &SearchOptions,
+    backend: &dyn Backend,
+    deadline: Option<Instant>,
+) -> Result<ViewOut, SearchError> {
+    let task = &view.task;
+    let nt = task.train.len();
+    let np = task.num_pairs();
     let expected: Vec<Grid> = task.train.iter().map(|p| p.output.clone()).collect();
     let domains = Domains::of_task(task);
-    let mut alphabet = Alphabet {
-        root: domains.root_ops(),
-        rest: domains.ops(),
-    };
-    if let Some(only) = &opts.only_ops {
-        alphabet.root.retain(|o| only.contains(&o.code));
-        alphabet.rest.retain(|o| only.contains(&o.code));
-    }
+    let alphabet = Alphabet::new(&domains, |o| {
+        opts.only_ops
+            .as_ref()
+            .is_none_or(|only| only.contains(&o.code))
+    });
     let derive_map = opts
         .only_ops
         .as_ref()
         .is_none_or(|o| o.contains(&crate::lang::OpCode::Map));
+    let cells = (opts.compose && nt > 0).then(|| Cells::new(&expected));
+    let mut pieces = PieceSink {
+        store: PieceStore::new(
+            cells.as_ref().map_or(1, |c| c.words),
+            opts.max_pieces
+                .min(PIECE_BYTES / (16 * cells.as_ref().map_or(1, |c| c.words))),
+        ),
+        test_sizes: sizes::predict(task),
+    };
 
     let mut store = Store::new(np);
     let mut seen = Seen::default();
@@ -277,8 +556,8 @@ pub fn search_task(
         let grids: Vec<Grid> = task.inputs().cloned().collect();
         let valid = vec![true; np];
         let (h, th) = hash_state(&grids, &valid, nt);
-        let (mut sizes, mut cells) = (Vec::new(), Vec::new());
-        pack(&grids, &valid, &mut sizes, &mut cells);
+        let (mut sizes, mut cells_v) = (Vec::new(), Vec::new());
+        pack(&grids, &valid, &mut sizes, &mut cells_v);
         let (exact, score) = score_train(&grids[..nt], &expected, opts.metric);
         store.push(
             StateMeta {
@@ -290,10 +569,18 @@ pub fn search_task(
                 score,
             },
             &sizes,
-            &cells,
+            &cells_v,
         );
         seen.insert(h, 0);
         tracker.offer(exact, score, (0, 0, 0), th, Program::empty);
+        if let Some(c) = &cells {
+            if c.sizes_match(&grids[..nt]) {
+                let mut bits = vec![0u64; 2 * c.words];
+                let (nz, wrong) = bits.split_at_mut(c.words);
+                c.signature(&grids[..nt], &expected, nz, wrong);
+                pieces.offer(nz, wrong, &sizes[nt..], Origin::State(0), 0);
+            }
+        }
     }
 
     let use_backend = match opts.last_depth {
@@ -315,6 +602,7 @@ pub fn search_task(
         let t0 = Instant::now();
         let last = d == opts.depth;
         let mut stats = DepthStats {
+            view: view.kind,
             depth: d,
             complete: true,
             ..Default::default()
@@ -341,12 +629,14 @@ pub fn search_task(
                 seen: &mut seen,
                 tracker: &mut tracker,
                 stats: &mut stats,
+                pieces: &mut pieces,
             };
             depth_on_states(
                 &mut st,
                 opts,
                 &alphabet,
                 &expected,
+                cells.as_ref(),
                 nt,
                 frontier.clone(),
                 d,
@@ -365,89 +655,124 @@ pub fn search_task(
             stopped_by = stop;
             break;
         }
-        if opts.stop_when_solved && tracker.best_exact(nt) {
+        if (opts.stop_when_solved || !opts.thorough) && tracker.best_exact(nt) {
             break;
         }
     }
 
-    // Final ranking and predictions on the backend.
-    let entries = tracker.entries;
-    let programs: Vec<&Program> = entries.iter().map(|e| &e.program).collect();
-    let outcomes = backend.evaluate(task, &programs)?;
-    let exp = task.expected_sizes();
-    let scores: Vec<CandidateScore> = if np == 0 {
-        vec![CandidateScore::default(); entries.len()]
-    } else {
-        outcomes
-            .chunks(np)
-            .map(|o| exp.score(o, opts.metric))
-            .collect()
-    };
-    let backend_mismatches = entries
-        .iter()
-        .zip(&scores)
-        .filter(|(e, s)| (e.exact, e.score) != (s.exact, s.score))
-        .count();
-    // "Earlier candidate" = enumeration order.
-    let mut by_key: Vec<usize> = (0..entries.len()).collect();
-    by_key.sort_by_key(|&i| entries[i].key);
-    let mut enum_index = vec![0; entries.len()];
-    for (pos, &i) in by_key.iter().enumerate() {
-        enum_index[i] = pos;
-    }
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    order.sort_by(|&a, &b| {
-        rank_cmp(
-            (&scores[a], entries[a].program.len(), enum_index[a]),
-            (&scores[b], entries[b].program.len(), enum_index[b]),
-        )
-    });
-    let ranked_programs: Vec<&Program> = order.iter().map(|&i| &entries[i].program).collect();
-    let preds = backend.predict(task, &ranked_programs)?;
-    let ranked: Vec<Ranked> = order
-        .iter()
-        .map(|&i| Ranked {
-            program: entries[i].program.canonical(),
-            exact: scores[i].exact,
-            score: scores[i].score,
-            ops: entries[i].program.len(),
-            test_exact: scores[i].test_exact,
-        })
-        .collect();
-
-    let (attempts, used) = submission::choose_attempts(task, &preds);
-    let mut programs_out: Vec<Ranked> = Vec::new();
-    for r in used {
-        if programs_out.len() < 2 && !programs_out.iter().any(|p| p.program == ranked[r].program) {
-            programs_out.push(ranked[r].clone());
+    // Compositions: the greedy stack over the pieces of at most t ops, for
+    // each t up to the depth (simpler pieces first: they generalise
+    // better), and a second stack whose top layer differs from the first's.
+    let mut compositions: Vec<(Program, usize, usize)> = Vec::new();
+    if let Some(c) = &cells {
+        if !tracker.top_two_exact(nt) && !pieces.store.is_empty() {
+            let palette: Vec<u8> = (1..10u8)
+                .filter(|&col| c.target[col as usize].iter().any(|&w| w != 0))
+                .collect();
+            let variants = compose::variants(&palette);
+            let deepest = pieces.store.len.iter().copied().max().unwrap_or(0) as usize;
+            let mut found: Vec<compose::Composition> = Vec::new();
+            for t in 0..=deepest {
+                if !pieces.store.len.iter().any(|&l| l as usize == t) {
+                    continue;
+                }
+                let first = compose::greedy_upto(&pieces.store, c, &variants, None, t, deadline);
+                let second = first.as_ref().and_then(|f| {
+                    compose::greedy_upto(
+                        &pieces.store,
+                        c,
+                        &variants,
+                        Some(f.layers[0]),
+                        t,
+                        deadline,
+                    )
+                });
+                for comp in first.into_iter().chain(second) {
+                    if !found.contains(&comp) {
+                        found.push(comp);
+                    }
+                }
+            }
+            for comp in &found {
+                if let Some(p) = composition_program(comp, &pieces.store, &store) {
+                    let depth = comp
+                        .layers
+                        .iter()
+                        .map(|&(i, _)| pieces.store.len[i] as usize)
+                        .max()
+                        .unwrap_or(0);
+                    compositions.push((p, comp.layers.len(), depth));
+                }
+            }
         }
     }
-    for r in &ranked {
-        if programs_out.len() >= 2 {
-            break;
-        }
-        if !programs_out.iter().any(|p| p.program == r.program) {
-            programs_out.push(r.clone());
-        }
-    }
-    let solved_train = nt > 0 && ranked.first().is_some_and(|r| r.exact as usize == nt);
-    let (test_correct, test_outputs_correct) = submission::check_attempts(task, &attempts);
-    Ok(SearchResult {
-        task: task.id.clone(),
-        solved_train,
-        test_correct,
-        test_outputs_correct,
-        programs: programs_out,
-        ranked,
-        attempts,
-        candidates: depths.iter().map(|d| d.candidates).sum(),
-        depth_reached: depths.last().map_or(0, |d| d.depth),
+    Ok(ViewOut {
+        entries: tracker.entries,
+        compositions,
         depths,
         stopped_by,
-        backend_mismatches,
         hash_collisions: seen.collisions(),
-        wall_s: start.elapsed().as_secs_f64(),
+        pieces: pieces.store.len(),
     })
+}
+
+/// The program of a composition: an overlay of the pieces' programs.
+fn composition_program(
+    comp: &compose::Composition,
+    pieces: &PieceStore,
+    store: &Store,
+) -> Option<Program> {
+    let mut layers = Vec::new();
+    for &(i, v) in &comp.layers {
+        let program = match pieces.origin[i] {
+            Origin::State(s) => store.program(s as usize),
+            Origin::Child { parent, op } => store.program(parent as usize).with(op),
+        };
+        let mut ops = program.prefix().to_vec();
+        if let pieces::Variant::Paint(c) = v {
+            ops.push(crate::lang::Op::new(
+                crate::lang::OpCode::Paint,
+                &[c as i32, 0],
+            ));
+        }
+        layers.push(crate::lang::Layer {
+            mask: v.mask(),
+            ops,
+        });
+    }
+    Program::overlay(Vec::new(), layers, Vec::new()).ok()
+}
+
+/// The pieces of a view as they are found: the test sizes every piece
+/// must have are those of the first piece (the shallowest program whose
+/// train grids have the train outputs' sizes: the predicted output sizes).
+struct PieceSink {
+    store: PieceStore,
+    test_sizes: Option<Vec<(u8, u8)>>,
+}
+
+impl PieceSink {
+    /// Whether the store holds as many pieces as it may.
+    fn full(&self) -> bool {
+        self.store.len() >= self.store.cap
+    }
+
+    fn offer(
+        &mut self,
+        nz: &[u64],
+        wrong: &[u64],
+        test_sizes: &[(u8, u8)],
+        origin: Origin,
+        len: usize,
+    ) {
+        match &self.test_sizes {
+            None => self.test_sizes = Some(test_sizes.to_vec()),
+            Some(t) if t != test_sizes => return,
+            Some(_) => {}
+        }
+        let h = PieceStore::hash(nz, wrong);
+        self.store.offer(h, nz, wrong, origin, len);
+    }
 }
 
 /// Records a last-depth hash; true if it is new (false once the set holds
@@ -464,6 +789,7 @@ struct DepthState<'a> {
     seen: &'a mut Seen,
     tracker: &'a mut Tracker,
     stats: &'a mut DepthStats,
+    pieces: &'a mut PieceSink,
 }
 
 /// Expands the frontier on the CPU; returns the budget that cut it short.
@@ -473,6 +799,7 @@ fn depth_on_states(
     opts: &SearchOptions,
     alphabet: &Alphabet,
     expected: &[Grid],
+    cells: Option<&Cells>,
     nt: usize,
     frontier: std::ops::Range<usize>,
     d: usize,
@@ -482,8 +809,7 @@ fn depth_on_states(
 ) -> Option<Budget> {
     let keep = !last;
     let np = st.store_npairs();
-    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.rest.len().max(1));
-    let mut last_seen: IdMap<()> = IdMap::default();
+    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.max_len().max(1));
     // Stored depths keep enumeration order (it fixes state indices); the
     // last depth goes most promising parent first.
     let parents: Vec<u32> = if last {
@@ -491,6 +817,24 @@ fn depth_on_states(
     } else {
         frontier.map(|s| s as u32).collect()
     };
+    let words = cells.map_or(0, |c| c.words);
+    // The most the train pairs after pair k can add to a score.
+    let max_score_rest: Vec<u64> = (0..nt)
+        .map(|k| {
+            expected[k + 1..]
+                .iter()
+                .map(|e| {
+                    let exact = PairOutcome {
+                        h: e.h() as u8,
+                        w: e.w() as u8,
+                        matching: e.len() as u16,
+                        hash: 1,
+                    };
+                    exact.score(opts.metric, e.h(), e.w()) as u64
+                })
+                .sum()
+        })
+        .collect();
     let mut lo = 0;
     while lo < parents.len() {
         let hi = (lo + chunk).min(parents.len());
@@ -503,9 +847,12 @@ fn depth_on_states(
                 ntrain: nt,
                 metric: opts.metric,
                 prune: opts.prune,
-                keep_grids: keep,
+                last,
+                bar: if last { st.tracker.bar() } else { None },
                 deadline,
                 derive_map,
+                pieces: cells.filter(|_| !st.pieces.full()),
+                max_score_rest: &max_score_rest,
             };
             parents[lo..hi]
                 .par_iter()
@@ -516,19 +863,24 @@ fn depth_on_states(
         for e in exps {
             st.stats.candidates += e.generated;
             st.stats.valid += e.valid;
+            st.stats.skipped += e.skipped;
             aborted |= e.aborted;
             for c in &e.children {
-                let cells = &e.cells[c.cells.0..c.cells.1];
                 let key = (d as u8, e.parent, c.op_idx);
+                let sizes = &e.sizes[c.sizes_at..c.sizes_at + np];
+                let piece = c.piece_at.map(|at| {
+                    let (nz, wrong) = e.piece_bits[at..at + 2 * words].split_at(words);
+                    (nz, wrong)
+                });
                 if keep {
-                    let sizes = &e.sizes[c.sizes_at..c.sizes_at + np];
-                    if opts.prune && st.seen.contains_packed(st.store, c.hash, sizes, cells) {
+                    let cells_v = &e.cells[c.cells.0..c.cells.1];
+                    if opts.prune && st.seen.contains_packed(st.store, c.hash, sizes, cells_v) {
                         continue;
                     }
                     if st.store.len() >= opts.max_states {
                         return Some(Budget::States);
                     }
-                    if st.store.bytes() + cells.len() + 64 > opts.max_bytes {
+                    if st.store.bytes() + cells_v.len() + 64 > opts.max_bytes {
                         return Some(Budget::Memory);
                     }
                     let idx = st.store.len();
@@ -542,7 +894,7 @@ fn depth_on_states(
                             score: c.score,
                         },
                         sizes,
-                        cells,
+                        cells_v,
                     );
                     if opts.prune {
                         st.seen.insert(c.hash, idx as u32);
@@ -551,19 +903,34 @@ fn depth_on_states(
                     let store = &*st.store;
                     st.tracker
                         .offer(c.exact, c.score, key, c.test_hash, || store.program(idx));
-                } else {
-                    // Nothing is extended after the last depth: the hash
-                    // set only counts distinct states. Every child is
-                    // offered to the shortlist (it keeps the best program
-                    // of each prediction class, ties to the earlier key),
-                    // so a hash collision here cannot hide a program.
-                    if !opts.prune || count_new(&mut last_seen, c.hash, opts.max_states) {
-                        st.stats.states += 1;
+                    if let Some((nz, wrong)) = piece {
+                        st.pieces
+                            .offer(nz, wrong, &sizes[nt..], Origin::State(idx as u32), d);
                     }
+                } else {
+                    // Nothing is extended after the last depth, so children
+                    // are not compared with the stored states: one equal to
+                    // a stored state has a later key and changes nothing in
+                    // the shortlist (which keeps the best program of each
+                    // prediction class) or among the pieces (the first of
+                    // each signature is kept).
+                    st.stats.states += 1;
                     let store = &*st.store;
                     st.tracker.offer(c.exact, c.score, key, c.test_hash, || {
                         store.program(e.parent as usize).with(c.op)
                     });
+                    if let Some((nz, wrong)) = piece {
+                        st.pieces.offer(
+                            nz,
+                            wrong,
+                            &sizes[nt..],
+                            Origin::Child {
+                                parent: e.parent,
+                                op: c.op,
+                            },
+                            d,
+                        );
+                    }
                 }
             }
         }
@@ -661,7 +1028,7 @@ fn depth_on_backend(
         } else {
             None
         };
-        let ops = alphabet.for_parent(p as u32);
+        let ops = alphabet.for_parent(p as u32, true);
         for (idx, op) in ops.iter().copied().chain(derived).enumerate() {
             batch.push(prog.with(op));
             keys.push((d as u8, p as u32, idx as u32));

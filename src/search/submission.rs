@@ -105,6 +105,19 @@ pub fn report_line(r: &SearchResult) -> Value {
         "stopped_by": r.stopped_by,
         "budget_hit": r.stopped_by.is_some(),
         "backend_mismatches": r.backend_mismatches,
+        "pieces": r.pieces,
+        "compositions": r.compositions,
+        "attempt_sources": r.attempt_sources.iter().map(|pair| {
+            pair.iter().map(|src| match src {
+                Some(k) => json!({
+                    "program": r.ranked[*k].program,
+                    "stage": r.ranked[*k].stage,
+                    "view": r.ranked[*k].view,
+                    "pieces": r.ranked[*k].pieces,
+                }),
+                None => json!({"stage": "fallback"}),
+            }).collect::<Vec<_>>()
+        }).collect::<Vec<_>>(),
         "wall_s": (r.wall_s * 1000.0).round() / 1000.0,
     })
 }

@@ -223,12 +223,13 @@ pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
 /// consistent symmetries, in rounds: in each round every such cell looks at
 /// its images under the symmetries in order and takes the first one that
 /// was known at the end of the previous round. Returns false when `x` has
-/// no cell of color `c`.
+/// no cell of color `c` or when more than half of its cells are.
 fn repair_into(x: &Grid, c: u8, out: &mut Grid, s: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let n = h * w;
     let known = x.data().iter().filter(|&&v| v != c).count() as u32;
-    if known as usize == n {
+    // Nothing to repair, or more hidden than shown.
+    if known as usize == n || 2 * (known as usize) < n {
         return false;
     }
     let min_support = (known / 3).max(4);

@@ -12,11 +12,21 @@ use crate::lang::Op;
 /// No piece.
 pub const NONE: u16 = u16::MAX;
 
+/// How a grid is cut: by a [`Split`], or into the 8-connected groups of
+/// cells not of one color (v1's `object`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum CutKey {
+    Split(Split),
+    NotColor(u8),
+}
+
 /// One piece: its cells are those labelled with its index.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct Piece {
     /// Non-0 cells.
     pub cells: u16,
+    /// All its cells.
+    pub size: u16,
     /// Bounding box of its cells.
     pub r0: u8,
     pub r1: u8,
@@ -26,8 +36,8 @@ pub struct Piece {
     pub colors: u16,
     /// Row-major index of its first cell.
     pub first: u16,
-    /// Hash of its shape (bounding box size and which cells are its own),
-    /// grouping pieces whose shapes may be equal.
+    /// A key grouping pieces whose shapes may be equal (box size and number
+    /// of cells).
     pub shape: u64,
 }
 
@@ -47,7 +57,24 @@ pub struct Pieces {
     pub list: Vec<Piece>,
     /// Scratch of the flood fill.
     stack: Vec<u16>,
+    /// Recent cuts (the search runs every op of a split on the same few
+    /// grids, one train or test grid after the other).
+    cache: Vec<Cached>,
+    /// The cache entry replaced next.
+    next: usize,
 }
+
+/// One remembered cut.
+struct Cached {
+    split: CutKey,
+    grid: Grid,
+    found: bool,
+    label: Box<[u16; MAX_CELLS]>,
+    list: Vec<Piece>,
+}
+
+/// Cuts remembered.
+const CACHE: usize = 16;
 
 impl Default for Pieces {
     fn default() -> Self {
@@ -55,6 +82,8 @@ impl Default for Pieces {
             label: [NONE; MAX_CELLS],
             list: Vec::with_capacity(64),
             stack: Vec::with_capacity(MAX_CELLS),
+            cache: Vec::new(),
+            next: 0,
         }
     }
 }
@@ -84,17 +113,57 @@ pub fn separator(x: &Grid) -> Option<u8> {
 impl Pieces {
     /// Cuts `x` by `split`. Returns false when the split finds no piece.
     pub fn cut(&mut self, x: &Grid, split: Split) -> bool {
+        self.cut_by(x, CutKey::Split(split))
+    }
+
+    /// Cuts `x` by `key` (remembering the last cuts). Returns false when
+    /// there is no piece.
+    pub fn cut_by(&mut self, x: &Grid, split: CutKey) -> bool {
+        let n = x.len();
+        if let Some(c) = self.cache.iter().find(|c| c.split == split && c.grid == *x) {
+            self.label[..n].copy_from_slice(&c.label[..n]);
+            self.list.clear();
+            self.list.extend_from_slice(&c.list);
+            return c.found;
+        }
+        let found = self.cut_fresh(x, split);
+        if self.cache.len() < CACHE {
+            self.cache.push(Cached {
+                split,
+                grid: x.clone(),
+                found,
+                label: Box::new([NONE; MAX_CELLS]),
+                list: Vec::new(),
+            });
+            self.next = self.cache.len() - 1;
+        }
+        let c = &mut self.cache[self.next];
+        c.split = split;
+        c.grid.copy_from(x);
+        c.found = found;
+        c.label[..n].copy_from_slice(&self.label[..n]);
+        c.list.clear();
+        c.list.extend_from_slice(&self.list);
+        self.next = (self.next + 1) % CACHE;
+        found
+    }
+
+    fn cut_fresh(&mut self, x: &Grid, key: CutKey) -> bool {
         let (h, w) = (x.h(), x.w());
         let n = h * w;
         let src = x.data();
         self.list.clear();
         self.label[..n].fill(NONE);
+        let (split, bg) = match key {
+            CutKey::Split(s) => (s, 0),
+            CutKey::NotColor(b) => (Split::Obj, b),
+        };
         match split {
             Split::Obj | Split::Obj4 | Split::Cobj => {
                 let eight = split == Split::Obj;
                 let same = split == Split::Cobj;
                 for start in 0..n {
-                    if src[start] == 0 || self.label[start] != NONE {
+                    if src[start] == bg || self.label[start] != NONE {
                         continue;
                     }
                     let id = self.list.len() as u16;
@@ -116,7 +185,7 @@ impl Pieces {
                                 }
                                 let nk = ni as usize * w + nj as usize;
                                 let v = src[nk];
-                                if v != 0 && self.label[nk] == NONE && (!same || v == col) {
+                                if v != bg && self.label[nk] == NONE && (!same || v == col) {
                                     self.label[nk] = id;
                                     self.stack.push(nk as u16);
                                 }
@@ -194,6 +263,7 @@ impl Pieces {
             }
             let p = &mut self.list[l as usize];
             let (i, j) = ((k / w) as u8, (k % w) as u8);
+            p.size += 1;
             if src[k] != 0 {
                 p.cells += 1;
             }
@@ -206,17 +276,9 @@ impl Pieces {
                 p.first = k as u16;
             }
         }
-        for id in 0..self.list.len() {
-            let p = self.list[id];
-            let mut hsh: u64 =
-                0xcbf2_9ce4_8422_2325 ^ ((p.r1 - p.r0) as u64) << 8 ^ (p.c1 - p.c0) as u64;
-            for i in p.r0..=p.r1 {
-                for j in p.c0..=p.c1 {
-                    let own = self.label[i as usize * w + j as usize] == id as u16;
-                    hsh = (hsh ^ own as u64).wrapping_mul(0x0100_0000_01b3);
-                }
-            }
-            self.list[id].shape = hsh;
+        // A cheap key that equal shapes share (`same_shape` compares cells).
+        for p in self.list.iter_mut() {
+            p.shape = ((p.r1 - p.r0) as u64) << 32 | ((p.c1 - p.c0) as u64) << 16 | p.size as u64;
         }
         true
     }

@@ -2,6 +2,7 @@
 //! `shaders/ops_region.wgsl`.
 
 use super::layout::crop_to;
+use super::pieces::CutKey;
 use super::{split_part, Colors, Scratch};
 use crate::grid::Grid;
 use crate::lang::args::{Dir4, Logic, Selector};
@@ -166,64 +167,28 @@ pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 pub fn object(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let smallest = Selector::from_arg(op.args[0]) == Selector::Smallest;
     let cb = Colors::of(x).get(op.args[1]);
-    let (h, w) = (x.h(), x.w());
-    let n = h * w;
-    let src = x.data();
-    s.mark[..n].fill(0);
-    // Best object so far: (size, r0, r1, c0, c1).
-    let mut best: Option<(usize, usize, usize, usize, usize)> = None;
-    for start in 0..n {
-        if src[start] == cb || s.mark[start] != 0 {
-            continue;
-        }
-        // Objects are found in the row-major order of their first cell, so a
-        // strict comparison gives ties to the earlier object.
-        s.mark[start] = 1;
-        s.stack[0] = start as u16;
-        let mut top = 1;
-        let (mut size, mut r0, mut r1, mut c0, mut c1) = (0, usize::MAX, 0, usize::MAX, 0);
-        while top > 0 {
-            top -= 1;
-            let k = s.stack[top] as usize;
-            let (i, j) = (k / w, k % w);
-            size += 1;
-            r0 = r0.min(i);
-            r1 = r1.max(i);
-            c0 = c0.min(j);
-            c1 = c1.max(j);
-            for di in -1isize..=1 {
-                for dj in -1isize..=1 {
-                    let (ni, nj) = (i as isize + di, j as isize + dj);
-                    if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
-                        continue;
-                    }
-                    let nk = ni as usize * w + nj as usize;
-                    if s.mark[nk] == 0 && src[nk] != cb {
-                        s.mark[nk] = 1;
-                        s.stack[top] = nk as u16;
-                        top += 1;
-                    }
-                }
-            }
-        }
-        let better = match best {
-            None => true,
-            Some((bs, ..)) => {
-                if smallest {
-                    size < bs
-                } else {
-                    size > bs
-                }
-            }
-        };
-        if better {
-            best = Some((size, r0, r1, c0, c1));
+    let pieces = &mut s.pieces;
+    if !pieces.cut_by(x, CutKey::NotColor(cb)) {
+        return false;
+    }
+    // Pieces come in the order of their first cell: a strict comparison
+    // gives ties to the earlier object.
+    let mut best = pieces.list[0];
+    for p in &pieces.list[1..] {
+        if (smallest && p.size < best.size) || (!smallest && p.size > best.size) {
+            best = *p;
         }
     }
-    match best {
-        Some((_, r0, r1, c0, c1)) => crop_to(x, out, (r0, r1, c0, c1)),
-        None => false,
-    }
+    crop_to(
+        x,
+        out,
+        (
+            best.r0 as usize,
+            best.r1 as usize,
+            best.c0 as usize,
+            best.c1 as usize,
+        ),
+    )
 }
 
 /// `halves_h L a` / `halves_v L a`: A and B are the two halves (`split 2`);

@@ -1,0 +1,219 @@
+//! Composition: answers stacked from several pieces, as an `overlay` of
+//! layers (see `docs/search.md`, "Composition").
+//!
+//! Greedy, top layer first: the covered train cells start empty; at each
+//! step the layer (a piece and a [`Variant`]) that paints the most
+//! uncovered cells is added, among those whose wrong cells are all covered
+//! already (an upper layer hides them); ties go to the earlier piece, then
+//! to the earlier variant. It stops when every train cell whose expected
+//! color is not 0 is covered (uncovered cells are 0 in an overlay), when no
+//! layer adds a cell, or at [`crate::lang::MAX_LAYERS`] layers.
+
+use super::pieces::{Cells, PieceStore, Variant};
+use crate::lang::MAX_LAYERS;
+
+/// One composition: its layers, top first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Composition {
+    pub layers: Vec<(usize, Variant)>,
+}
+
+/// The variants tried for every piece: the three masks, then the non-0
+/// cells painted with each color of `palette` (the colors of the train
+/// outputs other than 0).
+pub fn variants(palette: &[u8]) -> Vec<Variant> {
+    let mut v = vec![Variant::Nonzero, Variant::Zero, Variant::All];
+    v.extend(
+        palette
+            .iter()
+            .filter(|&&c| c != 0)
+            .map(|&c| Variant::Paint(c)),
+    );
+    v
+}
+
+/// The cells a layer paints (`a`) and those it paints wrongly (`b`), word
+/// `j`.
+#[inline(always)]
+fn layer_word(v: Variant, nz: u64, wrong: u64, full: u64, cells: &Cells, j: usize) -> (u64, u64) {
+    match v {
+        Variant::Nonzero => (nz, nz & wrong),
+        Variant::Zero => (!nz & full, !nz & wrong & full),
+        Variant::All => (full, wrong),
+        Variant::Paint(c) => (nz, nz & !cells.target[c as usize][j]),
+    }
+}
+
+/// Whether covered cells `u` make the overlay exact on every train pair:
+/// every uncovered cell is expected to be 0.
+fn done(u: &[u64], cells: &Cells) -> bool {
+    u.iter()
+        .zip(&cells.full)
+        .zip(&cells.target[0])
+        .all(|((&u, &f), &z)| f & !u & !z == 0)
+}
+
+/// The greedy composition over the pieces, or None when it does not make
+/// every train pair exact. `skip_first` forbids one layer as the top
+/// layer (to find a second, different composition).
+pub fn greedy(
+    store: &PieceStore,
+    cells: &Cells,
+    variants: &[Variant],
+    skip_first: Option<(usize, Variant)>,
+) -> Option<Composition> {
+    greedy_upto(store, cells, variants, skip_first, usize::MAX, None)
+}
+
+/// [`greedy`] over the pieces whose programs have at most `max_len` ops,
+/// giving up (None) at `deadline`.
+pub fn greedy_upto(
+    store: &PieceStore,
+    cells: &Cells,
+    variants: &[Variant],
+    skip_first: Option<(usize, Variant)>,
+    max_len: usize,
+    deadline: Option<std::time::Instant>,
+) -> Option<Composition> {
+    let w = cells.words;
+    let mut u = vec![0u64; w];
+    let mut layers: Vec<(usize, Variant)> = Vec::new();
+    while layers.len() < MAX_LAYERS {
+        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+            return None;
+        }
+        let mut best: Option<(u32, usize, Variant)> = None;
+        for i in 0..store.len() {
+            if store.len[i] as usize > max_len {
+                continue;
+            }
+            let (nz, wrong) = store.bits(i);
+            'v: for &v in variants {
+                if layers.is_empty() && skip_first == Some((i, v)) {
+                    continue;
+                }
+                let mut gain = 0u32;
+                for j in 0..w {
+                    let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
+                    if b & !u[j] != 0 {
+                        continue 'v;
+                    }
+                    gain += (a & !u[j]).count_ones();
+                }
+                if gain > best.map_or(0, |b| b.0) {
+                    best = Some((gain, i, v));
+                }
+            }
+        }
+        let Some((_, i, v)) = best else {
+            break;
+        };
+        let (nz, wrong) = store.bits(i);
+        for j in 0..w {
+            u[j] |= layer_word(v, nz[j], wrong[j], cells.full[j], cells, j).0;
+        }
+        layers.push((i, v));
+        if done(&u, cells) {
+            prune(&mut layers, store, cells);
+            return Some(Composition { layers });
+        }
+    }
+    None
+}
+
+/// Whether layers (top first) make an exact overlay: each layer's wrong
+/// cells are covered by the layers above it, and every cell no layer
+/// covers is expected to be 0.
+pub fn exact(layers: &[(usize, Variant)], store: &PieceStore, cells: &Cells) -> bool {
+    let mut u = vec![0u64; cells.words];
+    for &(i, v) in layers {
+        let (nz, wrong) = store.bits(i);
+        for j in 0..cells.words {
+            let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
+            if b & !u[j] != 0 {
+                return false;
+            }
+            u[j] |= a;
+        }
+    }
+    done(&u, cells)
+}
+
+/// Drops the layers the overlay stays exact without (top first), so that
+/// answers use as few pieces as the greedy choice allows.
+fn prune(layers: &mut Vec<(usize, Variant)>, store: &PieceStore, cells: &Cells) {
+    let mut i = 0;
+    while i < layers.len() && layers.len() > 1 {
+        let mut rest = layers.clone();
+        rest.remove(i);
+        if exact(&rest, store, cells) {
+            *layers = rest;
+        } else {
+            i += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grid::Grid;
+    use crate::search::pieces::Origin;
+
+    fn g(s: &str) -> Grid {
+        let rows: Vec<Vec<u8>> = s
+            .split('/')
+            .map(|r| r.bytes().map(|b| b - b'0').collect())
+            .collect();
+        Grid::from_rows(&rows).unwrap()
+    }
+
+    fn store_of(cells: &Cells, expected: &[Grid], pieces: &[&[Grid]]) -> PieceStore {
+        let mut s = PieceStore::new(cells.words, 100);
+        for (k, p) in pieces.iter().enumerate() {
+            let mut nz = vec![0; cells.words];
+            let mut wrong = vec![0; cells.words];
+            cells.signature(p, expected, &mut nz, &mut wrong);
+            let h = PieceStore::hash(&nz, &wrong);
+            s.offer(h, &nz, &wrong, Origin::State(k as u32), 1);
+        }
+        s
+    }
+
+    #[test]
+    fn two_layers_cover_a_target() {
+        // Target: the left half from piece 0, the right half from piece 1.
+        let expected = vec![g("12/34")];
+        let cells = Cells::new(&expected);
+        let p0 = vec![g("10/30")];
+        let p1 = vec![g("92/94")];
+        let store = store_of(&cells, &expected, &[&p0, &p1]);
+        let c = greedy(&store, &cells, &variants(&[1, 2, 3, 4]), None).unwrap();
+        // p0's non-0 cells (2 right, none wrong), then p1's non-0 cells
+        // (its wrong cells are covered by p0's).
+        assert_eq!(c.layers, vec![(0, Variant::Nonzero), (1, Variant::Nonzero)]);
+        assert!(exact(&c.layers, &store, &cells));
+        assert!(!exact(&[(1, Variant::Nonzero)], &store, &cells));
+        // Without p0 as the top layer, nothing makes the target.
+        assert!(greedy(
+            &store,
+            &cells,
+            &variants(&[1, 2, 3, 4]),
+            Some((0, Variant::Nonzero))
+        )
+        .is_none());
+    }
+
+    #[test]
+    fn paint_variants_and_zero_cells() {
+        // Target 50/05: the piece 10/01 painted 5 is exact (the greedy first
+        // takes its 0-cells, which cover as much; that layer is pruned, as
+        // uncovered cells are 0 anyway).
+        let expected = vec![g("50/05")];
+        let cells = Cells::new(&expected);
+        let p0 = vec![g("10/01")];
+        let store = store_of(&cells, &expected, &[&p0]);
+        let c = greedy(&store, &cells, &variants(&[5]), None).unwrap();
+        assert_eq!(c.layers, vec![(0, Variant::Paint(5))]);
+    }
+}

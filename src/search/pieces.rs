@@ -1,0 +1,290 @@
+//! Pieces for composition: candidate images (the grids of one program on
+//! every train and test input) that have the train outputs' sizes and the
+//! predicted test sizes, summarised over the train cells by two bitsets:
+//! which cells are not 0 (`nz`) and which differ from the train output
+//! (`wrong`). Every layer a composition may use follows from those two
+//! bitsets and the train outputs' color bitsets (see [`Variant`]).
+//!
+//! Pieces with the same bitsets behave the same in composition; only the
+//! first (in enumeration order) is kept.
+
+use super::enumerate::IdMap;
+use crate::grid::Grid;
+use crate::lang::{Mask, Op};
+
+/// How a piece is laid as a layer.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    /// Its non-0 cells.
+    Nonzero,
+    /// Its 0-cells.
+    Zero,
+    /// Every cell.
+    All,
+    /// Its non-0 cells painted with one color (`paint c 0` appended).
+    Paint(u8),
+}
+
+impl Variant {
+    /// The layer mask.
+    pub fn mask(self) -> Mask {
+        match self {
+            Variant::Nonzero | Variant::Paint(_) => Mask::Nonzero,
+            Variant::Zero => Mask::Zero,
+            Variant::All => Mask::All,
+        }
+    }
+}
+
+/// Where a piece comes from.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// A stored state.
+    State(u32),
+    /// A child of the last depth: a stored parent and one more op.
+    Child { parent: u32, op: Op },
+}
+
+/// The train cells of a task as bitsets: each pair's cells in row-major
+/// order, every pair starting on a fresh 64-bit word (the bits between
+/// pairs are padding, never set).
+#[derive(Clone, Debug)]
+pub struct Cells {
+    /// (h, w) of each train output.
+    pub sizes: Vec<(usize, usize)>,
+    /// First word of each pair.
+    pub offsets: Vec<usize>,
+    /// Words per bitset.
+    pub words: usize,
+    /// Bits of every train cell.
+    pub full: Vec<u64>,
+    /// `target[c]`: the cells whose expected color is c.
+    pub target: Vec<Vec<u64>>,
+}
+
+/// Bit b of the result: whether `a[b]` is not 0, and whether `a[b]`
+/// differs from `t[b]` (at most 64 cells).
+#[inline(always)]
+fn masks(a: &[u8], t: &[u8]) -> (u64, u64) {
+    let (mut nz, mut ne) = (0u64, 0u64);
+    // Eight cells at a time: the high bit of each byte says "differs".
+    let chunks = a.len() / 8;
+    for c in 0..chunks {
+        let x = u64::from_le_bytes(a[8 * c..8 * c + 8].try_into().expect("8 bytes"));
+        let y = u64::from_le_bytes(t[8 * c..8 * c + 8].try_into().expect("8 bytes"));
+        nz |= byte_flags(x) << (8 * c);
+        ne |= byte_flags(x ^ y) << (8 * c);
+    }
+    for b in 8 * chunks..a.len() {
+        nz |= ((a[b] != 0) as u64) << b;
+        ne |= ((a[b] != t[b]) as u64) << b;
+    }
+    (nz, ne)
+}
+
+/// One bit per byte of `x` (bit k: byte k is not 0), for bytes below 128.
+#[inline(always)]
+fn byte_flags(x: u64) -> u64 {
+    // Colors are below 128, so adding 0x7f to a byte sets its high bit
+    // exactly when it is not 0, without carries between bytes.
+    let h = (x + 0x7f7f_7f7f_7f7f_7f7f) & 0x8080_8080_8080_8080;
+    // Gather the eight high bits into the low byte.
+    (h.wrapping_mul(0x0002_0408_1020_4081) >> 56) & 0xff
+}
+
+impl Cells {
+    /// The layout of the train outputs `expected`.
+    pub fn new(expected: &[Grid]) -> Cells {
+        let sizes: Vec<(usize, usize)> = expected.iter().map(|g| (g.h(), g.w())).collect();
+        let mut offsets = Vec::with_capacity(sizes.len());
+        let mut words = 0;
+        for g in expected {
+            offsets.push(words);
+            words += g.len().div_ceil(64);
+        }
+        let words = words.max(1);
+        let mut full = vec![0u64; words];
+        let mut target = vec![vec![0u64; words]; 10];
+        for (g, &off) in expected.iter().zip(&offsets) {
+            for (k, &v) in g.data().iter().enumerate() {
+                let (w, b) = (off + k / 64, k % 64);
+                full[w] |= 1 << b;
+                target[v as usize][w] |= 1 << b;
+            }
+        }
+        Cells {
+            sizes,
+            offsets,
+            words,
+            full,
+            target,
+        }
+    }
+
+    /// Whether grids have the train outputs' sizes.
+    #[inline]
+    pub fn sizes_match(&self, grids: &[Grid]) -> bool {
+        grids
+            .iter()
+            .zip(&self.sizes)
+            .all(|(g, &s)| (g.h(), g.w()) == s)
+    }
+
+    /// The `nz` and `wrong` bitsets of train grids of the right sizes,
+    /// written into `nz` and `wrong` (`words` each).
+    pub fn signature(&self, grids: &[Grid], expected: &[Grid], nz: &mut [u64], wrong: &mut [u64]) {
+        self.signature_counting(grids, expected, nz, wrong, |_, _| {});
+    }
+
+    /// [`Cells::signature`], also giving the number of wrong cells of each
+    /// pair to `count(pair, wrong)`.
+    pub fn signature_counting(
+        &self,
+        grids: &[Grid],
+        expected: &[Grid],
+        nz: &mut [u64],
+        wrong: &mut [u64],
+        mut count: impl FnMut(usize, u32),
+    ) {
+        for (k, (g, e)) in grids.iter().zip(expected).enumerate() {
+            let (a, t) = (g.data(), e.data());
+            let mut bad = 0;
+            for (c, w) in (self.offsets[k]..).take(a.len().div_ceil(64)).enumerate() {
+                let end = (64 * c + 64).min(a.len());
+                let (n, d) = masks(&a[64 * c..end], &t[64 * c..end]);
+                nz[w] = n;
+                wrong[w] = d;
+                bad += d.count_ones();
+            }
+            count(k, bad);
+        }
+    }
+}
+
+/// The pieces of one search, deduplicated by signature.
+pub struct PieceStore {
+    pub words: usize,
+    /// `nz` bitsets, `words` per piece.
+    pub nz: Vec<u64>,
+    /// `wrong` bitsets, `words` per piece.
+    pub wrong: Vec<u64>,
+    pub origin: Vec<Origin>,
+    /// Program length of each piece.
+    pub len: Vec<u8>,
+    seen: IdMap<()>,
+    /// Most pieces kept.
+    pub cap: usize,
+    /// Pieces offered (before deduplication).
+    pub offered: u64,
+}
+
+impl PieceStore {
+    /// An empty store for bitsets of `words` words.
+    pub fn new(words: usize, cap: usize) -> PieceStore {
+        PieceStore {
+            words,
+            nz: Vec::new(),
+            wrong: Vec::new(),
+            origin: Vec::new(),
+            len: Vec::new(),
+            seen: IdMap::default(),
+            cap,
+            offered: 0,
+        }
+    }
+
+    /// Number of pieces.
+    pub fn len(&self) -> usize {
+        self.origin.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.origin.is_empty()
+    }
+
+    /// The signature hash of bitsets.
+    pub fn hash(nz: &[u64], wrong: &[u64]) -> u64 {
+        let mut h = 0x9e37_79b9_7f4a_7c15u64;
+        for (&a, &b) in nz.iter().zip(wrong) {
+            h = (h.rotate_left(5) ^ a).wrapping_mul(0x517c_c1b7_2722_0a95);
+            h = (h.rotate_left(5) ^ b).wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+        h
+    }
+
+    /// Adds a piece unless one with the same signature is stored (or the
+    /// store is full); returns whether it was added.
+    pub fn offer(
+        &mut self,
+        hash: u64,
+        nz: &[u64],
+        wrong: &[u64],
+        origin: Origin,
+        len: usize,
+    ) -> bool {
+        self.offered += 1;
+        if self.len() >= self.cap || self.seen.insert(hash, ()).is_some() {
+            return false;
+        }
+        self.nz.extend_from_slice(nz);
+        self.wrong.extend_from_slice(wrong);
+        self.origin.push(origin);
+        self.len.push(len.min(255) as u8);
+        true
+    }
+
+    /// The bitsets of piece `i`.
+    #[inline]
+    pub fn bits(&self, i: usize) -> (&[u64], &[u64]) {
+        let r = i * self.words..(i + 1) * self.words;
+        (&self.nz[r.clone()], &self.wrong[r])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_match_a_cell_by_cell_reading() {
+        let mut rng = crate::rng::Rng::new(5);
+        for _ in 0..2000 {
+            let n = 1 + rng.below(64);
+            let a: Vec<u8> = (0..n)
+                .map(|_| {
+                    if rng.chance(0.4) {
+                        0
+                    } else {
+                        rng.below(10) as u8
+                    }
+                })
+                .collect();
+            let t: Vec<u8> = (0..n)
+                .map(|_| {
+                    if rng.chance(0.5) {
+                        a[0]
+                    } else {
+                        rng.below(10) as u8
+                    }
+                })
+                .collect();
+            let (nz, ne) = masks(&a, &t);
+            for b in 0..n {
+                assert_eq!(nz >> b & 1 == 1, a[b] != 0);
+                assert_eq!(ne >> b & 1 == 1, a[b] != t[b]);
+            }
+            assert_eq!(nz >> n.min(63) >> 1, 0);
+        }
+    }
+
+    #[test]
+    fn pairs_start_on_fresh_words() {
+        let e = vec![Grid::filled(9, 9, 1), Grid::filled(2, 3, 0)];
+        let c = Cells::new(&e);
+        assert_eq!(c.offsets, vec![0, 2]);
+        assert_eq!(c.words, 3);
+        assert_eq!(c.full[1].count_ones(), 81 - 64);
+        assert_eq!(c.target[0][2].count_ones(), 6);
+    }
+}
