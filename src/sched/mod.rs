@@ -18,6 +18,7 @@
 //! get a grace period and are then abandoned, their programs reported
 //! `not_run`.
 
+pub mod devices;
 pub mod plan;
 pub mod stream;
 pub mod testing;
