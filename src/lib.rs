@@ -32,11 +32,13 @@ pub mod assets;
 pub mod bench;
 pub mod engine;
 pub mod gpu;
+pub mod merge;
 pub mod metrics;
 pub mod rng;
 pub mod sched;
 pub mod score;
 pub mod search;
+pub mod shard;
 pub mod task;
 
 pub use grid::Grid;

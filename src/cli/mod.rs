@@ -4,6 +4,7 @@
 mod bench;
 mod common;
 mod devices;
+mod merge;
 mod plan;
 mod score;
 mod search;
@@ -39,6 +40,10 @@ enum Command {
     /// Search programs of up to --depth ops for ARC tasks and write ARC Prize
     /// submissions (two attempts per test input).
     Search(search::SearchCmd),
+    /// Combine the outputs of `score --shard I/N` or `search --shard I/N`
+    /// runs (score rows, submissions, search reports) into exactly what one
+    /// run writes.
+    Merge(merge::MergeArgs),
     /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
     /// caps) and which limit set each number.
     Plan(plan::PlanArgs),
@@ -85,6 +90,7 @@ pub fn main() -> i32 {
         Command::Bench(a) => bench::run(a),
         Command::Devices(a) => devices::run(a),
         Command::Search(a) => search::run_cmd(a),
+        Command::Merge(a) => merge::run(a),
         Command::GenCandidates {
             count,
             seed,
