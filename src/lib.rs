@@ -41,5 +41,8 @@ pub mod search;
 pub mod shard;
 pub mod task;
 
+#[cfg(feature = "python")]
+mod python;
+
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
