@@ -25,11 +25,11 @@ use crate::search::search_task;
 use crate::search::submission::{report_line, submission_entry};
 use crate::shard::Shard;
 use crate::task::{task_from_json, task_to_json, Task};
-use convert::{to_python, to_value};
+use convert::{to_python, to_value, Objects};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString, PyTuple};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
@@ -170,6 +170,32 @@ fn run_interruptible<T: Send + 'static>(
                     "internal error: the engine thread ended",
                 ))
             }
+        }
+    }
+}
+
+/// Pauses Python's cyclic garbage collector while many rows are built (it
+/// would otherwise scan the growing list again and again; rows hold no
+/// cycles), and resumes it when dropped if it was running.
+struct GcPause<'py> {
+    gc: Option<Bound<'py, PyModule>>,
+}
+
+impl<'py> GcPause<'py> {
+    fn new(py: Python<'py>) -> PyResult<GcPause<'py>> {
+        let gc = py.import("gc")?;
+        if gc.call_method0("isenabled")?.is_truthy()? {
+            gc.call_method0("disable")?;
+            return Ok(GcPause { gc: Some(gc) });
+        }
+        Ok(GcPause { gc: None })
+    }
+}
+
+impl Drop for GcPause<'_> {
+    fn drop(&mut self) {
+        if let Some(gc) = &self.gc {
+            let _ = gc.call_method0("enable");
         }
     }
 }
@@ -381,16 +407,28 @@ fn score<'py>(
             // The index among all candidates (a shard scores some).
             r.index = candidates[r.index].index;
         }
+        drop_in_background(candidates);
         Ok((task, run.report))
     })?;
     let list = PyList::empty(py);
+    let mut objects = Objects::new(py);
+    let _gc = GcPause::new(py)?;
     for (k, row) in rows(&task.id, &report, top).enumerate() {
         if k % 8192 == 8191 {
             py.check_signals()?;
         }
-        list.append(to_python(py, &row)?)?;
+        list.append(objects.convert(&row)?)?;
     }
+    drop_in_background(report);
     Ok(list)
+}
+
+/// Frees a large value (10^5 candidates or results are millions of small
+/// allocations) on another thread, so that the caller gets its rows first.
+fn drop_in_background<T: Send + 'static>(v: T) {
+    let _ = std::thread::Builder::new()
+        .name("gridscore-free".into())
+        .spawn(move || drop(v));
 }
 
 /// Searches programs of up to `depth` ops for one ARC task (as
@@ -581,8 +619,10 @@ fn merge_rankings<'py>(
         .detach(|| crate::merge::merge_rankings(all, &opts))
         .map_err(|e| MergeError::new_err(e.to_string()))?;
     let list = PyList::empty(py);
+    let mut objects = Objects::new(py);
+    let _gc = GcPause::new(py)?;
     for row in &merged {
-        list.append(to_python(py, row)?)?;
+        list.append(objects.convert(row)?)?;
     }
     Ok(list)
 }
