@@ -32,12 +32,17 @@ pub mod assets;
 pub mod bench;
 pub mod engine;
 pub mod gpu;
+pub mod merge;
 pub mod metrics;
 pub mod rng;
 pub mod sched;
 pub mod score;
 pub mod search;
+pub mod shard;
 pub mod task;
+
+#[cfg(feature = "python")]
+mod python;
 
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};

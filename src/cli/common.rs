@@ -3,7 +3,7 @@
 
 use super::CliError;
 use anyhow::Context;
-use gridscore::engine::{Backend, CpuBackend};
+use gridscore::engine::Backend;
 use gridscore::lang::{read_candidates, Candidate};
 use gridscore::task::{load_tasks, Task};
 use std::io::Write;
@@ -50,78 +50,23 @@ pub fn candidates(path: &Path) -> Result<Vec<Candidate>, CliError> {
         .map_err(CliError::usage)
 }
 
-/// The device list of `--device`.
-#[derive(Clone, Debug)]
-pub struct DeviceSpec {
-    pub cpu: bool,
-    pub gpu: bool,
-    pub software_gpus: bool,
-    pub auto: bool,
-}
+pub use gridscore::sched::devices::DeviceSpec;
 
 /// Parses `--device` (auto, cpu, gpu, all, or a comma list of cpu and gpu).
 pub fn parse_device_spec(s: &str) -> Result<DeviceSpec, String> {
-    let mut d = DeviceSpec {
-        cpu: false,
-        gpu: false,
-        software_gpus: false,
-        auto: false,
-    };
-    for part in s.split(',').map(str::trim) {
-        match part {
-            "auto" => d.auto = true,
-            "cpu" => d.cpu = true,
-            "gpu" => {
-                d.gpu = true;
-                d.software_gpus = true;
-            }
-            "all" => {
-                d.cpu = true;
-                d.gpu = true;
-            }
-            other => {
-                return Err(format!(
-                    "unknown device `{other}` (expected auto, cpu, gpu, all, or a comma list such as cpu,gpu)"
-                ))
-            }
-        }
-    }
-    Ok(d)
+    s.parse()
+        .map_err(|e: gridscore::sched::devices::UnknownDevice| e.to_string())
 }
 
-/// Opens the devices of a spec: `auto` is the real GPUs, or the CPU when
-/// there is none; `gpu` every adapter, software ones included (none is an
-/// error); `all` every real GPU and the CPU; `cpu,gpu` the CPU and every
-/// adapter. `GRIDSCORE_ADAPTER` narrows the adapters by name.
+/// Opens the devices of a spec (see [`gridscore::sched::devices::open_devices`]);
+/// says on stderr when `auto` falls back to the CPU.
 pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<Vec<Arc<dyn Backend>>, CliError> {
-    let mut out: Vec<Arc<dyn Backend>> = Vec::new();
-    if spec.gpu || spec.auto {
-        match gridscore::gpu::open_gpus(spec.software_gpus) {
-            Ok(gpus) => out.extend(gpus.into_iter().map(|g| Arc::new(g) as Arc<dyn Backend>)),
-            Err(e) if spec.gpu => return Err(CliError::usage(anyhow::anyhow!("--device: {e}"))),
-            Err(e) => eprintln!("gridscore: no GPU used ({e}); running on the CPU"),
-        }
-        if spec.gpu && !spec.cpu && out.is_empty() {
-            return Err(CliError::usage(anyhow::anyhow!(
-                "--device: {}",
-                gridscore::gpu::GpuError::NoAdapter
-            )));
-        }
+    let opened = gridscore::sched::devices::open_devices(spec, threads)
+        .map_err(|e| CliError::usage(anyhow::anyhow!("--device: {e}")))?;
+    if let Some(e) = &opened.fallback {
+        eprintln!("gridscore: no GPU used ({e}); running on the CPU");
     }
-    if spec.cpu || out.is_empty() {
-        out.push(Arc::new(CpuBackend::new(cpu_threads(threads))));
-    }
-    Ok(out)
-}
-
-/// `--threads`, or the planner's choice (physical cores, cgroup quota,
-/// affinity) when 0.
-pub fn cpu_threads(threads: usize) -> usize {
-    if threads > 0 {
-        threads
-    } else {
-        gridscore::sched::HostInfo::detect().cpu_threads().0
-    }
+    Ok(opened.devices)
 }
 
 /// A writer for `--out FILE` or stdout.

@@ -13,20 +13,17 @@ pub struct DevicesArgs {
 }
 
 pub fn run(a: DevicesArgs) -> CliResult {
-    let adapters = list_adapters();
-    let host = HostInfo::detect();
-    let (threads, why) = host.cpu_threads();
     if a.json {
-        let v = serde_json::json!({
-            "cpu": {"threads": threads, "bound_by": why, "host": host},
-            "adapters": adapters,
-        });
+        let v = gridscore::sched::devices::devices_json();
         println!(
             "{}",
             serde_json::to_string_pretty(&v).map_err(CliError::failed)?
         );
         return Ok(());
     }
+    let adapters = list_adapters();
+    let host = HostInfo::detect();
+    let (threads, why) = host.cpu_threads();
     println!(
         "cpu: {threads} threads (bound by {why}); {} physical cores, {} logical",
         host.physical_cores, host.logical_cpus

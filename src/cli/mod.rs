@@ -4,6 +4,7 @@
 mod bench;
 mod common;
 mod devices;
+mod merge;
 mod ops;
 mod plan;
 mod score;
@@ -40,6 +41,10 @@ enum Command {
     /// Search programs of up to --depth ops for ARC tasks and write ARC Prize
     /// submissions (two attempts per test input).
     Search(search::SearchCmd),
+    /// Combine the outputs of `score --shard I/N` or `search --shard I/N`
+    /// runs (score rows, submissions, search reports) into exactly what one
+    /// run writes.
+    Merge(merge::MergeArgs),
     /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
     /// caps) and which limit set each number.
     Plan(plan::PlanArgs),
@@ -81,6 +86,7 @@ pub fn main() -> i32 {
         Command::Search(a) => search::run_cmd(a),
         Command::Ops(a) => ops::run_ops(a),
         Command::RandomPrograms(a) => ops::run_random(a),
+        Command::Merge(a) => merge::run(a),
         Command::GenAssets { dir } => gridscore::assets::write_assets(&dir)
             .map_err(|e| CliError::failed(anyhow::anyhow!("{}: {e}", dir.display()))),
     };

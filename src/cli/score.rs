@@ -3,10 +3,12 @@
 use super::common::{self, DeviceSpec};
 use super::{CliError, CliResult};
 use anyhow::Context;
+use gridscore::engine::rows::write_jsonl;
 use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, Status};
 use gridscore::metrics::{peak_rss_bytes, Stopwatch};
 use gridscore::sched::{self, DeviceStats, SchedOptions, Scheduler};
 use gridscore::score::Metric;
+use gridscore::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde_json::json;
 use std::io::{IsTerminal, Write};
@@ -90,6 +92,12 @@ pub struct ScoreArgs {
     /// throughput to stderr.
     #[arg(long)]
     pub profile: bool,
+    /// Run only shard I of N (for job arrays): the tasks of a directory or
+    /// combined file are dealt by sorted task id, one task's candidates by
+    /// index (I-1, I-1+N, ...); `gridscore merge` turns the shards' outputs
+    /// into what one run writes.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<Shard>,
     #[command(flatten)]
     pub run: RunArgs,
 }
@@ -156,11 +164,15 @@ pub fn run(a: ScoreArgs) -> CliResult {
         }
     }
     let tasks = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
+    let (tasks, by_candidate) = shard_tasks(a.shard, tasks);
     let deadline = a.deadline.map(|d| started + Duration::from_secs_f64(d));
     if let Some(top) = a.top {
-        return run_streaming(&a, &tasks, top, deadline, &watch);
+        return run_streaming(&a, &tasks, by_candidate, top, deadline, &watch);
     }
-    let candidates = common::candidates(&a.candidates)?;
+    let mut candidates = common::candidates(&a.candidates)?;
+    if let Some(s) = by_candidate {
+        candidates.retain(|c| s.owns(c.index));
+    }
     let pb = progress_bar(Some((candidates.len() * tasks.len()) as u64), "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
     let format = a.output_format();
@@ -175,9 +187,15 @@ pub fn run(a: ScoreArgs) -> CliResult {
     let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
     for (k, task) in tasks.iter().enumerate() {
-        let run = sched::score(task, &candidates, &sched, &opts)
+        let mut run = sched::score(task, &candidates, &sched, &opts)
             .with_context(|| format!("task {}", task.id))
             .map_err(CliError::failed)?;
+        if by_candidate.is_some() {
+            // Rows give the index in the whole candidates file.
+            for r in &mut run.report.results {
+                r.index = candidates[r.index].index;
+            }
+        }
         evaluations += run.report.evaluations;
         deadline_hit |= run.deadline_hit;
         faults.extend(run.faults.iter().map(|f| format!("task {}: {f}", task.id)));
@@ -296,10 +314,32 @@ pub fn profile_text(summary: &serde_json::Value, devices: &[DeviceStats]) -> Str
     s
 }
 
+/// `--shard I/N`: several tasks are dealt by task id; one task keeps all
+/// and the shard is returned to select its candidates.
+fn shard_tasks(
+    shard: Option<Shard>,
+    tasks: Vec<gridscore::task::Task>,
+) -> (Vec<gridscore::task::Task>, Option<Shard>) {
+    match shard {
+        Some(s) if tasks.len() > 1 => {
+            let n = tasks.len();
+            let mine = s.select_tasks(tasks);
+            if mine.is_empty() {
+                eprintln!(
+                    "gridscore: shard {s} has none of the {n} tasks (more shards than tasks)"
+                );
+            }
+            (mine, None)
+        }
+        other => (tasks, other),
+    }
+}
+
 /// `--top N`: candidates are read incrementally and only the N best kept.
 fn run_streaming(
     a: &ScoreArgs,
     tasks: &[gridscore::task::Task],
+    by_candidate: Option<Shard>,
     top: usize,
     deadline: Option<Instant>,
     watch: &Stopwatch,
@@ -326,7 +366,11 @@ fn run_streaming(
             })
             .map_err(CliError::usage)?;
         let reader =
-            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file));
+            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file))
+                .filter(|c| match (c, by_candidate) {
+                    (Ok(c), Some(s)) => s.owns(c.index),
+                    _ => true,
+                });
         let run = gridscore::sched::stream::score_stream(task, reader, &sched, &opts, top, 1 << 16)
             .with_context(|| format!("task {}", task.id))
             .map_err(CliError::failed)?;
@@ -361,28 +405,6 @@ fn run_streaming(
         &faults,
         &devices,
     )
-}
-
-/// One JSONL row: the result's fields, then `task`.
-#[derive(serde::Serialize)]
-struct Row<'a> {
-    #[serde(flatten)]
-    result: &'a CandidateResult,
-    task: &'a str,
-}
-
-fn write_jsonl(
-    out: &mut dyn Write,
-    task: &str,
-    report: &BatchReport,
-    top: Option<usize>,
-) -> std::io::Result<()> {
-    let n = top.unwrap_or(usize::MAX);
-    for r in report.results.iter().take(n) {
-        serde_json::to_writer(&mut *out, &Row { result: r, task })?;
-        out.write_all(b"\n")?;
-    }
-    Ok(())
 }
 
 fn write_table(

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod cpu;
+pub mod rows;
 
 use crate::grid::Grid;
 use crate::lang::Program;

@@ -18,6 +18,7 @@
 //! get a grace period and are then abandoned, their programs reported
 //! `not_run`.
 
+pub mod devices;
 pub mod plan;
 pub mod stream;
 pub mod testing;
@@ -53,6 +54,10 @@ pub struct SchedOptions {
     pub host_max_chunk: usize,
     /// Called with the number of programs each finished chunk held.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
+    /// Set (from any thread) to stop a run at once: no chunk starts after
+    /// it and the run returns within a tick, like a passed deadline with no
+    /// grace (`deadline_hit` is then true).
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for SchedOptions {
@@ -65,6 +70,7 @@ impl Default for SchedOptions {
             first_chunk: 256,
             host_max_chunk: usize::MAX,
             progress: None,
+            cancel: None,
         }
     }
 }
@@ -101,7 +107,7 @@ pub struct SchedRun {
     /// Per device statistics, in device order (a CPU fallback, when one was
     /// needed, comes last).
     pub devices: Vec<DeviceStats>,
-    /// Whether the deadline stopped the run before every program ran.
+    /// Whether the deadline (or `cancel`) stopped the run before every program ran.
     pub deadline_hit: bool,
     /// Device faults, in the order they happened.
     pub faults: Vec<String>,
@@ -273,6 +279,15 @@ impl Scheduler {
         let mut remaining = n;
         let tick = Duration::from_millis(50);
         while remaining > 0 {
+            if self
+                .opts
+                .cancel
+                .as_ref()
+                .is_some_and(|c| c.load(Ordering::SeqCst))
+            {
+                deadline_hit = true;
+                break;
+            }
             let now = Instant::now();
             if let Some(dl) = self.opts.deadline {
                 if now >= dl && !shared.stop.swap(true, Ordering::SeqCst) {

@@ -222,6 +222,18 @@ pub fn run(
     for p in paths {
         tasks.extend(load_tasks(p, outputs.solutions.as_deref())?);
     }
+    run_tasks(&tasks, start, opts, backend, outputs)
+}
+
+/// Searches loaded tasks (`outputs.solutions` is not read again), writing
+/// the submission and the report; `start` is when the run began.
+pub fn run_tasks(
+    tasks: &[Task],
+    start: Instant,
+    opts: &SearchOptions,
+    backend: &dyn Backend,
+    outputs: &RunOutputs,
+) -> Result<Summary, SearchError> {
     let mut report = match &outputs.report {
         Some(p) => Some((
             std::io::BufWriter::new(std::fs::File::create(p).map_err(write_err(p))?),
@@ -241,7 +253,7 @@ pub fn run(
     );
     let mut summary = Summary::default();
     let mut submission = Map::new();
-    for task in &tasks {
+    for task in tasks {
         let r = search_task(task, opts, backend)?;
         summary.add(&r);
         submission.insert(task.id.clone(), submission_entry(&r.attempts));
