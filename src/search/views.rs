@@ -111,8 +111,8 @@ fn rename(g: &Grid, sigma: &[u8; 10]) -> Grid {
 }
 
 /// The views searched for a task: raw, then (with `normalize`) the norm
-/// view unless it is the raw task itself, then (with `transpose`) the
-/// transposed ones.
+/// view unless every input gets the same renaming, then (with `transpose`)
+/// the transposed ones.
 pub fn views(task: &Task, normalize: bool, transpose: bool) -> Vec<View> {
     let mut v = vec![View {
         kind: ViewKind::Raw,
@@ -146,9 +146,12 @@ pub fn views(task: &Task, normalize: bool, transpose: bool) -> Vec<View> {
                 }
             })
             .collect();
-        let same = train.iter().zip(&task.train).all(|(a, b)| a == b)
-            && test.iter().zip(&task.test).all(|(a, b)| a.input == b.input);
-        if !same {
+        // When every input gets the same renaming, a program of the norm
+        // view is a program of the raw view with its colors renamed: the
+        // raw view already has it.
+        let sigmas: Vec<[u8; 10]> = task.inputs().map(|g| norm.sigma(g)).collect();
+        let uniform = sigmas.windows(2).all(|w| w[0] == w[1]);
+        if !uniform {
             v.push(View {
                 kind: ViewKind::Norm,
                 task: Task {
@@ -291,13 +294,20 @@ mod tests {
             test: vec![],
         };
         assert_eq!(fixed_colors(&task), 1 << 8);
-        // A task already in normal form has no norm view.
+        // A task whose inputs all get the same renaming has no norm view
+        // (its programs are raw programs with colors renamed).
         let plain = Task {
             id: "p".into(),
-            train: vec![Pair {
-                input: g("001"),
-                output: g("001"),
-            }],
+            train: vec![
+                Pair {
+                    input: g("771"),
+                    output: g("771"),
+                },
+                Pair {
+                    input: g("717"),
+                    output: g("117"),
+                },
+            ],
             test: vec![],
         };
         assert_eq!(views(&plain, true, false).len(), 1);

@@ -53,13 +53,17 @@ impl Piece {
 /// The pieces of a grid: a label per cell and the pieces in order of their
 /// first cell.
 pub struct Pieces {
-    pub label: [u16; MAX_CELLS],
+    pub label: Box<[u16; MAX_CELLS]>,
     pub list: Vec<Piece>,
     /// Scratch of the flood fill.
     stack: Vec<u16>,
     /// Recent cuts (the search runs every op of a split on the same few
-    /// grids, one train or test grid after the other).
+    /// grids, one train or test grid after the other). The entry whose cut
+    /// is in `label` and `list` lends them its buffers (`out`): they are
+    /// swapped, never copied.
     cache: Vec<Cached>,
+    /// The entry whose buffers `label` and `list` hold.
+    out: Option<usize>,
     /// The cache entry replaced next.
     next: usize,
 }
@@ -74,15 +78,16 @@ struct Cached {
 }
 
 /// Cuts remembered.
-const CACHE: usize = 16;
+const CACHE: usize = 96;
 
 impl Default for Pieces {
     fn default() -> Self {
         Pieces {
-            label: [NONE; MAX_CELLS],
+            label: Box::new([NONE; MAX_CELLS]),
             list: Vec::with_capacity(64),
             stack: Vec::with_capacity(MAX_CELLS),
             cache: Vec::new(),
+            out: None,
             next: 0,
         }
     }
@@ -119,15 +124,25 @@ impl Pieces {
     /// Cuts `x` by `key` (remembering the last cuts). Returns false when
     /// there is no piece.
     pub fn cut_by(&mut self, x: &Grid, split: CutKey) -> bool {
-        let n = x.len();
-        if let Some(c) = self.cache.iter().find(|c| c.split == split && c.grid == *x) {
-            self.label[..n].copy_from_slice(&c.label[..n]);
-            self.list.clear();
-            self.list.extend_from_slice(&c.list);
+        // Give the lent buffers back to their entry.
+        if let Some(i) = self.out.take() {
+            let c = &mut self.cache[i];
+            std::mem::swap(&mut self.label, &mut c.label);
+            std::mem::swap(&mut self.list, &mut c.list);
+        }
+        if let Some(i) = self
+            .cache
+            .iter()
+            .position(|c| c.split == split && c.grid == *x)
+        {
+            let c = &mut self.cache[i];
+            std::mem::swap(&mut self.label, &mut c.label);
+            std::mem::swap(&mut self.list, &mut c.list);
+            self.out = Some(i);
             return c.found;
         }
         let found = self.cut_fresh(x, split);
-        if self.cache.len() < CACHE {
+        let i = if self.cache.len() < CACHE {
             self.cache.push(Cached {
                 split,
                 grid: x.clone(),
@@ -135,16 +150,19 @@ impl Pieces {
                 label: Box::new([NONE; MAX_CELLS]),
                 list: Vec::new(),
             });
-            self.next = self.cache.len() - 1;
-        }
-        let c = &mut self.cache[self.next];
+            self.cache.len() - 1
+        } else {
+            let i = self.next;
+            self.next = (self.next + 1) % CACHE;
+            i
+        };
+        let c = &mut self.cache[i];
         c.split = split;
         c.grid.copy_from(x);
         c.found = found;
-        c.label[..n].copy_from_slice(&self.label[..n]);
-        c.list.clear();
-        c.list.extend_from_slice(&self.list);
-        self.next = (self.next + 1) % CACHE;
+        // The entry's own buffers are scratch until `label` and `list`
+        // are given back to it.
+        self.out = Some(i);
         found
     }
 

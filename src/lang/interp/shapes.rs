@@ -93,8 +93,8 @@ pub fn interior(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
 }
 
 /// `fill_holes`: every 4-connected region of 0-cells that does not reach
-/// the border takes the most frequent color among the non-0 cells
-/// 4-adjacent to it (ties: the smaller color).
+/// the border takes the color most frequent over the pairs (region cell,
+/// 4-adjacent non-0 cell) (ties: the smaller color).
 pub fn fill_holes(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let n = h * w;
