@@ -32,12 +32,14 @@ pub mod assets;
 pub mod bench;
 pub mod engine;
 pub mod gpu;
+pub mod io;
 pub mod metrics;
 pub mod rng;
 pub mod sched;
 pub mod score;
 pub mod search;
 pub mod task;
+pub mod text;
 
 pub use grid::Grid;
 pub use lang::{Op, OpCode, Program};
