@@ -174,21 +174,24 @@ fn parse_program(text: &str) -> Result<Program, ParseError> {
     if text.trim().is_empty() {
         return Ok(Program::empty());
     }
-    let parts: Vec<&str> = text.split('|').collect();
-    if parts.len() > 1 {
-        if parts[0].trim().is_empty() {
+    // Counted before anything is collected: a line of a million bars costs
+    // no memory.
+    let nparts = text.bytes().filter(|&b| b == b'|').count() + 1;
+    if nparts > 1 {
+        if text.split('|').next().is_some_and(|p| p.trim().is_empty()) {
             return Err(ParseError::new(None, "a bar at the start of the program"));
         }
-        if parts[parts.len() - 1].trim().is_empty() {
+        if text.rsplit('|').next().is_some_and(|p| p.trim().is_empty()) {
             return Err(ParseError::new(None, "a bar at the end of the program"));
         }
     }
-    if parts.len() > MAX_OPS {
+    if nparts > MAX_OPS {
         return Err(ParseError::new(
             None,
-            format!("{} ops (at most {MAX_OPS})", parts.len()),
+            format!("{nparts} ops (at most {MAX_OPS})"),
         ));
     }
+    let parts: Vec<&str> = text.split('|').collect();
     let mut ops = Vec::with_capacity(parts.len());
     for (i, part) in parts.iter().enumerate() {
         ops.push(parse_op(part).map_err(|m| ParseError::new(Some(i), m))?);
@@ -203,7 +206,7 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
         return Err("empty op between bars".into());
     };
     let Some(code) = OpCode::from_name(name) else {
-        return Err(format!("unknown op `{}`{}", name, suggest(name)));
+        return Err(format!("unknown op `{}`{}", quoted(name), suggest(name)));
     };
     let spec = code.spec();
     let args: Vec<&str> = words.collect();
@@ -222,17 +225,21 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
         let bad = |what: String| format!("argument {} of {}: {}", k + 1, spec.name, what);
         match *kind {
             ArgKind::Int { min, max } => {
-                let v =
-                    parse_int(word).ok_or_else(|| bad(format!("`{word}` is not an integer")))?;
+                let v = parse_int(word)
+                    .ok_or_else(|| bad(format!("`{}` is not an integer", quoted(word))))?;
                 if v < min as i64 || v > max as i64 {
-                    return Err(bad(format!("{word} is out of range {min}..={max}")));
+                    return Err(bad(format!(
+                        "{} is out of range {min}..={max}",
+                        quoted(word)
+                    )));
                 }
                 op.args[k] = v as i32;
             }
             ArgKind::Color => {
                 op.args[k] = parse_color(word).ok_or_else(|| {
                     bad(format!(
-                        "`{word}` is not a color (a digit 0..=9, bg, fg or lc)"
+                        "`{}` is not a color (a digit 0..=9, bg, fg or lc)",
+                        quoted(word)
                     ))
                 })?;
             }
@@ -240,30 +247,32 @@ pub fn parse_op(text: &str) -> Result<Op, String> {
                 op.args[k] = OpCode::from_name(word)
                     .filter(|c| c.is_transform())
                     .map(|c| c as i32)
-                    .ok_or_else(|| bad(format!("`{word}` is not a transform (id, rot90, rot180, rot270, flip_h, flip_v, transpose, antitranspose)")))?;
+                    .ok_or_else(|| bad(format!("`{}` is not a transform (id, rot90, rot180, rot270, flip_h, flip_v, transpose, antitranspose)", quoted(word))))?;
             }
             ArgKind::Direction => {
                 op.args[k] = index_of(&DIRECTIONS, word).ok_or_else(|| {
                     bad(format!(
-                        "`{word}` is not a direction (up, down, left, right)"
+                        "`{}` is not a direction (up, down, left, right)",
+                        quoted(word)
                     ))
                 })?;
             }
             ArgKind::Logic => {
                 op.args[k] = index_of(&LOGICS, word).ok_or_else(|| {
                     bad(format!(
-                        "`{word}` is not a logic op (and, or, xor, nor, left, right)"
+                        "`{}` is not a logic op (and, or, xor, nor, left, right)",
+                        quoted(word)
                     ))
                 })?;
             }
             ArgKind::Selector => {
                 op.args[k] = index_of(&SELECTORS, word)
-                    .ok_or_else(|| bad(format!("`{word}` is not largest or smallest")))?;
+                    .ok_or_else(|| bad(format!("`{}` is not largest or smallest", quoted(word))))?;
             }
             ArgKind::ColorMap => {
                 let digits: Vec<u8> = word.bytes().collect();
                 if digits.len() != 10 || !digits.iter().all(|d| d.is_ascii_digit()) {
-                    return Err(bad(format!("`{word}` is not ten digits")));
+                    return Err(bad(format!("`{}` is not ten digits", quoted(word))));
                 }
                 let mut m = [0u8; 10];
                 for (d, b) in m.iter_mut().zip(&digits) {
@@ -318,7 +327,21 @@ fn parse_color(word: &str) -> Option<i32> {
     }
 }
 
+/// A user's token as a message quotes it: at most a short prefix, control
+/// characters escaped (a 50 MB token is not echoed back).
+fn quoted(token: &str) -> String {
+    crate::text::quote(token)
+}
+
+/// Longest token worth a "did you mean": op names are at most 13
+/// characters and a suggestion is at most 2 edits away, so the edit
+/// distance never runs on a long token.
+const MAX_SUGGEST_CHARS: usize = 16;
+
 fn suggest(name: &str) -> String {
+    if name.len() > MAX_SUGGEST_CHARS {
+        return String::new();
+    }
     let lower = name.to_ascii_lowercase();
     if let Some(s) = OPS.iter().find(|s| s.name == lower) {
         return format!(" (names are case-sensitive: did you mean `{}`?)", s.name);
@@ -471,5 +494,23 @@ mod tests {
         assert!(e("shift 30 0 0").contains("out of range -29..=29"));
         assert!(e("shift - 0 0").contains("not an integer"));
         assert!(e("crop 0 0 0 1").contains("out of range 1..=30"));
+    }
+
+    #[test]
+    fn huge_and_hostile_tokens_are_quoted_short() {
+        let e = |s: &str| Program::parse(s).unwrap_err().to_string();
+        let t0 = std::time::Instant::now();
+        let long = "rot".repeat(5_000_000);
+        let m = e(&long);
+        assert!(
+            m.len() < 100 && m.contains("rotrot") && m.contains('…'),
+            "{m}"
+        );
+        let m = e(&format!("upscale {} 2", "9".repeat(1_000_000)));
+        assert!(m.len() < 120, "{m}");
+        // Linear: a 15 MB token is refused in well under a second (it took
+        // a minute with the edit distance on the whole token).
+        assert!(t0.elapsed().as_secs_f64() < 5.0);
+        assert!(e("rot90\u{1b}[2J").contains("\\e[2J"));
     }
 }
