@@ -176,6 +176,9 @@ where
             slot_of[i] = k;
         }
         if let Some(run) = &run {
+            if run.cancelled {
+                return Err(EngineError::Cancelled);
+            }
             deadline_hit |= run.deadline_hit;
             faults.extend(run.faults.iter().cloned());
             merge_stats(&mut devices, &run.devices);
