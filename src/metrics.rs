@@ -42,6 +42,30 @@ pub fn peak_rss_bytes() -> u64 {
     }
 }
 
+/// Resident set size of this process now, in bytes (0 where unknown).
+pub fn current_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // statm: size resident shared text lib data dt, in pages.
+        if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
+            if let Some(pages) = s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                // SAFETY: sysconf has no preconditions.
+                let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+                return pages * page.max(4096) as u64;
+            }
+        }
+        0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        peak_rss_bytes()
+    }
+}
+
 /// A wall-clock and CPU-time stopwatch.
 pub struct Stopwatch {
     wall: std::time::Instant,

@@ -272,7 +272,7 @@ fn candidate_text(n: usize, seed: u64) -> String {
 }
 
 #[test]
-fn streaming_top_n_equals_the_head_of_a_full_run() {
+fn streaming_top_n_equals_the_head_of_a_full_run_with_every_parse_error() {
     use gridscore::engine::BatchOptions;
     use gridscore::lang::candidates::CandidateReader;
     use gridscore::lang::parse_candidates;
@@ -289,7 +289,22 @@ fn streaming_top_n_equals_the_head_of_a_full_run() {
         let reader = CandidateReader::new(text.as_bytes());
         let run = gridscore::sched::stream::score_stream(&task, reader, &sched, &opts, top, block)
             .unwrap();
-        let want: Vec<_> = full.report.results.iter().take(top).collect();
+        // The `top` best rows of the full run, then every parse error (never
+        // hidden by `top`).
+        use gridscore::engine::Status;
+        let want: Vec<_> = full
+            .report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Ok)
+            .take(top)
+            .chain(
+                full.report
+                    .results
+                    .iter()
+                    .filter(|r| r.status == Status::ParseError),
+            )
+            .collect();
         assert_eq!(run.report.results.len(), want.len());
         assert_eq!(run.report.candidates, candidates.len());
         for (a, b) in run.report.results.iter().zip(want) {
