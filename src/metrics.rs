@@ -20,7 +20,23 @@ pub fn cpu_time_s() -> f64 {
 }
 
 /// Peak resident set size of this process, in bytes (0 where unknown).
+///
+/// On Linux this is `VmHWM` of `/proc/self/status`: the high-water mark of
+/// this program's own address space. `getrusage`'s `ru_maxrss` (the
+/// fallback) also counts what the process held before its `exec`, which
+/// for a child of a large process is the parent's size.
 pub fn peak_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+    {
+        return kib * 1024;
+    }
     #[cfg(unix)]
     {
         // SAFETY: as above.

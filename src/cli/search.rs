@@ -54,7 +54,9 @@ pub fn run_cmd(a: SearchCmd) -> CliResult {
     }));
     match run(&a.args.tasks, &a.args.options(), &sched, &outputs) {
         Ok(summary) => {
-            eprintln!("{}", gridscore::text::escape(&summary.to_string()));
+            for line in summary.to_string().lines() {
+                eprintln!("{}", gridscore::text::escape(line));
+            }
             if summary.interrupted {
                 return Err(CliError::interrupted(
                     signals::received().unwrap_or(libc::SIGINT),

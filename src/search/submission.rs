@@ -383,16 +383,26 @@ impl Backend for TimeLimited<'_> {
 }
 
 /// The search options for one task under a cap on the process's peak
-/// resident memory: the bytes of stored states get what is left of the cap
-/// after the process's current size and the search's working set, divided
-/// by the bookkeeping each stored byte costs (see `docs/reliability.md`).
-/// Returns the options and, when the cap leaves nothing, a warning.
+/// resident memory (see `docs/reliability.md`).
+///
+/// The search's memory is the process as it is now, the stored states
+/// (`max_bytes` counts their cells), the bookkeeping per state that
+/// `max_bytes` does not count (about 100 bytes), the working set of a
+/// depth being expanded (the children of a chunk of parents, each holding
+/// one grid per pair, while they wait to be stored), and the last depth's
+/// hash set and backend batches. This estimates each from the task (its
+/// largest grid, its pairs, its alphabet) and gives the states what is
+/// left. When a depth of 3 or more cannot afford its working set, the depth
+/// is lowered (the last depth stores no grids) and the result says
+/// `stopped_by: memory`. Returns the options and, when the cap bites, a
+/// warning.
 pub fn options_within(
     task: &Task,
     opts: &SearchOptions,
+    uses_backend: bool,
     max_rss: u64,
     rss_now: u64,
-) -> (SearchOptions, Option<String>) {
+) -> Budgeted {
     let mut o = opts.clone();
     let np = task.num_pairs().max(1) as u64;
     let nops = super::Domains::of_task(task).ops().len().max(1) as u64 + 1;
@@ -406,26 +416,51 @@ pub fn options_within(
         .unwrap_or(1);
     let per_child = np * cells + 2 * np + 96;
     let threads = rayon::current_num_threads().max(1) as u64;
-    // Parents expanded at once (the search's chunk), and their children.
+    // Parents expanded at once (the search's chunk).
     let parents = (threads * 8).max(65_536 / nops);
-    let working = if opts.depth >= 3 {
-        parents * nops * per_child
-    } else {
-        nops * per_child
-    };
-    // The last depth's hash set and the backend's batches.
-    let last =
-        (opts.max_states as u64).min(1 << 26) * 24 + (opts.batch_size as u64) * (np * 48 + 160);
+    // The last depth's hash set, and the backend's batches when the last
+    // depth goes to the backend.
+    let mut last = (opts.max_states as u64).min(1 << 26) * 24;
+    if uses_backend {
+        last += (opts.batch_size as u64) * (np * 48 + 160);
+    }
     // Per stored state: cells plus about 100 bytes of bookkeeping that
     // Store::bytes does not count (metadata, hash map, offsets).
     let per_state = np * cells + 2 * np + 40;
     let factor = (per_state + 100) as f64 / per_state as f64;
-    let left = max_rss.saturating_sub(rss_now + working + last);
-    let budget = (left as f64 / factor) as usize;
+    let plan = |depth: usize| {
+        // Grids are kept while expanding every depth but the last: the
+        // root alone at depth 1, a chunk of parents from depth 2 on.
+        let working = match depth {
+            0 | 1 => 0,
+            2 => nops * per_child,
+            _ => parents * nops * per_child,
+        };
+        let left = max_rss.saturating_sub(rss_now + working + last);
+        (working, (left as f64 / factor) as u64)
+    };
+    let mut depth = opts.depth;
+    let (mut working, mut budget) = plan(depth);
+    // A depth of 3 or more is worth its working set only if the states it
+    // stores get at least as much again.
+    while depth >= 3 && budget < working {
+        depth -= 1;
+        (working, budget) = plan(depth);
+    }
     let mut warning = None;
-    if budget < 1 << 20 {
+    if depth < opts.depth {
         warning = Some(format!(
-            "task {}: --max-memory {} MiB leaves {} MiB for stored states (the process uses {} MiB, the search's working set takes about {} MiB): the search stays shallow",
+            "task {}: --max-memory {} MiB: depth lowered from {} to {depth} (the process uses {} MiB; a depth-{} search's working set needs about {} MiB more)",
+            crate::text::quote(&task.id),
+            max_rss >> 20,
+            opts.depth,
+            rss_now >> 20,
+            opts.depth,
+            plan(opts.depth).0 >> 20,
+        ));
+    } else if budget < 1 << 20 && depth >= 2 {
+        warning = Some(format!(
+            "task {}: --max-memory {} MiB leaves {} MiB for stored states (the process uses {} MiB, the search's working set about {} MiB)",
             crate::text::quote(&task.id),
             max_rss >> 20,
             budget >> 20,
@@ -433,8 +468,25 @@ pub fn options_within(
             (working + last) >> 20
         ));
     }
-    o.max_bytes = o.max_bytes.min(budget.max(1));
-    (o, warning)
+    o.depth = depth;
+    o.max_bytes = o
+        .max_bytes
+        .min(usize::try_from(budget).unwrap_or(usize::MAX).max(1));
+    Budgeted {
+        opts: o,
+        warning,
+        lowered: depth < opts.depth,
+    }
+}
+
+/// Search options fitted to a memory cap ([`options_within`]).
+#[derive(Clone, Debug)]
+pub struct Budgeted {
+    pub opts: SearchOptions,
+    /// Said when the cap bites.
+    pub warning: Option<String>,
+    /// The depth was lowered to fit the cap.
+    pub lowered: bool,
 }
 
 /// Searches every task of `paths` (task files, directories of task files,
@@ -506,20 +558,31 @@ pub fn run(
         ProgressStyle::with_template("{bar:30} {pos}/{len} tasks [{elapsed_precise}<{eta}] {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    let uses_backend = match opts.last_depth {
+        super::LastDepth::Auto => backend.kind() == "gpu",
+        super::LastDepth::States => false,
+        super::LastDepth::Backend => true,
+    };
     for task in tasks {
         if outputs.cancel.is_cancelled() {
             summary.interrupted = true;
             break;
         }
-        let task_opts = match outputs.max_rss {
+        let (task_opts, lowered) = match outputs.max_rss {
             Some(cap) => {
-                let (o, w) = options_within(task, opts, cap, crate::metrics::current_rss_bytes());
-                if let Some(w) = w {
+                let b = options_within(
+                    task,
+                    opts,
+                    uses_backend,
+                    cap,
+                    crate::metrics::current_rss_bytes(),
+                );
+                if let Some(w) = b.warning {
                     bar.suspend(|| notify(&mut summary, Notice::Warning(w)));
                 }
-                o
+                (b.opts, b.lowered)
             }
-            None => opts.clone(),
+            None => (opts.clone(), false),
         };
         let limited = TimeLimited {
             inner: backend,
@@ -527,7 +590,7 @@ pub fn run(
             cancel: &outputs.cancel,
             cut: AtomicU64::new(0),
         };
-        let r = match search_task(task, &task_opts, &limited) {
+        let mut r = match search_task(task, &task_opts, &limited) {
             Ok(r) => r,
             Err(SearchError::Engine(EngineError::Cancelled)) => {
                 summary.interrupted = true;
@@ -540,6 +603,10 @@ pub fn run(
                 continue;
             }
         };
+        if lowered && r.stopped_by.is_none() {
+            // The memory cap chose a shallower search.
+            r.stopped_by = Some(Budget::Memory);
+        }
         summary.programs_cut += limited.cut.load(Ordering::Relaxed);
         summary.add(&r);
         submission.insert(task.id.clone(), submission_entry(&r.attempts));
