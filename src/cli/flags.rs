@@ -135,4 +135,109 @@ mod tests {
         assert_eq!(threads(cpus + 1), cpus);
         assert!(threads(0) >= 1);
     }
+
+    use proptest::prelude::*;
+
+    fn config() -> ProptestConfig {
+        let mut c = ProptestConfig::default();
+        if std::env::var_os("PROPTEST_CASES").is_none() {
+            c.cases = 256;
+        }
+        c.failure_persistence = None;
+        c
+    }
+
+    /// Flag values a user might type, or a hostile one.
+    fn value() -> impl Strategy<Value = String> {
+        prop_oneof![
+            any::<f64>().prop_map(|v| v.to_string()),
+            any::<i64>().prop_map(|v| v.to_string()),
+            any::<u128>().prop_map(|v| v.to_string()),
+            prop::sample::select(vec![
+                "nan",
+                "NaN",
+                "inf",
+                "-inf",
+                "+inf",
+                "infinity",
+                "1e308",
+                "1e-320",
+                "-0",
+                "0x10",
+                "1_000",
+                " 5 ",
+                "",
+                "-",
+                "+",
+                ".",
+                "1e",
+                "\u{0}",
+                "\u{1b}[2J",
+            ])
+            .prop_map(str::to_string),
+            prop::collection::vec(any::<char>(), 0..40).prop_map(|v| v.into_iter().collect()),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn seconds_are_finite_in_range_or_refused_on_one_line(v in value()) {
+            match parse_secs(&v) {
+                Ok(x) => prop_assert!(x.is_finite() && (0.0..=MAX_SECS).contains(&x)),
+                Err(m) => prop_assert!(!m.contains('\n') && m.len() < 200, "{:?}", m),
+            }
+            match parse_grace(&v) {
+                Ok(x) => prop_assert!(x.is_finite() && (0.0..=MAX_GRACE_SECS).contains(&x)),
+                Err(m) => prop_assert!(!m.contains('\n') && m.len() < 200, "{:?}", m),
+            }
+        }
+
+        #[test]
+        fn floats_are_accepted_exactly_when_they_are_sane(x in any::<f64>()) {
+            let ok = x.is_finite() && (0.0..=MAX_SECS).contains(&x);
+            prop_assert_eq!(parse_secs(&x.to_string()).is_ok(), ok, "{}", x);
+        }
+
+        #[test]
+        fn counts_are_in_range_or_refused(v in value(), min in 0u64..3, span in 0u64..1000) {
+            let max = min + span;
+            match parse_count(&v, min, max) {
+                Ok(n) => prop_assert!((min..=max).contains(&(n as u64))),
+                Err(m) => prop_assert!(!m.contains('\n') && m.len() < 200, "{:?}", m),
+            }
+        }
+
+        #[test]
+        fn no_flag_value_panics_the_command_line(
+            flag in prop::sample::select(vec![
+                "--deadline", "--grace", "--top", "--predictions", "--threads",
+                "--max-inflight", "--chunk-ms",
+            ]),
+            v in value(),
+        ) {
+            use clap::Parser;
+            let r = crate::cli::Cli::try_parse_from([
+                "gridscore", "score", "t.json", "-c", "c.txt", flag, &v,
+            ]);
+            if let Err(e) = r {
+                let line = crate::cli::clap_one_line(&e.render().to_string());
+                prop_assert!(!line.contains('\n') && line.chars().count() < 420, "{:?}", line);
+            }
+        }
+
+        #[test]
+        fn no_search_or_bench_flag_value_panics(
+            flag in prop::sample::select(vec![
+                "--time-limit", "--max-states", "--max-memory", "--batch-size", "--depth",
+            ]),
+            bench_flag in prop::sample::select(vec!["--sizes", "--grid-sizes", "--repeats", "--seed"]),
+            v in value(),
+        ) {
+            use clap::Parser;
+            let _ = crate::cli::Cli::try_parse_from(["gridscore", "search", "t.json", flag, &v]);
+            let _ = crate::cli::Cli::try_parse_from(["gridscore", "bench", bench_flag, &v]);
+        }
+    }
 }

@@ -116,7 +116,7 @@ pub fn main() -> i32 {
 /// A clap usage error on one line: the message without the usage block and
 /// the help hint, its lines joined, control characters escaped, at most a
 /// few hundred characters (clap quotes the whole bad value).
-fn clap_one_line(text: &str) -> String {
+pub(crate) fn clap_one_line(text: &str) -> String {
     let head = text.split("\n\n").next().unwrap_or(text);
     let head = head.strip_prefix("error: ").unwrap_or(head);
     let joined = head
