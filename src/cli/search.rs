@@ -33,6 +33,12 @@ pub fn run_cmd(a: SearchCmd) -> CliResult {
         &inputs,
     )?;
     if let Some(out) = &a.args.out {
+        if out.exists() && !a.args.resume {
+            super::note(&format!(
+                "{} exists: it is replaced when the first task finishes (--resume continues it instead)",
+                out.display()
+            ));
+        }
         signals::set_note(format!(
             "{} holds every task finished so far; run again with --resume to go on",
             out.display()
