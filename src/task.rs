@@ -1128,10 +1128,10 @@ fn apply_solutions(loaded: &mut Loaded, path: &Path) {
         }
     };
     let mut by_id: HashMap<&str, &RawValue> = HashMap::new();
-    let mut dup: Vec<&str> = Vec::new();
+    let mut dup: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (k, v) in entries.keys.iter().zip(&entries.values) {
         if by_id.insert(k.as_str(), v).is_some() {
-            dup.push(k);
+            dup.insert(k);
         }
     }
     let mut missing = Vec::new();

@@ -313,6 +313,7 @@ fn kill(child: &std::process::Child, sig: i32) {
 #[cfg(unix)]
 #[test]
 fn sigterm_during_score_leaves_the_previous_out() {
+    let _one = heavy();
     let dir = tempfile::tempdir().unwrap();
     // Enough candidates to keep a debug build busy for many seconds.
     let cands = dir.path().join("c.txt");
@@ -359,6 +360,7 @@ fn sigterm_during_score_leaves_the_previous_out() {
 #[cfg(unix)]
 #[test]
 fn sigint_during_search_keeps_finished_tasks_and_resume_goes_on() {
+    let _one = heavy();
     let dir = tempfile::tempdir().unwrap();
     let tasks = dir.path().join("tasks");
     std::fs::create_dir(&tasks).unwrap();
@@ -475,10 +477,23 @@ fn search_walls(report: &Path) -> Vec<(String, f64, Value)> {
         .collect()
 }
 
+/// The searches of these tests take both cores: one at a time, so that the
+/// limits measured are the program's and not the neighbours'.
+static HEAVY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn heavy() -> std::sync::MutexGuard<'static, ()> {
+    HEAVY.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 #[test]
 fn time_limit_is_kept_on_the_cpu() {
+    let _one = heavy();
     let dir = tempfile::tempdir().unwrap();
-    let t = write_task(dir.path(), &random_task("big", 7, 30, 3));
+    // 12x12 grids: this is the debug build (about ten times slower than a
+    // release one), where a 30x30 chunk of parents takes a good part of the
+    // tolerance by itself. docs/reliability.md has the release figures on
+    // 30x30 ARC tasks.
+    let t = write_task(dir.path(), &random_task("big", 7, 12, 3));
     let small = write_task(dir.path(), &random_task("small", 8, 6, 4));
     let report = dir.path().join("r.jsonl");
     let limit = 1.5;
@@ -519,6 +534,7 @@ fn time_limit_cuts_gpu_batches() {
     }
     // A 30x30 task: one batch of 65536 depth-2 programs took 50 s on
     // lavapipe for a 4 s limit before batches were cut.
+    let _one = heavy();
     let dir = tempfile::tempdir().unwrap();
     let t = write_task(dir.path(), &random_task("big", 9, 30, 3));
     let report = dir.path().join("r.jsonl");
@@ -555,6 +571,7 @@ fn max_memory_bounds_the_peak_resident_memory() {
     // The cap is on the whole process: its peak RSS (the kernel's VmHWM,
     // which the report gives after each task). A 300 MiB cap peaked at
     // 800 MB before.
+    let _one = heavy();
     let dir = tempfile::tempdir().unwrap();
     let small = write_task(dir.path(), &random_task("many", 11, 5, 3));
     let big = write_task(dir.path(), &random_task("big", 12, 30, 4));

@@ -327,17 +327,34 @@ fn resume_from(outputs: &RunOutputs) -> Result<(Map<String, Value>, Vec<String>)
 /// A backend that keeps a task's time limit: batches of more than
 /// [`TimeLimited::SMALL`] programs are cut at the deadline (the programs not
 /// run come back INVALID, so the search passes them over), smaller ones
-/// (the final ranking of the shortlist) always run in full. A signal makes
-/// every call an error.
+/// (the final ranking of the shortlist) always run in full — after the
+/// deadline on the CPU, which gives the same results at once, rather than
+/// behind a GPU chunk still finishing. A signal makes every call an error.
 struct TimeLimited<'a> {
     inner: &'a dyn Backend,
     deadline: Option<Instant>,
     cancel: &'a Cancel,
     cut: AtomicU64,
+    cpu: std::sync::OnceLock<Option<crate::engine::CpuBackend>>,
 }
 
 impl TimeLimited<'_> {
     const SMALL: usize = 64;
+
+    /// The backend for a small call: the CPU once the deadline has passed
+    /// (when its threads can be had), else the inner backend.
+    fn small(&self) -> &dyn Backend {
+        let late = self.deadline.is_some_and(|d| Instant::now() >= d);
+        if late && self.inner.kind() != "cpu" {
+            let cpu = self
+                .cpu
+                .get_or_init(|| crate::engine::CpuBackend::try_new(1).ok());
+            if let Some(cpu) = cpu {
+                return cpu;
+            }
+        }
+        self.inner
+    }
 }
 
 impl Backend for TimeLimited<'_> {
@@ -367,7 +384,7 @@ impl Backend for TimeLimited<'_> {
                 self.cut.fetch_add(p.not_done() as u64, Ordering::Relaxed);
                 Ok(p.outcomes)
             }
-            _ => self.inner.evaluate(task, programs),
+            _ => self.small().evaluate(task, programs),
         }
     }
     fn predict(
@@ -378,7 +395,10 @@ impl Backend for TimeLimited<'_> {
         if self.cancel.is_cancelled() {
             return Err(EngineError::Cancelled);
         }
-        self.inner.predict(task, programs)
+        if programs.len() > Self::SMALL {
+            return self.inner.predict(task, programs);
+        }
+        self.small().predict(task, programs)
     }
 }
 
@@ -589,6 +609,7 @@ pub fn run(
             deadline: opts.time_limit.map(|t| Instant::now() + t),
             cancel: &outputs.cancel,
             cut: AtomicU64::new(0),
+            cpu: std::sync::OnceLock::new(),
         };
         let mut r = match search_task(task, &task_opts, &limited) {
             Ok(r) => r,
