@@ -470,13 +470,14 @@ pub fn options_within(
     let mut warning = None;
     if depth < opts.depth {
         warning = Some(format!(
-            "task {}: --max-memory {} MiB: depth lowered from {} to {depth} (the process uses {} MiB; a depth-{} search's working set needs about {} MiB more)",
+            "task {}: --max-memory {} MiB: depth lowered from {} to {depth} (the process uses {} MiB; depth {} would add about {} MiB of working set and {} MiB for its last depth before storing any state)",
             crate::text::quote(&task.id),
             max_rss >> 20,
             opts.depth,
             rss_now >> 20,
             opts.depth,
             plan(opts.depth).0 >> 20,
+            last >> 20,
         ));
     } else if budget < 1 << 20 && depth >= 2 {
         warning = Some(format!(
@@ -710,5 +711,53 @@ mod tests {
         let v = submission_entry(&att);
         assert_eq!(v[0]["attempt_2"], serde_json::json!([[1, 2]]));
         assert_eq!(v.as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn memory_cap_sets_the_state_budget_and_lowers_the_depth() {
+        let mut rng = crate::rng::Rng::new(5);
+        let mut grid = || crate::lang::random::random_grid(&mut rng, 30, 30);
+        let task = Task {
+            id: "big".into(),
+            train: (0..3)
+                .map(|_| crate::task::Pair {
+                    input: grid(),
+                    output: grid(),
+                })
+                .collect(),
+            test: vec![],
+        };
+        let opts = SearchOptions {
+            depth: 3,
+            max_bytes: usize::MAX,
+            ..SearchOptions::default()
+        };
+        let mib = 1u64 << 20;
+        // A generous cap: depth 3, most of the cap for states.
+        let b = options_within(&task, &opts, false, 4096 * mib, 10 * mib);
+        assert_eq!(b.opts.depth, 3);
+        assert!(!b.lowered && b.warning.is_none());
+        assert!(b.opts.max_bytes as u64 > 2048 * mib && (b.opts.max_bytes as u64) < 4096 * mib);
+        // A tight one: depth 3's working set of 30x30 children cannot fit.
+        let b = options_within(&task, &opts, false, 150 * mib, 10 * mib);
+        assert_eq!(b.opts.depth, 2);
+        assert!(b.lowered);
+        assert!(b.warning.unwrap().contains("depth lowered from 3 to 2"));
+        // The budget never grows when the cap shrinks or the process grows.
+        let mut last = u64::MAX;
+        for cap in [4096u64, 2048, 1024, 512, 256] {
+            let m = options_within(&task, &opts, true, cap * mib, 10 * mib)
+                .opts
+                .max_bytes as u64;
+            assert!(m <= last);
+            last = m;
+        }
+        let a = options_within(&task, &opts, false, 1024 * mib, 10 * mib)
+            .opts
+            .max_bytes;
+        let b = options_within(&task, &opts, false, 1024 * mib, 500 * mib)
+            .opts
+            .max_bytes;
+        assert!(b < a);
     }
 }
