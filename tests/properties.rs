@@ -232,3 +232,9 @@ proptest! {
 }
 
 // ---- Regression tests: what the properties and the fuzz targets found.
+//
+// None so far: 20000 cases per property (release) and four minutes per
+// fuzz target (2.8 million task files, 130 thousand candidate files,
+// 850 thousand programs) found nothing. The hostile inputs of issue 11
+// are the regression tests of tests/reliability.rs, tests/task_io.rs and
+// the unit tests of src/lang/candidates.rs and src/lang/program.rs.
