@@ -2,7 +2,7 @@
 //! overflow, out of range) and refused with a one-line reason (exit 2);
 //! thread counts are clamped to what the machine can run, with a note.
 
-pub use gridscore::search::cli::{parse_secs, MAX_SECS};
+pub use gridscore::search::cli::{parse_count, parse_secs, MAX_SECS};
 
 /// Longest grace after a deadline (seconds).
 pub const MAX_GRACE_SECS: f64 = 3600.0;
@@ -16,28 +16,6 @@ pub fn parse_grace(s: &str) -> Result<f64, String> {
             gridscore::text::quote(s)
         )),
     }
-}
-
-/// An integer in `min..=max`, with a reason when it is not one.
-pub fn parse_count(s: &str, min: u64, max: u64) -> Result<usize, String> {
-    let t = s.trim();
-    let range = if max == u64::MAX {
-        format!("{min} or more")
-    } else {
-        format!("{min} to {max}")
-    };
-    let v: u64 = t.parse().map_err(|e: std::num::ParseIntError| {
-        let q = gridscore::text::quote(t);
-        match e.kind() {
-            std::num::IntErrorKind::PosOverflow => format!("{q} is too large (expected {range})"),
-            _ if t.starts_with('-') => format!("{q} is negative (expected {range})"),
-            _ => format!("`{q}` is not an integer (expected {range})"),
-        }
-    })?;
-    if !(min..=max).contains(&v) {
-        return Err(format!("{v} is out of range (expected {range})"));
-    }
-    usize::try_from(v).map_err(|_| format!("{v} is too large for this machine"))
 }
 
 /// `--top`: 1 or more.

@@ -123,29 +123,40 @@ pub fn parse_secs(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
-fn parse_in(s: &str, min: u64, max: u64, what: &str) -> Result<usize, String> {
-    let v: u64 = s.trim().parse().map_err(|_| {
-        format!(
-            "`{}` is not {what} (an integer from {min} to {max})",
-            crate::text::quote(s)
-        )
+/// An integer in `min..=max` (`max == u64::MAX`: no upper bound), with a
+/// one-line reason when it is not one: negative, too large, not an integer,
+/// out of range.
+pub fn parse_count(s: &str, min: u64, max: u64) -> Result<usize, String> {
+    let t = s.trim();
+    let range = if max == u64::MAX {
+        format!("{min} or more")
+    } else {
+        format!("{min} to {max}")
+    };
+    let v: u64 = t.parse().map_err(|e: std::num::ParseIntError| {
+        let q = crate::text::quote(t);
+        match e.kind() {
+            std::num::IntErrorKind::PosOverflow => format!("{q} is too large (expected {range})"),
+            _ if t.starts_with('-') => format!("{q} is negative (expected {range})"),
+            _ => format!("`{q}` is not an integer (expected {range})"),
+        }
     })?;
     if !(min..=max).contains(&v) {
-        return Err(format!("{v} is out of range {min}..={max}"));
+        return Err(format!("{v} is out of range (expected {range})"));
     }
     usize::try_from(v).map_err(|_| format!("{v} is too large for this machine"))
 }
 
 fn parse_max_states(s: &str) -> Result<usize, String> {
-    parse_in(s, 1, 1 << 31, "a number of states")
+    parse_count(s, 1, 1 << 31)
 }
 
 fn parse_max_memory(s: &str) -> Result<usize, String> {
-    parse_in(s, 16, 1 << 30, "a number of MiB")
+    parse_count(s, 16, 1 << 30)
 }
 
 fn parse_batch_size(s: &str) -> Result<usize, String> {
-    parse_in(s, 1, 1 << 24, "a number of programs")
+    parse_count(s, 1, 1 << 24)
 }
 
 #[cfg(test)]
