@@ -283,6 +283,14 @@ fn bad_output_paths_are_found_before_any_work() {
         // Found at once, not after a depth-3 search or a benchmark.
         assert!(t0.elapsed() < Duration::from_secs(5), "{args:?}");
     }
+    let inside = gridscore(&[
+        "search",
+        s(dir.path()),
+        "--out",
+        s(&dir.path().join("sub.json")),
+    ]);
+    assert_usage_error(&inside, "out in the task directory");
+    assert!(stderr(&inside).contains("read it as a task file"));
     let same = dir.path().join("x.json");
     let o = gridscore(&[
         "search",
@@ -650,7 +658,8 @@ fn one_bad_task_file_is_reported_and_the_others_run() {
         .collect();
     assert_eq!(tasks.into_iter().collect::<Vec<_>>(), ["good1", "good2"]);
     // The search too: the good tasks are in the submission.
-    let out = dir.path().join("sub.json");
+    let outdir = tempfile::tempdir().unwrap();
+    let out = outdir.path().join("sub.json");
     let o = gridscore(&[
         "search",
         s(dir.path()),

@@ -195,6 +195,19 @@ pub fn check_outputs(outputs: &[(&str, Option<&Path>)], inputs: &[&Path]) -> Res
                     p.display()
                 )));
             }
+            // A .json output inside a task directory would be read as a
+            // task file by the next run.
+            let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+            if i.is_dir()
+                && p.extension().is_some_and(|e| e == "json")
+                && same(parent.unwrap_or(Path::new(".")), i)
+            {
+                return Err(CliError::usage(anyhow::anyhow!(
+                    "{flag} {}: inside the task directory {}, where the next run would read it as a task file",
+                    p.display(),
+                    i.display()
+                )));
+            }
         }
         gridscore::io::check_writable(p)
             .with_context(|| format!("{flag} {}: cannot write there", p.display()))

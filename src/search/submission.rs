@@ -555,7 +555,13 @@ pub fn run(
         notify(&mut summary, Notice::Warning(w.to_string()));
     }
     if loaded.tasks.is_empty() {
-        if let Some(first) = loaded.errors.into_iter().next() {
+        // Nothing to search: the first problem is the error, the others
+        // are told first.
+        let mut errors = loaded.errors.into_iter();
+        if let Some(first) = errors.next() {
+            for e in errors {
+                notify(&mut summary, Notice::Error(e.to_string()));
+            }
             return Err(SearchError::Task(first));
         }
     } else {
