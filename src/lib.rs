@@ -32,6 +32,7 @@ pub mod assets;
 pub mod bench;
 pub mod engine;
 pub mod gpu;
+pub mod io;
 pub mod merge;
 pub mod metrics;
 pub mod rng;
@@ -40,6 +41,7 @@ pub mod score;
 pub mod search;
 pub mod shard;
 pub mod task;
+pub mod text;
 
 #[cfg(feature = "python")]
 mod python;

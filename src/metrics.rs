@@ -20,7 +20,23 @@ pub fn cpu_time_s() -> f64 {
 }
 
 /// Peak resident set size of this process, in bytes (0 where unknown).
+///
+/// On Linux this is `VmHWM` of `/proc/self/status`: the high-water mark of
+/// this program's own address space. `getrusage`'s `ru_maxrss` (the
+/// fallback) also counts what the process held before its `exec`, which
+/// for a child of a large process is the parent's size.
 pub fn peak_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        })
+    {
+        return kib * 1024;
+    }
     #[cfg(unix)]
     {
         // SAFETY: as above.
@@ -39,6 +55,30 @@ pub fn peak_rss_bytes() -> u64 {
     #[cfg(not(unix))]
     {
         0
+    }
+}
+
+/// Resident set size of this process now, in bytes (0 where unknown).
+pub fn current_rss_bytes() -> u64 {
+    #[cfg(target_os = "linux")]
+    {
+        // statm: size resident shared text lib data dt, in pages.
+        if let Ok(s) = std::fs::read_to_string("/proc/self/statm") {
+            if let Some(pages) = s
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u64>().ok())
+            {
+                // SAFETY: sysconf has no preconditions.
+                let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+                return pages * page.max(4096) as u64;
+            }
+        }
+        0
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        peak_rss_bytes()
     }
 }
 

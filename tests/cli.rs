@@ -110,7 +110,11 @@ fn top_limits_output_and_summary_is_written() {
     ]);
     assert!(out.status.success());
     let rows = jsonl(&out);
-    assert_eq!(rows.len(), 2);
+    // The 2 best, then every candidate that did not parse (never hidden
+    // by --top).
+    assert_eq!(rows.len(), 2 + 3);
+    assert!(rows[..2].iter().all(|r| r["status"] == "ok"));
+    assert!(rows[2..].iter().all(|r| r["status"] == "parse_error"));
     assert_eq!(
         rows[0]["score"], 3,
         "exact metric: one point per exact pair"
@@ -378,8 +382,15 @@ fn top_streams_and_matches_the_full_run() {
         "--top",
         "5",
     ]));
-    assert_eq!(top.len(), 5);
-    assert_eq!(&full[..5], &top[..]);
+    // The first 5 rows of the full run, then its parse errors.
+    let errors: Vec<&Value> = full
+        .iter()
+        .filter(|r| r["status"] == "parse_error")
+        .collect();
+    assert_eq!(errors.len(), 3);
+    assert_eq!(top.len(), 5 + errors.len());
+    assert_eq!(&full[..5], &top[..5]);
+    assert_eq!(errors, top[5..].iter().collect::<Vec<_>>());
 }
 
 #[test]

@@ -272,7 +272,7 @@ fn candidate_text(n: usize, seed: u64) -> String {
 }
 
 #[test]
-fn streaming_top_n_equals_the_head_of_a_full_run() {
+fn streaming_top_n_equals_the_head_of_a_full_run_with_every_parse_error() {
     use gridscore::engine::BatchOptions;
     use gridscore::lang::candidates::CandidateReader;
     use gridscore::lang::parse_candidates;
@@ -289,7 +289,22 @@ fn streaming_top_n_equals_the_head_of_a_full_run() {
         let reader = CandidateReader::new(text.as_bytes());
         let run = gridscore::sched::stream::score_stream(&task, reader, &sched, &opts, top, block)
             .unwrap();
-        let want: Vec<_> = full.report.results.iter().take(top).collect();
+        // The `top` best rows of the full run, then every parse error (never
+        // hidden by `top`).
+        use gridscore::engine::Status;
+        let want: Vec<_> = full
+            .report
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Ok)
+            .take(top)
+            .chain(
+                full.report
+                    .results
+                    .iter()
+                    .filter(|r| r.status == Status::ParseError),
+            )
+            .collect();
         assert_eq!(run.report.results.len(), want.len());
         assert_eq!(run.report.candidates, candidates.len());
         for (a, b) in run.report.results.iter().zip(want) {
@@ -300,4 +315,86 @@ fn streaming_top_n_equals_the_head_of_a_full_run() {
             );
         }
     }
+}
+
+/// A device at `ms_per_program` milliseconds per program.
+fn slow(name: &str, ms_per_program: u64) -> Arc<TestDevice> {
+    Arc::new(
+        TestDevice::new(name, cpu(), Duration::ZERO, Fault::None)
+            .with_per_program(Duration::from_millis(ms_per_program)),
+    )
+}
+
+#[test]
+fn evaluate_until_sizes_chunks_to_end_by_the_deadline() {
+    // 2000 programs at 2 ms each on two slots: 2 s of work. A 300 ms
+    // deadline: chunks are sized from the measured time per program, so
+    // the call returns about on time (the grace is 250 ms at most), with a
+    // prefix-free subset done and exact where done.
+    let (task, programs) = workload(2000, 11);
+    let want = reference(&task, &programs);
+    let d = slow("slow", 2);
+    let sched = Scheduler::new(
+        vec![d.clone() as Arc<dyn Backend>],
+        SchedOptions {
+            max_inflight: 2,
+            first_chunk: 16,
+            target_chunk: Duration::from_millis(100),
+            ..Default::default()
+        },
+    );
+    let refs: Vec<&Program> = programs.iter().collect();
+    let start = Instant::now();
+    let p = sched
+        .evaluate_until(&task, &refs, start + Duration::from_millis(300))
+        .unwrap();
+    let took = start.elapsed();
+    assert!(took < Duration::from_millis(300 + 150), "{took:?}");
+    let done = p.done.iter().filter(|&&d| d).count();
+    assert!(done > 0 && done < 2000, "{done}");
+    let np = task.num_pairs();
+    for (i, &ok) in p.done.iter().enumerate() {
+        let got = &p.outcomes[i * np..(i + 1) * np];
+        if ok {
+            assert_eq!(got, &want[i * np..(i + 1) * np]);
+        } else {
+            assert!(got.iter().all(|o| *o == PairOutcome::INVALID));
+        }
+    }
+    // The default implementation (one device, no scheduler) also stops.
+    let start = Instant::now();
+    let p = d
+        .evaluate_until(&task, &refs, start + Duration::from_millis(200))
+        .unwrap();
+    assert!(start.elapsed() < Duration::from_millis(200 + 150));
+    assert!(p.not_done() > 0 && p.not_done() < 2000);
+}
+
+#[test]
+fn cancel_stops_a_run_at_once() {
+    let (task, programs) = workload(2000, 12);
+    let o = SchedOptions {
+        max_inflight: 1,
+        first_chunk: 8,
+        ..Default::default()
+    };
+    let cancel = o.cancel.clone();
+    let sched = Scheduler::new(vec![slow("slow", 5) as Arc<dyn Backend>], o);
+    let t = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(150));
+        cancel.cancel();
+    });
+    let start = Instant::now();
+    let run = sched.evaluate(task.clone(), programs.clone());
+    t.join().unwrap();
+    assert!(run.cancelled);
+    assert!(!run.deadline_hit);
+    assert!(start.elapsed() < Duration::from_millis(150 + 200));
+    assert!(run.done.iter().any(|&d| !d));
+    // As a backend: an error, not a result with holes.
+    let refs: Vec<&Program> = programs.iter().collect();
+    assert!(matches!(
+        Backend::evaluate(&sched, &task, &refs),
+        Err(gridscore::engine::EngineError::Cancelled)
+    ));
 }

@@ -410,6 +410,7 @@ fn submission_and_report_are_well_formed() {
             report: Some(report.clone()),
             solutions: None,
             progress: false,
+            ..Default::default()
         },
     )
     .unwrap();

@@ -425,3 +425,188 @@ fn directory_sorted_by_task_id_pinned() {
     let ids: Vec<&str> = tasks.iter().map(|t| t.id.as_str()).collect();
     assert_eq!(ids, ["B", "a", "a-b", "a0"]);
 }
+
+// ---- Hostile input (issue 11): bounded memory, partial loads, encodings.
+
+#[test]
+fn huge_grid_is_refused_at_its_31st_row_without_building_the_rest() {
+    // One 1000x1000 grid (about 2 MB of JSON): refused at its first row,
+    // whose length is counted by skipping the cells, not by keeping them.
+    let row = format!("[{}]", vec!["1"; 1000].join(","));
+    let rows = vec![row.as_str(); 1000].join(",");
+    let (e, _) = bad_grid_error(&format!("[{rows}]"));
+    assert_names(&e, Some(0), "1000 cells");
+    // A grid of 100000 one-cell rows: its exact height is reported.
+    let rows = vec!["[1]"; 100_000].join(",");
+    let (e, _) = bad_grid_error(&format!("[{rows}]"));
+    assert_names(&e, Some(30), "100000 rows");
+    // A single row of a million cells.
+    let (e, _) = bad_grid_error(&format!("[[{}]]", vec!["0"; 1_000_000].join(",")));
+    assert_names(&e, Some(0), "1000000 cells");
+}
+
+#[test]
+fn byte_order_mark_is_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bom.json");
+    std::fs::write(&p, [b"\xef\xbb\xbf".as_slice(), TASK.as_bytes()].concat()).unwrap();
+    let tasks = load_tasks(&p, None).unwrap();
+    assert_eq!(tasks[0].id, "bom");
+    assert_eq!(tasks[0].train.len(), 2);
+}
+
+#[test]
+fn duplicate_keys_are_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text, what) in [
+        (
+            "twotrain.json",
+            r#"{"train": [{"input": [[1]], "output": [[1]]}], "train": [], "test": []}"#,
+            "duplicate key `train`",
+        ),
+        (
+            "twoinput.json",
+            r#"{"train": [{"input": [[1]], "input": [[2]], "output": [[1]]}], "test": []}"#,
+            "duplicate key `input`",
+        ),
+    ] {
+        let p = write(dir.path(), name, text);
+        let e = load_tasks(&p, None).unwrap_err().to_string();
+        assert!(e.contains(what) && e.contains(name), "{e}");
+    }
+}
+
+#[test]
+fn one_bad_file_or_task_does_not_sink_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "a.json", TASK);
+    write(
+        dir.path(),
+        "b.json",
+        r#"{"train": [{"input": [[1, 2], [3]], "output": [[1]]}], "test": []}"#,
+    );
+    write(dir.path(), "c.json", "{\"train\": ");
+    write(dir.path(), "d.json", TASK);
+    let l = gridscore::task::load_all(&[dir.path().to_path_buf()], None);
+    let ids: Vec<&str> = l.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["a", "d"]);
+    assert_eq!(l.errors.len(), 2);
+    assert!(l.errors[0].to_string().contains("b.json"));
+    assert!(matches!(l.errors[1], TaskError::Json { .. }));
+    // A combined file: the bad task is reported, the good ones load.
+    let p = write(
+        dir.path(),
+        "combined.json",
+        r#"{"ok1": {"train": [{"input": [[1]], "output": [[1]]}], "test": []},
+            "bad": {"train": [{"input": [[1, 99]], "output": [[1]]}], "test": []},
+            "ok2": {"train": [{"input": [[2]], "output": [[2]]}], "test": [{"input": [[3]]}]}}"#,
+    );
+    let l = gridscore::task::load_all(&[p], None);
+    let ids: Vec<&str> = l.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["ok1", "ok2"]);
+    assert_eq!(l.errors.len(), 1);
+    let e = l.errors[0].to_string();
+    assert!(
+        e.contains("task bad") && e.contains("99") && e.contains("combined.json"),
+        "{e}"
+    );
+    assert_eq!(l.errors[0].task(), Some("bad"));
+}
+
+#[test]
+fn duplicate_task_ids_are_never_silent() {
+    let dir = tempfile::tempdir().unwrap();
+    let same = r#"{"train": [{"input": [[1]], "output": [[1]]}], "test": []}"#;
+    let other = r#"{"train": [{"input": [[2]], "output": [[2]]}], "test": []}"#;
+    // The same id twice in a combined file.
+    let p = write(
+        dir.path(),
+        "c.json",
+        &format!(r#"{{"x": {same}, "x": {other}}}"#),
+    );
+    let l = gridscore::task::load_all(std::slice::from_ref(&p), None);
+    assert_eq!(l.tasks.len(), 1);
+    assert_eq!(
+        l.tasks[0].train[0].input,
+        g(&[&[1]]),
+        "the first one is kept"
+    );
+    assert!(matches!(&l.errors[..], [TaskError::DuplicateTask { id, .. }] if id == "x"));
+    // The same task given twice (a file and a directory holding it): a
+    // warning, loaded once.
+    let sub = dir.path().join("d");
+    std::fs::create_dir(&sub).unwrap();
+    let a = write(&sub, "a.json", same);
+    let l = gridscore::task::load_all(&[a, sub.clone()], None);
+    assert_eq!(l.tasks.len(), 1);
+    assert!(l.errors.is_empty());
+    assert_eq!(l.warnings.len(), 1);
+    assert!(
+        l.warnings[0].to_string().contains("identical"),
+        "{}",
+        l.warnings[0]
+    );
+}
+
+#[test]
+fn solutions_for_unknown_or_missing_tasks_are_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let ch = write(
+        dir.path(),
+        "ch.json",
+        r#"{"t1": {"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]}]},
+            "t2": {"train": [{"input": [[1]], "output": [[1]]}], "test": [{"input": [[1]]}]}}"#,
+    );
+    let sol = write(dir.path(), "sol.json", r#"{"t1": [[[2]]], "zz": [[[3]]]}"#);
+    let l = gridscore::task::load_all(&[ch], Some(&sol));
+    assert!(l.errors.is_empty());
+    assert_eq!(l.tasks[0].test[0].output, Some(g(&[&[2]])));
+    let w: Vec<String> = l.warnings.iter().map(|w| w.to_string()).collect();
+    assert!(
+        w.iter()
+            .any(|w| w.contains("zz") && w.contains("no loaded task")),
+        "{w:?}"
+    );
+    assert!(
+        w.iter()
+            .any(|w| w.contains("no solutions") && w.contains("t2")),
+        "{w:?}"
+    );
+}
+
+#[test]
+fn oversized_and_binary_files_are_refused_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // A sparse file just over the limit: refused from its size, unread.
+    let p = dir.path().join("big.json");
+    let f = std::fs::File::create(&p).unwrap();
+    f.set_len(gridscore::task::MAX_FILE_BYTES + 1).unwrap();
+    let e = load_tasks(&p, None).unwrap_err();
+    assert!(matches!(e, TaskError::TooLarge { .. }), "{e}");
+    assert!(e.to_string().contains("MiB"), "{e}");
+    #[cfg(target_os = "linux")]
+    {
+        let t0 = std::time::Instant::now();
+        let e = load_tasks(Path::new("/dev/zero"), None).unwrap_err();
+        assert!(matches!(e, TaskError::Binary { offset: 0, .. }), "{e}");
+        assert!(t0.elapsed().as_secs() < 2);
+    }
+    let p = dir.path().join("latin1.json");
+    std::fs::write(&p, b"{\"train\": \"\xe9\"}").unwrap();
+    let e = load_tasks(&p, None).unwrap_err();
+    assert!(matches!(e, TaskError::NotUtf8 { offset: 11, .. }), "{e}");
+}
+
+#[cfg(unix)]
+#[test]
+fn invalid_utf8_file_names_give_escaped_ids() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"t\xff.json");
+    let p = dir.path().join(name);
+    if std::fs::write(&p, TASK).is_err() {
+        return; // a filesystem that refuses such names has nothing to test
+    }
+    let tasks = load_tasks(dir.path(), None).unwrap();
+    assert_eq!(tasks[0].id, "t\\xff");
+}

@@ -186,6 +186,40 @@ pub enum BenchError {
     Empty,
     #[error("grid sizes must be in 1..=30, got {0}")]
     BadGrid(usize),
+    #[error("batch size {batch} needs about {} MiB, more than the {} MiB of memory available", need >> 20, usable >> 20)]
+    TooBig {
+        batch: usize,
+        need: u64,
+        usable: u64,
+    },
+}
+
+/// Bytes a benchmark holds for a batch of `batch` programs of `ops` ops on
+/// tasks of `pairs` pairs: the programs, their outcome records, and the
+/// copies a device makes (encoded programs, results, a staging buffer).
+pub fn batch_bytes(batch: usize, ops: usize, pairs: usize) -> u64 {
+    let per_program = 24 + 16 + 24 * ops as u64 // Program and its ops
+        + 8 // the reference passed to the device
+        + pairs as u64 * 3 * std::mem::size_of::<crate::score::PairOutcome>() as u64 // outcomes, results, staging
+        + 8 * (ops as u64 + 2); // the encoded program
+    batch as u64 * per_program
+}
+
+/// Refuses batch sizes whose memory (see [`batch_bytes`]) exceeds half of
+/// `usable` bytes: the benchmark would swap or be killed instead of
+/// measuring.
+pub fn check_memory(cfg: &BenchConfig, usable: u64) -> Result<(), BenchError> {
+    if let Some(&batch) = cfg.sizes.iter().max() {
+        let need = batch_bytes(batch, cfg.ops, cfg.pairs + 1);
+        if need > usable / 2 {
+            return Err(BenchError::TooBig {
+                batch,
+                need,
+                usable,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Runs the benchmark on `devices`; `progress` is told each point's label.
@@ -200,6 +234,10 @@ pub fn run(
     if let Some(&g) = cfg.grid_sizes.iter().find(|&&g| g == 0 || g > 30) {
         return Err(BenchError::BadGrid(g));
     }
+    check_memory(
+        cfg,
+        crate::sched::HostInfo::detect().usable_memory_bytes().0,
+    )?;
     let max = *cfg.sizes.iter().max().expect("non-empty");
     let mut points = Vec::new();
     let mut reports = Vec::new();

@@ -2,6 +2,7 @@
 //! GPU wins, as a table, JSON and an SVG chart.
 
 use super::common::{self, DeviceSpec};
+use super::flags;
 use super::{CliError, CliResult};
 use gridscore::bench::{self, BenchConfig};
 use gridscore::engine::Backend;
@@ -15,10 +16,10 @@ pub struct BenchArgs {
     pub device: DeviceSpec,
     /// Batch sizes (programs per batch), comma separated
     /// [default: 1,16,256,4096,65536; --quick: 1,64,1024].
-    #[arg(long, value_delimiter = ',')]
+    #[arg(long, value_delimiter = ',', value_parser = flags::parse_batch, allow_hyphen_values = true)]
     pub sizes: Option<Vec<usize>>,
     /// Square grid sides, comma separated, 1..=30 [default: 3,10,30; --quick: 10].
-    #[arg(long = "grid-sizes", value_delimiter = ',')]
+    #[arg(long = "grid-sizes", value_delimiter = ',', value_parser = flags::parse_side, allow_hyphen_values = true)]
     pub grid_sizes: Option<Vec<usize>>,
     /// Op classes to draw programs from: geometry, layout, color, region
     /// [default: all four].
@@ -27,19 +28,21 @@ pub struct BenchArgs {
     /// Ops per program.
     #[arg(long = "program-ops", default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=16))]
     pub program_ops: u64,
-    /// Timed repetitions per point (median reported).
-    #[arg(long)]
+    /// Timed repetitions per point (median reported), 1 to 1000.
+    #[arg(long, value_parser = flags::parse_repeats, allow_hyphen_values = true)]
     pub repeats: Option<usize>,
     /// Workload seed.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// CPU worker threads [default: physical cores].
-    #[arg(long, default_value_t = 0)]
+    /// CPU worker threads [default: physical cores]; at most the CPUs this
+    /// process can use.
+    #[arg(long, default_value_t = 0, value_parser = flags::parse_threads, allow_hyphen_values = true)]
     pub threads: usize,
-    /// Write every figure as JSON here.
+    /// Write every figure as JSON here (atomically).
     #[arg(long)]
     pub json: Option<PathBuf>,
-    /// Write a chart of throughput against batch size here (SVG).
+    /// Write a chart of throughput against batch size here (SVG,
+    /// atomically).
     #[arg(long)]
     pub svg: Option<PathBuf>,
     /// A small workload that runs in seconds.
@@ -56,6 +59,11 @@ fn parse_class(s: &str) -> Result<OpClass, String> {
 }
 
 pub fn run(a: BenchArgs) -> CliResult {
+    // Outputs first: a bad path is found before the benchmark runs.
+    common::check_outputs(
+        &[("--json", a.json.as_deref()), ("--svg", a.svg.as_deref())],
+        &[],
+    )?;
     let mut cfg = if a.quick {
         BenchConfig::quick()
     } else {
@@ -80,6 +88,10 @@ pub fn run(a: BenchArgs) -> CliResult {
             "--sizes: batch sizes must be at least 1"
         )));
     }
+    // Sizes that do not fit memory are refused before anything runs.
+    let (usable, from) = gridscore::sched::HostInfo::detect().usable_memory_bytes();
+    bench::check_memory(&cfg, usable)
+        .map_err(|e| CliError::usage(anyhow::anyhow!("--sizes: {e} ({from})")))?;
     let devices = common::open_devices(&a.device, a.threads)?;
     let refs: Vec<&dyn Backend> = devices.iter().map(|d| d.as_ref()).collect();
     let pb = super::score::progress_bar(None, "");
@@ -96,8 +108,8 @@ pub fn run(a: BenchArgs) -> CliResult {
         common::write_json(p, &v)?;
     }
     if let Some(p) = &a.svg {
-        std::fs::write(p, bench::svg::chart(&report))
-            .map_err(|e| CliError::usage(anyhow::anyhow!("{}: {e}", p.display())))?;
+        gridscore::io::write_atomic(p, bench::svg::chart(&report).as_bytes())
+            .map_err(|e| CliError::failed(anyhow::anyhow!("{}: cannot write: {e}", p.display())))?;
     }
     Ok(())
 }

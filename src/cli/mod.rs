@@ -4,12 +4,14 @@
 mod bench;
 mod common;
 mod devices;
+mod flags;
 mod merge;
 mod ops;
 mod plan;
 mod score;
 mod search;
 mod show;
+mod signals;
 
 use clap::{Parser, Subcommand};
 
@@ -67,14 +69,22 @@ enum Command {
     },
 }
 
-/// Runs the CLI and returns the exit code.
+/// Runs the CLI and returns the exit code: 0 success, 1 the work failed or
+/// was partial (some file, task or output failed; the rest is done), 2 bad
+/// usage or unreadable input, 128 + N after signal N (130 for SIGINT, 143
+/// for SIGTERM).
 pub fn main() -> i32 {
+    signals::install();
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { 2 } else { 0 };
-            let _ = e.print();
-            return code;
+            if !e.use_stderr() {
+                // --help and --version.
+                let _ = e.print();
+                return 0;
+            }
+            eprintln!("gridscore: {}", clap_one_line(&e.render().to_string()));
+            return 2;
         }
     };
     let result = match cli.command {
@@ -93,10 +103,42 @@ pub fn main() -> i32 {
     match result {
         Ok(()) => 0,
         Err(e) => {
-            eprintln!("gridscore: {}", common::one_line(&e.error));
+            let line = gridscore::text::prefix(&common::one_line(&e.error), 2000);
+            eprintln!("gridscore: {line}");
             e.code
         }
     }
+}
+
+/// A clap usage error on one line: the message without the usage block and
+/// the help hint, its lines joined, control characters escaped, at most a
+/// few hundred characters (clap quotes the whole bad value).
+pub(crate) fn clap_one_line(text: &str) -> String {
+    let head = text.split("\n\n").next().unwrap_or(text);
+    let head = head.strip_prefix("error: ").unwrap_or(head);
+    let joined = head
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    format!("{} (see --help)", gridscore::text::prefix(&joined, 400))
+}
+
+/// A note on stderr (one line, control characters escaped).
+pub fn note(msg: &str) {
+    eprintln!("gridscore: note: {}", gridscore::text::escape(msg));
+}
+
+/// A warning on stderr: something the user should know; nothing stops.
+pub fn warn(msg: &str) {
+    eprintln!("gridscore: warning: {}", gridscore::text::escape(msg));
+}
+
+/// An error on stderr about one file, task or output; the others go on and
+/// the command ends with exit code 1.
+pub fn error(msg: &str) {
+    eprintln!("gridscore: error: {}", gridscore::text::escape(msg));
 }
 
 /// An error with its exit code.
@@ -118,6 +160,30 @@ impl CliError {
         CliError {
             error: e.into(),
             code: 1,
+        }
+    }
+    /// Some files, tasks or outputs failed, each already reported; the rest
+    /// is done (exit 1).
+    pub fn partial(n: usize, what: &str) -> CliError {
+        CliError {
+            error: anyhow::anyhow!(
+                "partial result: {n} {what} failed (reported above); the rest is done"
+            ),
+            code: 1,
+        }
+    }
+    /// Stopped by a signal (exit 128 + its number).
+    pub fn interrupted(sig: i32) -> CliError {
+        CliError {
+            error: anyhow::anyhow!("{}", signals::message(sig)),
+            code: signals::exit_code(sig),
+        }
+    }
+    /// An engine error: an interruption when a signal came, else a failure.
+    pub fn engine(e: impl Into<anyhow::Error>) -> CliError {
+        match signals::received() {
+            Some(sig) => CliError::interrupted(sig),
+            None => CliError::failed(e),
         }
     }
 }

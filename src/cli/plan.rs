@@ -28,7 +28,7 @@ pub struct PlanArgs {
 }
 
 pub fn run(a: PlanArgs) -> CliResult {
-    let tasks = common::tasks(&a.task, None, a.task_id.as_deref())?;
+    let tasks = common::tasks(&a.task, None, a.task_id.as_deref())?.tasks;
     let candidates = common::candidates(&a.candidates)?;
     let devices = common::open_devices(&a.run.device, a.run.threads)?;
     let refs: Vec<&dyn Backend> = devices.iter().map(|d| d.as_ref()).collect();
@@ -49,7 +49,7 @@ pub fn run(a: PlanArgs) -> CliResult {
             serde_json::to_string_pretty(&p).map_err(CliError::failed)?
         );
     } else {
-        print!("task {}: {p}", tasks[0].id);
+        print!("task {}: {p}", gridscore::text::escape(&tasks[0].id));
     }
     Ok(())
 }

@@ -1,10 +1,11 @@
 //! `gridscore score`: score and rank candidates on a task.
 
 use super::common::{self, DeviceSpec};
+use super::{flags, signals};
 use super::{CliError, CliResult};
 use anyhow::Context;
 use gridscore::engine::rows::write_jsonl;
-use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, Status};
+use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, EngineError, Status};
 use gridscore::metrics::{peak_rss_bytes, Stopwatch};
 use gridscore::sched::{self, DeviceStats, SchedOptions, Scheduler};
 use gridscore::score::Metric;
@@ -29,8 +30,8 @@ pub enum Format {
 #[derive(clap::Args, Clone)]
 pub struct RunArgs {
     /// CPU worker threads [default: physical cores, within the cgroup CPU
-    /// quota and the affinity mask].
-    #[arg(long, default_value_t = 0)]
+    /// quota and the affinity mask]; at most the CPUs this process can use.
+    #[arg(long, default_value_t = 0, value_parser = flags::parse_threads, allow_hyphen_values = true)]
     pub threads: usize,
     /// Devices: auto (real GPUs if present, else the CPU), cpu, gpu (every
     /// GPU adapter, software ones such as lavapipe included), all (every GPU
@@ -62,8 +63,9 @@ pub struct ScoreArgs {
     /// Only this task id (for a directory or combined file).
     #[arg(long = "task-id")]
     pub task_id: Option<String>,
-    /// Print only the N best candidates (all are scored).
-    #[arg(long)]
+    /// Print only the N best candidates (all are scored; every candidate
+    /// that does not parse is still listed).
+    #[arg(long, value_parser = flags::parse_top, allow_hyphen_values = true)]
     pub top: Option<usize>,
     /// Pair score that ranks candidates after exact pairs.
     #[arg(long, value_enum, default_value_t = Metric::Tiered)]
@@ -71,22 +73,24 @@ pub struct ScoreArgs {
     /// Output format [default: jsonl when stdout is not a terminal, else table].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
-    /// Write the results here instead of stdout.
+    /// Write the results here instead of stdout (written to a temporary
+    /// file beside it and renamed at the end: an interrupted run leaves the
+    /// previous file).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Write a JSON summary (candidates, evaluations, wall_s, cpu_s,
-    /// evals_per_s, deadline_hit, devices) here.
+    /// evals_per_s, deadline_hit, devices) here (atomically).
     #[arg(long)]
     pub summary: Option<PathBuf>,
     /// How many of the best candidates carry their test predictions.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = flags::parse_predictions, allow_hyphen_values = true)]
     pub predictions: usize,
-    /// Seconds from the start after which no new chunk starts; unscored
-    /// candidates are reported with status not_run.
-    #[arg(long)]
+    /// Seconds from the start (0 to 10000000) after which no new chunk
+    /// starts; unscored candidates are reported with status not_run.
+    #[arg(long, value_parser = flags::parse_secs, allow_hyphen_values = true)]
     pub deadline: Option<f64>,
-    /// Seconds that running chunks may go on after the deadline.
-    #[arg(long, default_value_t = 0.5)]
+    /// Seconds (0 to 3600) that running chunks may go on after the deadline.
+    #[arg(long, default_value_t = 0.5, value_parser = flags::parse_grace, allow_hyphen_values = true)]
     pub grace: f64,
     /// Print wall time, CPU time, each device's busy time, chunks and
     /// throughput to stderr.
@@ -128,9 +132,11 @@ pub fn scheduler(
         SchedOptions {
             max_inflight: run.max_inflight as usize,
             deadline,
-            grace: Duration::from_secs_f64(grace.max(0.0)),
+            // Validated: finite, 0 to MAX_GRACE_SECS.
+            grace: Duration::from_secs_f64(grace.clamp(0.0, flags::MAX_GRACE_SECS)),
             target_chunk: Duration::from_millis(run.chunk_ms),
             progress,
+            cancel: signals::cancel(),
             ..Default::default()
         },
     ))
@@ -156,18 +162,28 @@ pub fn progress_bar(total: Option<u64>, what: &str) -> ProgressBar {
 pub fn run(a: ScoreArgs) -> CliResult {
     let watch = Stopwatch::start();
     let started = Instant::now();
-    if let Some(d) = a.deadline {
-        if !(d.is_finite() && d >= 0.0) {
-            return Err(CliError::usage(anyhow::anyhow!(
-                "--deadline must be a number of seconds >= 0"
-            )));
-        }
+    // Outputs first: a bad path is found before any work.
+    let mut inputs = vec![a.task.as_path(), a.candidates.as_path()];
+    inputs.extend(a.solutions.as_deref());
+    common::check_outputs(
+        &[
+            ("--out", a.out.as_deref()),
+            ("--summary", a.summary.as_deref()),
+        ],
+        &inputs,
+    )?;
+    if let Some(p) = &a.out {
+        signals::set_note(format!("{} is left as it was", p.display()));
     }
-    let tasks = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
-    let (tasks, by_candidate) = shard_tasks(a.shard, tasks);
-    let deadline = a.deadline.map(|d| started + Duration::from_secs_f64(d));
+    let loaded = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
+    let (tasks, by_candidate) = shard_tasks(a.shard, loaded.tasks);
+    let mut failed = loaded.failed;
+    // Validated: finite, 0 to MAX_SECS, so the instant cannot overflow.
+    let deadline = a
+        .deadline
+        .map(|d| started + Duration::from_secs_f64(d.clamp(0.0, flags::MAX_SECS)));
     if let Some(top) = a.top {
-        return run_streaming(&a, &tasks, by_candidate, top, deadline, &watch);
+        return run_streaming(&a, &tasks, by_candidate, top, deadline, &watch, failed);
     }
     let mut candidates = common::candidates(&a.candidates)?;
     if let Some(s) = by_candidate {
@@ -180,16 +196,31 @@ pub fn run(a: ScoreArgs) -> CliResult {
         metric: a.metric,
         predictions: a.predictions,
     };
-    let mut out = common::output(a.out.as_ref())?;
+    let mut out = common::Output::open(a.out.as_ref())?;
     let mut evaluations = 0u64;
     let mut deadline_hit = false;
     let mut faults: Vec<String> = Vec::new();
     let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
     for (k, task) in tasks.iter().enumerate() {
-        let mut run = sched::score(task, &candidates, &sched, &opts)
-            .with_context(|| format!("task {}", task.id))
-            .map_err(CliError::failed)?;
+        let mut run = match sched::score(task, &candidates, &sched, &opts) {
+            Ok(run) => run,
+            Err(EngineError::Cancelled) => {
+                return Err(CliError::interrupted(
+                    signals::received().unwrap_or(libc::SIGINT),
+                ))
+            }
+            Err(e) => {
+                pb.suspend(|| {
+                    super::error(&format!(
+                        "task {}: {e}; its rows are not written, the other tasks go on",
+                        gridscore::text::quote(&task.id)
+                    ))
+                });
+                failed += 1;
+                continue;
+            }
+        };
         if by_candidate.is_some() {
             // Rows give the index in the whole candidates file.
             for r in &mut run.report.results {
@@ -217,11 +248,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
         }
     }
     pb.finish_and_clear();
-    if let Err(e) = out.flush() {
-        if e.kind() != std::io::ErrorKind::BrokenPipe {
-            return Err(CliError::failed(e));
-        }
-    }
+    out.commit()?;
     let parse_errors = candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len();
     let ncandidates = candidates.len();
     std::mem::forget(candidates);
@@ -235,7 +262,11 @@ pub fn run(a: ScoreArgs) -> CliResult {
         deadline_hit,
         &faults,
         &devices,
-    )
+    )?;
+    if failed > 0 {
+        return Err(CliError::partial(failed, "files or tasks"));
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -251,10 +282,12 @@ fn finish(
     devices: &[DeviceStats],
 ) -> CliResult {
     for f in faults {
-        eprintln!("gridscore: device fault (its work went to other devices): {f}");
+        super::warn(&format!(
+            "device fault (its work went to other devices): {f}"
+        ));
     }
     if deadline_hit {
-        eprintln!("gridscore: deadline reached; unscored candidates are reported as not_run");
+        super::note("deadline reached; unscored candidates are reported as not_run");
     }
     let wall = watch.wall_s();
     let cpu = watch.cpu_s();
@@ -335,7 +368,8 @@ fn shard_tasks(
     }
 }
 
-/// `--top N`: candidates are read incrementally and only the N best kept.
+/// `--top N`: candidates are read incrementally and only the N best kept
+/// (with every parse error).
 fn run_streaming(
     a: &ScoreArgs,
     tasks: &[gridscore::task::Task],
@@ -343,6 +377,7 @@ fn run_streaming(
     top: usize,
     deadline: Option<Instant>,
     watch: &Stopwatch,
+    mut failed: usize,
 ) -> CliResult {
     let format = a.output_format();
     let opts = BatchOptions {
@@ -351,12 +386,12 @@ fn run_streaming(
     };
     let pb = progress_bar(None, "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
-    let mut out = common::output(a.out.as_ref())?;
+    let mut out = common::Output::open(a.out.as_ref())?;
     let (mut evaluations, mut ncand, mut nerr) = (0u64, 0usize, 0usize);
     let mut deadline_hit = false;
     let mut faults = Vec::new();
     let mut devices: Vec<DeviceStats> = Vec::new();
-    for task in tasks {
+    for (k, task) in tasks.iter().enumerate() {
         let file = std::fs::File::open(&a.candidates)
             .with_context(|| {
                 format!(
@@ -365,15 +400,48 @@ fn run_streaming(
                 )
             })
             .map_err(CliError::usage)?;
-        let reader =
-            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file))
-                .filter(|c| match (c, by_candidate) {
-                    (Ok(c), Some(s)) => s.owns(c.index),
-                    _ => true,
+        let mut reader =
+            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file));
+        let result = gridscore::sched::stream::score_stream(
+            task,
+            reader.by_ref().filter(|c| match (c, by_candidate) {
+                (Ok(c), Some(s)) => s.owns(c.index),
+                _ => true,
+            }),
+            &sched,
+            &opts,
+            top,
+            1 << 16,
+        );
+        if k == 0 {
+            for w in reader.warnings() {
+                pb.suspend(|| super::warn(&format!("{}: {w}", a.candidates.display())));
+            }
+        }
+        let run = match result {
+            Ok(run) => run,
+            Err(EngineError::Cancelled) => {
+                return Err(CliError::interrupted(
+                    signals::received().unwrap_or(libc::SIGINT),
+                ))
+            }
+            Err(e @ EngineError::Read(_)) => {
+                return Err(CliError::usage(anyhow::anyhow!(
+                    "{}: {e}",
+                    a.candidates.display()
+                )))
+            }
+            Err(e) => {
+                pb.suspend(|| {
+                    super::error(&format!(
+                        "task {}: {e}; its rows are not written, the other tasks go on",
+                        gridscore::text::quote(&task.id)
+                    ))
                 });
-        let run = gridscore::sched::stream::score_stream(task, reader, &sched, &opts, top, 1 << 16)
-            .with_context(|| format!("task {}", task.id))
-            .map_err(CliError::failed)?;
+                failed += 1;
+                continue;
+            }
+        };
         evaluations += run.report.evaluations;
         ncand += run.report.candidates;
         nerr += run.report.parse_errors;
@@ -394,6 +462,7 @@ fn run_streaming(
         }
     }
     pb.finish_and_clear();
+    out.commit()?;
     finish(
         a,
         watch,
@@ -404,7 +473,11 @@ fn run_streaming(
         deadline_hit,
         &faults,
         &devices,
-    )
+    )?;
+    if failed > 0 {
+        return Err(CliError::partial(failed, "files or tasks"));
+    }
+    Ok(())
 }
 
 fn write_table(
@@ -425,7 +498,8 @@ fn write_table(
     if multi || !report.results.is_empty() {
         writeln!(
             out,
-            "task {task}: {} candidates, {ok} scored ({} distinct programs), {} parse errors{}, {pairs} train pairs",
+            "task {}: {} candidates, {ok} scored ({} distinct programs), {} parse errors{}, {pairs} train pairs",
+            esc(task),
             report.candidates,
             report.distinct,
             report.parse_errors,
@@ -436,7 +510,7 @@ fn write_table(
         .results
         .iter()
         .take(n)
-        .map(|r| r.id.len())
+        .map(|r| esc(&r.id).chars().count())
         .max()
         .unwrap_or(2)
         .clamp(2, 24);
@@ -453,7 +527,7 @@ fn write_table(
     {
         let mut program = r.program.clone();
         if let Some(d) = &r.duplicate_of {
-            program.push_str(&format!("  (duplicate of {d})"));
+            program.push_str(&format!("  (duplicate of {})", truncate(&esc(d), 40)));
         }
         let solved = if r.exact as usize == r.pairs && r.pairs > 0 {
             "*"
@@ -469,7 +543,7 @@ fn write_table(
             out,
             "{:>4}{solved} {:<id_w$}  {:>5}  {:>6}  {:>4}  {:>3}  {}",
             r.rank.unwrap_or(0),
-            truncate(&r.id, id_w),
+            truncate(&esc(&r.id), id_w),
             format!("{}/{}", r.exact, r.pairs),
             r.score,
             test,
@@ -493,11 +567,17 @@ fn write_table(
         writeln!(
             out,
             "  !   {:<id_w$}  {}",
-            truncate(&r.id, id_w),
-            r.error.as_deref().unwrap_or("")
+            truncate(&esc(&r.id), id_w),
+            esc(r.error.as_deref().unwrap_or(""))
         )?;
     }
     Ok(())
+}
+
+/// Text from the user, made safe for a terminal (control characters
+/// escaped).
+fn esc(s: &str) -> String {
+    gridscore::text::escape(s).into_owned()
 }
 
 fn truncate(s: &str, w: usize) -> String {

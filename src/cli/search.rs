@@ -2,19 +2,21 @@
 //! submissions (see `docs/search.md`).
 
 use super::common;
+use super::{flags, signals};
 use super::{CliError, CliResult};
 use gridscore::sched::{SchedOptions, Scheduler};
-use gridscore::search::submission::run_tasks;
-use gridscore::search::{cli::SearchArgs, run, RunOutputs, SearchError, SearchOptions};
+use gridscore::search::submission::Notice;
+use gridscore::search::{cli::SearchArgs, run, SearchError};
 use gridscore::shard::Shard;
-use std::path::PathBuf;
+use std::sync::Arc;
 
 #[derive(clap::Args)]
 pub struct SearchCmd {
     #[command(flatten)]
     pub args: SearchArgs,
-    /// CPU worker threads [default: physical cores].
-    #[arg(long, default_value_t = 0)]
+    /// CPU worker threads [default: physical cores]; at most the CPUs this
+    /// process can use.
+    #[arg(long, default_value_t = 0, value_parser = flags::parse_threads, allow_hyphen_values = true)]
     pub threads: usize,
     /// Search only shard I of N (for job arrays): the tasks are dealt by
     /// sorted task id (positions I-1, I-1+N, ...); `gridscore merge`
@@ -27,44 +29,62 @@ pub struct SearchCmd {
 pub fn run_cmd(a: SearchCmd) -> CliResult {
     let spec = common::parse_device_spec(&a.args.device)
         .map_err(|e| CliError::usage(anyhow::anyhow!("--device: {e}")))?;
+    // Outputs first: a bad path is found before any work.
+    let mut inputs: Vec<&std::path::Path> = a.args.tasks.iter().map(|p| p.as_path()).collect();
+    inputs.extend(a.args.solutions.as_deref());
+    common::check_outputs(
+        &[
+            ("--out", a.args.out.as_deref()),
+            ("--report", a.args.report.as_deref()),
+        ],
+        &inputs,
+    )?;
+    if let Some(out) = &a.args.out {
+        if out.exists() && !a.args.resume {
+            super::note(&format!(
+                "{} exists: it is replaced when the first task finishes (--resume continues it instead)",
+                out.display()
+            ));
+        }
+        signals::set_note(format!(
+            "{} holds every task finished so far; run again with --resume to go on",
+            out.display()
+        ));
+    }
     let devices = common::open_devices(&spec, a.threads)?;
-    let sched = Scheduler::new(devices, SchedOptions::default());
-    let (opts, outputs) = (a.args.options(), a.args.outputs());
-    let result = match a.shard {
-        None => run(&a.args.tasks, &opts, &sched, &outputs),
-        Some(shard) => shard_run(&a.args.tasks, shard, &opts, &sched, &outputs),
-    };
-    match result {
+    let sched = Scheduler::new(
+        devices,
+        SchedOptions {
+            cancel: signals::cancel(),
+            ..SchedOptions::default()
+        },
+    );
+    let mut outputs = a.args.outputs();
+    outputs.cancel = signals::cancel();
+    outputs.shard = a.shard;
+    outputs.notify = Some(Arc::new(|n: &Notice| match n {
+        Notice::Warning(w) => super::warn(w),
+        Notice::Error(e) => super::error(e),
+    }));
+    match run(&a.args.tasks, &a.args.options(), &sched, &outputs) {
         Ok(summary) => {
-            eprintln!("{summary}");
+            for line in summary.to_string().lines() {
+                eprintln!("{}", gridscore::text::escape(line));
+            }
+            if summary.interrupted {
+                return Err(CliError::interrupted(
+                    signals::received().unwrap_or(libc::SIGINT),
+                ));
+            }
+            if summary.partial() {
+                return Err(CliError::partial(summary.errors.len(), "files or tasks"));
+            }
             Ok(())
         }
-        Err(e @ SearchError::Task(_)) => Err(CliError::usage(e)),
-        Err(e @ SearchError::Write { .. }) => Err(CliError::usage(e)),
-        Err(e) => Err(CliError::failed(e)),
+        Err(e @ (SearchError::Task(_) | SearchError::Resume { .. } | SearchError::Usage(_))) => {
+            Err(CliError::usage(e))
+        }
+        Err(e @ SearchError::Write { .. }) => Err(CliError::failed(e)),
+        Err(e) => Err(CliError::engine(e)),
     }
-}
-
-/// `--shard I/N`: this shard's tasks (dealt by sorted task id) only.
-fn shard_run(
-    paths: &[PathBuf],
-    shard: Shard,
-    opts: &SearchOptions,
-    sched: &Scheduler,
-    outputs: &RunOutputs,
-) -> Result<gridscore::search::Summary, SearchError> {
-    let start = std::time::Instant::now();
-    let mut tasks = Vec::new();
-    for p in paths {
-        tasks.extend(gridscore::task::load_tasks(
-            p,
-            outputs.solutions.as_deref(),
-        )?);
-    }
-    let n = tasks.len();
-    let mine = shard.select_tasks(tasks);
-    if mine.is_empty() {
-        eprintln!("gridscore: shard {shard} has none of the {n} tasks (more shards than tasks)");
-    }
-    run_tasks(&mine, start, opts, sched, outputs)
 }

@@ -42,7 +42,8 @@ pub const PALETTE: [(u8, u8, u8); 10] = [
 ];
 
 pub fn run(a: ShowArgs) -> CliResult {
-    let tasks = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
+    let loaded = common::tasks(&a.task, a.solutions.as_deref(), a.task_id.as_deref())?;
+    let tasks = loaded.tasks;
     let program = match &a.program {
         Some(p) => Some(
             Program::parse(p).map_err(|e| CliError::usage(anyhow::anyhow!("--program: {e}")))?,
@@ -58,7 +59,7 @@ pub fn run(a: ShowArgs) -> CliResult {
     let mut interp = Interp::new();
     let res: std::io::Result<()> = (|| {
         for task in &tasks {
-            writeln!(out, "task {}", task.id)?;
+            writeln!(out, "task {}", gridscore::text::escape(&task.id))?;
             if let Some(p) = &program {
                 writeln!(out, "program: {p}")?;
             }
@@ -113,6 +114,7 @@ pub fn run(a: ShowArgs) -> CliResult {
     })();
     match res {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(CliError::failed(e)),
+        _ if loaded.failed > 0 => Err(CliError::partial(loaded.failed, "files or tasks")),
         _ => Ok(()),
     }
 }

@@ -17,7 +17,16 @@ pub struct CpuBackend {
 
 impl CpuBackend {
     /// A backend with `threads` workers (0 = physical cores).
+    ///
+    /// Panics if the threads cannot be started; [`CpuBackend::try_new`]
+    /// reports that as an error instead.
     pub fn new(threads: usize) -> CpuBackend {
+        CpuBackend::try_new(threads).expect("starting the CPU worker threads")
+    }
+
+    /// A backend with `threads` workers (0 = physical cores); an error when
+    /// the operating system refuses the threads.
+    pub fn try_new(threads: usize) -> Result<CpuBackend, EngineError> {
         let n = if threads == 0 {
             physical_cores()
         } else {
@@ -27,10 +36,13 @@ impl CpuBackend {
             .num_threads(n)
             .thread_name(|i| format!("gridscore-cpu-{i}"))
             .build()
-            .expect("building a rayon pool only fails if threads cannot be spawned");
-        CpuBackend {
+            .map_err(|e| EngineError::Spawn {
+                what: format!("{n} CPU worker threads"),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        Ok(CpuBackend {
             pool: Arc::new(pool),
-        }
+        })
     }
     /// Number of worker threads.
     pub fn threads(&self) -> usize {

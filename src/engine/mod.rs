@@ -9,6 +9,9 @@ use crate::grid::Grid;
 use crate::lang::Program;
 use crate::score::PairOutcome;
 use crate::task::Task;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 pub use batch::{score_batch, BatchOptions, BatchReport, CandidateResult, Status};
 pub use cpu::CpuBackend;
@@ -24,6 +27,50 @@ pub enum EngineError {
     Read(#[from] std::io::Error),
     #[error("device {device}: out of memory: {message}")]
     OutOfMemory { device: String, message: String },
+    #[error("interrupted")]
+    Cancelled,
+    #[error("cannot start {what}: {source}")]
+    Spawn {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A flag that asks running work to stop (set by a signal handler, read by
+/// the scheduler and the search between chunks and tasks). Clones share the
+/// flag.
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag that is not set.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+    /// Asks the work to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+    /// Whether stopping was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The outcomes of an evaluation that a deadline may cut short: programs
+/// not evaluated have `done[i] == false` and INVALID outcomes.
+#[derive(Clone, Debug)]
+pub struct Partial {
+    pub outcomes: Vec<PairOutcome>,
+    pub done: Vec<bool>,
+}
+
+impl Partial {
+    /// Programs not evaluated.
+    pub fn not_done(&self) -> usize {
+        self.done.iter().filter(|&&d| !d).count()
+    }
 }
 
 /// A device that evaluates programs on a task's inputs.
@@ -40,6 +87,49 @@ pub trait Backend: Send + Sync {
     /// Evaluates every program on every pair of the task.
     fn evaluate(&self, task: &Task, programs: &[&Program])
         -> Result<Vec<PairOutcome>, EngineError>;
+    /// Evaluates as many programs as fit before `deadline`, in order, in
+    /// chunks sized from the measured time per program (so that the last
+    /// one ends near the deadline); nothing starts after it. The scheduler
+    /// overrides this with its own chunks.
+    fn evaluate_until(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+        deadline: Instant,
+    ) -> Result<Partial, EngineError> {
+        let np = task.num_pairs();
+        let n = programs.len();
+        let mut out = Partial {
+            outcomes: vec![PairOutcome::INVALID; n * np],
+            done: vec![false; n],
+        };
+        let target = Duration::from_millis(50);
+        let mut size = 16usize;
+        let mut per_program: Option<f64> = None;
+        let mut i = 0;
+        while i < n {
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            if let Some(per) = per_program {
+                let left = (deadline - now).as_secs_f64();
+                let fit = (left / per).floor().max(1.0) as usize;
+                size = ((target.as_secs_f64() / per) as usize)
+                    .clamp(1, size.saturating_mul(4))
+                    .min(fit);
+            }
+            let end = (i + size).min(n);
+            let t0 = Instant::now();
+            let o = self.evaluate(task, &programs[i..end])?;
+            let dt = t0.elapsed().as_secs_f64();
+            per_program = Some((dt / (end - i) as f64).max(1e-9));
+            out.outcomes[i * np..end * np].copy_from_slice(&o);
+            out.done[i..end].fill(true);
+            i = end;
+        }
+        Ok(out)
+    }
     /// The programs' outputs on the task's test inputs.
     fn predict(
         &self,

@@ -2,7 +2,7 @@
 //! one serialisation of a [`CandidateResult`] that the CLI writes and the
 //! Python module returns, so that both carry exactly the same fields.
 
-use super::batch::{BatchReport, CandidateResult};
+use super::batch::{BatchReport, CandidateResult, Status};
 use serde::Serialize;
 use std::io::Write;
 
@@ -14,17 +14,26 @@ pub struct Row<'a> {
     pub task: &'a str,
 }
 
-/// The rows of a report, in its order, the first `top` (all when `None`).
+/// The rows of a report: with `top` = N, the N best scored candidates,
+/// then every candidate that did not parse (never hidden), then up to N
+/// not run; without it, every row in the report's order.
 pub fn rows<'a>(
     task: &'a str,
     report: &'a BatchReport,
     top: Option<usize>,
-) -> impl Iterator<Item = Row<'a>> + 'a {
-    report
-        .results
-        .iter()
-        .take(top.unwrap_or(usize::MAX))
-        .map(move |result| Row { result, task })
+) -> Box<dyn Iterator<Item = Row<'a>> + 'a> {
+    let row = move |result| Row { result, task };
+    let Some(n) = top else {
+        return Box::new(report.results.iter().map(row));
+    };
+    let of = move |s: Status| report.results.iter().filter(move |r| r.status == s);
+    Box::new(
+        of(Status::Ok)
+            .take(n)
+            .chain(of(Status::ParseError))
+            .chain(of(Status::NotRun).take(n))
+            .map(row),
+    )
 }
 
 /// Writes the rows of a report as JSON Lines.

@@ -10,7 +10,10 @@ pub mod ops;
 pub mod program;
 pub mod random;
 
-pub use candidates::{parse_candidates, read_candidates, Candidate, CandidateError};
+pub use candidates::{
+    parse_candidates, read_candidates, read_candidates_warned, Candidate, CandidateError,
+    CandidateWarning,
+};
 pub use interp::{run_program, Interp};
 pub use ops::{ArgKind, OpClass, OpCode, OpSpec, OPS};
 pub use program::{Layer, Mask, Norm, Op, ParseError, Program, MAX_LAYERS, MAX_OPS};

@@ -14,7 +14,7 @@
 mod convert;
 
 use crate::engine::rows::rows;
-use crate::engine::{Backend, BatchOptions};
+use crate::engine::{Backend, BatchOptions, Cancel};
 use crate::lang::candidates::{Candidate, CandidateError, CandidateReader};
 use crate::lang::Program;
 use crate::sched::devices::{open_devices, DeviceSpec};
@@ -31,7 +31,6 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyModule, PyString, PyTuple};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -129,7 +128,7 @@ fn parse_metric(metric: &str) -> PyResult<Metric> {
 /// signal's exception (`KeyboardInterrupt`) is raised.
 fn run_interruptible<T: Send + 'static>(
     py: Python<'_>,
-    cancel: Arc<AtomicBool>,
+    cancel: Cancel,
     work: impl FnOnce() -> Result<T, Failure> + Send + 'static,
 ) -> PyResult<T> {
     let (tx, rx) = mpsc::channel();
@@ -161,7 +160,7 @@ fn run_interruptible<T: Send + 'static>(
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if let Err(e) = py.check_signals() {
-                    cancel.store(true, Ordering::SeqCst);
+                    cancel.cancel();
                     return Err(e);
                 }
             }
@@ -250,8 +249,8 @@ fn candidates_of(candidates: &Bound<'_, PyAny>) -> PyResult<RawCandidates> {
 impl RawCandidates {
     /// Reads and parses the candidates, as the CLI does for a file; stops
     /// early once `cancel` is set.
-    fn parse(self, cancel: &AtomicBool) -> Result<Vec<Candidate>, Failure> {
-        let cancelled = |k: usize| k % 4096 == 4095 && cancel.load(Ordering::Relaxed);
+    fn parse(self, cancel: &Cancel) -> Result<Vec<Candidate>, Failure> {
+        let cancelled = |k: usize| k % 4096 == 4095 && cancel.is_cancelled();
         let read = |mut r: CandidateReader<&[u8]>| {
             let mut out = Vec::new();
             while let Ok(Some(c)) = r.next_candidate() {
@@ -379,21 +378,21 @@ fn score<'py>(
         .map_err(|e| GridscoreError::new_err(e.to_string()))?;
     let task = task_of(task, task_id)?;
     let raw = candidates_of(candidates)?;
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Cancel::new();
     let flag = cancel.clone();
     let (task, report) = run_interruptible(py, cancel, move || {
         let mut candidates = raw.parse(&flag)?;
         if let Some(s) = shard {
             candidates.retain(|c| s.owns(c.index));
         }
-        if flag.load(Ordering::SeqCst) {
+        if flag.is_cancelled() {
             return Err(Failure::Cancelled);
         }
         let sched = Scheduler::new(
             devices(&spec, threads)?,
             SchedOptions {
                 deadline: deadline.map(|d| start + Duration::from_secs_f64(d)),
-                cancel: Some(flag),
+                cancel: flag.clone(),
                 ..SchedOptions::default()
             },
         );
@@ -496,13 +495,13 @@ fn search<'py>(
     let spec = parse_devices(&args.device)?;
     let opts = args.options();
     let task = task_of(task, task_id)?;
-    let cancel = Arc::new(AtomicBool::new(false));
+    let cancel = Cancel::new();
     let flag = cancel.clone();
     let result = run_interruptible(py, cancel, move || {
         let sched = Scheduler::new(
             devices(&spec, threads)?,
             SchedOptions {
-                cancel: Some(flag),
+                cancel: flag.clone(),
                 ..SchedOptions::default()
             },
         );

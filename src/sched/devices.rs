@@ -34,8 +34,19 @@ impl Default for DeviceSpec {
 
 /// A device list that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unknown device `{0}` (expected auto, cpu, gpu, all, or a comma list such as cpu,gpu)")]
+#[error("unknown device `{}` (expected auto, cpu, gpu, all, or a comma list such as cpu,gpu)", crate::text::quote(.0))]
 pub struct UnknownDevice(pub String);
+
+/// Why devices could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// GPUs were asked for and none could be opened.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    /// The CPU worker threads could not be started.
+    #[error(transparent)]
+    Cpu(#[from] crate::engine::EngineError),
+}
 
 impl FromStr for DeviceSpec {
     type Err = UnknownDevice;
@@ -76,21 +87,21 @@ pub struct OpenedDevices {
 /// error); `all` every real GPU and the CPU; `cpu,gpu` the CPU and every
 /// adapter. `GRIDSCORE_ADAPTER` narrows the adapters by name. `threads`
 /// sizes the CPU pool (0: see [`cpu_threads`]).
-pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<OpenedDevices, GpuError> {
+pub fn open_devices(spec: &DeviceSpec, threads: usize) -> Result<OpenedDevices, OpenError> {
     let mut devices: Vec<Arc<dyn Backend>> = Vec::new();
     let mut fallback = None;
     if spec.gpu || spec.auto {
         match crate::gpu::open_gpus(spec.software_gpus) {
             Ok(gpus) => devices.extend(gpus.into_iter().map(|g| Arc::new(g) as Arc<dyn Backend>)),
-            Err(e) if spec.gpu => return Err(e),
+            Err(e) if spec.gpu => return Err(e.into()),
             Err(e) => fallback = Some(e),
         }
         if spec.gpu && !spec.cpu && devices.is_empty() {
-            return Err(GpuError::NoAdapter);
+            return Err(GpuError::NoAdapter.into());
         }
     }
     if spec.cpu || devices.is_empty() {
-        devices.push(Arc::new(CpuBackend::new(cpu_threads(threads))));
+        devices.push(Arc::new(CpuBackend::try_new(cpu_threads(threads))?));
     }
     Ok(OpenedDevices { devices, fallback })
 }

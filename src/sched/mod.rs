@@ -23,14 +23,14 @@ pub mod plan;
 pub mod stream;
 pub mod testing;
 
-use crate::engine::{Backend, CpuBackend, EngineError};
+use crate::engine::{Backend, Cancel, CpuBackend, EngineError, Partial};
 use crate::lang::Program;
 use crate::score::PairOutcome;
 use crate::task::Task;
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::ops::Range;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -54,10 +54,9 @@ pub struct SchedOptions {
     pub host_max_chunk: usize,
     /// Called with the number of programs each finished chunk held.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,
-    /// Set (from any thread) to stop a run at once: no chunk starts after
-    /// it and the run returns within a tick, like a passed deadline with no
-    /// grace (`deadline_hit` is then true).
-    pub cancel: Option<Arc<AtomicBool>>,
+    /// When set (a signal), no chunk starts and running ones are abandoned
+    /// at once; programs not done are reported as not run.
+    pub cancel: Cancel,
 }
 
 impl Default for SchedOptions {
@@ -70,7 +69,7 @@ impl Default for SchedOptions {
             first_chunk: 256,
             host_max_chunk: usize::MAX,
             progress: None,
-            cancel: None,
+            cancel: Cancel::new(),
         }
     }
 }
@@ -111,6 +110,8 @@ pub struct SchedRun {
     pub deadline_hit: bool,
     /// Device faults, in the order they happened.
     pub faults: Vec<String>,
+    /// Whether [`SchedOptions::cancel`] stopped the run.
+    pub cancelled: bool,
 }
 
 /// Runs chunks of programs on a set of devices.
@@ -141,6 +142,8 @@ struct Shared {
     wake: Condvar,
     stop: AtomicBool,
     finished: AtomicUsize,
+    /// Chunks handed to a worker and not yet reported back.
+    running: AtomicUsize,
 }
 
 enum Msg {
@@ -161,6 +164,9 @@ struct Slot {
     failed: AtomicBool,
     chunk: AtomicUsize,
     max_chunk: usize,
+    /// Measured seconds per program (f64 bits; 0 = not measured yet), to
+    /// size chunks that must end by a deadline.
+    per_program: AtomicU64,
 }
 
 impl Scheduler {
@@ -196,8 +202,23 @@ impl Scheduler {
         &self.opts
     }
 
-    /// Evaluates `programs` on `task` across the devices.
+    /// Evaluates `programs` on `task` across the devices, under the
+    /// options' deadline and grace.
     pub fn evaluate(&self, task: Arc<Task>, programs: Arc<Vec<Program>>) -> SchedRun {
+        self.evaluate_with(task, programs, self.opts.deadline, self.opts.grace)
+    }
+
+    /// Evaluates `programs` on `task` across the devices: no chunk starts
+    /// after `deadline`, chunks are sized to end by it once a device's time
+    /// per program is measured, and running chunks get `grace` past it
+    /// before they are abandoned.
+    pub fn evaluate_with(
+        &self,
+        task: Arc<Task>,
+        programs: Arc<Vec<Program>>,
+        deadline: Option<Instant>,
+        grace: Duration,
+    ) -> SchedRun {
         let np = task.num_pairs();
         let n = programs.len();
         let mut outcomes = vec![PairOutcome::INVALID; n * np];
@@ -213,16 +234,22 @@ impl Scheduler {
             wake: Condvar::new(),
             stop: AtomicBool::new(false),
             finished: AtomicUsize::new(0),
+            running: AtomicUsize::new(0),
         });
         let (tx, rx) = mpsc::channel::<Msg>();
         let mut slots: Vec<Arc<Slot>> = Vec::new();
         let mut faults = Vec::new();
         let mut deadline_hit = false;
+        let cancel = &self.opts.cancel;
         let inflight = self.opts.max_inflight.max(1);
         let share = n.div_ceil(self.devices.len().max(1) * inflight).max(1);
+        // Starts a device's workers; the number started (0 when the
+        // operating system refuses every thread: the device is then out).
         let start_device = |backend: Arc<dyn Backend>,
                             slots: &mut Vec<Arc<Slot>>,
-                            calibrated: usize| {
+                            calibrated: usize,
+                            faults: &mut Vec<String>|
+         -> usize {
             let first = if calibrated > 0 {
                 calibrated.min(share)
             } else {
@@ -241,64 +268,104 @@ impl Scheduler {
                 failed: AtomicBool::new(false),
                 chunk: AtomicUsize::new(first.min(max_chunk).min(self.opts.host_max_chunk).max(1)),
                 max_chunk: max_chunk.min(self.opts.host_max_chunk).max(1),
+                per_program: AtomicU64::new(0),
             });
             let index = slots.len();
             slots.push(slot.clone());
             // Counted healthy before any of its workers can fail.
             shared.queue.lock().expect("queue").healthy += 1;
+            let mut started = 0;
             for _ in 0..inflight {
                 let (slot, shared, tx) = (slot.clone(), shared.clone(), tx.clone());
                 let (task, programs) = (task.clone(), programs.clone());
                 let target = self.opts.target_chunk;
-                let deadline = self.opts.deadline;
-                std::thread::Builder::new()
+                let spawned = std::thread::Builder::new()
                     .name(format!("gridscore-dev{index}"))
                     .spawn(move || {
                         worker(
                             index, &slot, &shared, &tx, &task, &programs, target, deadline,
                         )
-                    })
-                    .expect("spawning a scheduler thread");
+                    });
+                match spawned {
+                    Ok(_) => started += 1,
+                    Err(e) => {
+                        let name = slot_name(&slots[index]);
+                        faults.push(format!("{name}: cannot start a worker thread: {e}"));
+                        break;
+                    }
+                }
             }
+            if started == 0 {
+                slots[index].failed.store(true, Ordering::SeqCst);
+                slots[index].stats.lock().expect("stats").failed =
+                    Some("no worker thread could be started".into());
+                shared.queue.lock().expect("queue").healthy -= 1;
+            }
+            started
         };
         let failed_before = self.failed.lock().expect("failed").clone();
         let calibrated = self.calibrated.lock().expect("calibrated").clone();
         let mut device_of_slot = Vec::new();
+        let mut workers = 0;
         for (k, d) in self.devices.iter().enumerate() {
             if !failed_before[k] {
                 device_of_slot.push(Some(k));
-                start_device(d.clone(), &mut slots, calibrated[k]);
+                workers += start_device(d.clone(), &mut slots, calibrated[k], &mut faults);
             }
         }
+        // The CPU fallback, when no device is left: `None` when even its
+        // threads cannot be started.
+        let fallback = |slots: &mut Vec<Arc<Slot>>, faults: &mut Vec<String>| -> usize {
+            match CpuBackend::try_new(0) {
+                Ok(cpu) => start_device(Arc::new(cpu), slots, 0, faults),
+                Err(e) => {
+                    faults.push(format!("cpu fallback: {e}"));
+                    0
+                }
+            }
+        };
         let mut fallback_started = false;
-        if slots.is_empty() && n > 0 {
+        if workers == 0 && n > 0 {
             fallback_started = true;
             device_of_slot.push(None);
-            start_device(Arc::new(CpuBackend::new(0)), &mut slots, 0);
+            workers += fallback(&mut slots, &mut faults);
         }
         let mut remaining = n;
-        let tick = Duration::from_millis(50);
-        while remaining > 0 {
-            if self
-                .opts
-                .cancel
-                .as_ref()
-                .is_some_and(|c| c.load(Ordering::SeqCst))
-            {
-                deadline_hit = true;
+        let mut cancelled = false;
+        let tick = Duration::from_millis(20);
+        // With no worker at all nothing can finish: the loop ends at once.
+        while remaining > 0 && workers > 0 {
+            let now = Instant::now();
+            if cancel.is_cancelled() {
+                cancelled = true;
                 break;
             }
-            let now = Instant::now();
-            if let Some(dl) = self.opts.deadline {
+            if let Some(dl) = deadline {
                 if now >= dl && !shared.stop.swap(true, Ordering::SeqCst) {
                     shared.wake.notify_all();
                 }
-                if now >= dl + self.opts.grace {
+                if now >= dl + grace {
                     deadline_hit = true;
                     break;
                 }
             }
-            match rx.recv_timeout(tick) {
+            // After the deadline, once no chunk is running, nothing more
+            // can come: take what is in the channel and stop (no need to
+            // wait out the grace).
+            let idle_after_deadline =
+                shared.stop.load(Ordering::SeqCst) && shared.running.load(Ordering::SeqCst) == 0;
+            let msg = if idle_after_deadline {
+                match rx.try_recv() {
+                    Ok(m) => Ok(m),
+                    Err(_) => {
+                        deadline_hit = true;
+                        break;
+                    }
+                }
+            } else {
+                rx.recv_timeout(tick)
+            };
+            match msg {
                 Ok(Msg::Done { range, outcomes: o }) => {
                     let len = range.len();
                     outcomes[range.start * np..range.end * np].copy_from_slice(&o);
@@ -313,23 +380,24 @@ impl Scheduler {
                     if let Some(Some(k)) = device_of_slot.get(device) {
                         self.failed.lock().expect("failed")[*k] = true;
                     }
-                    faults.push(format!(
-                        "{}: {error}",
-                        slots[device].stats.lock().expect("stats").name
-                    ));
+                    faults.push(format!("{}: {error}", slot_name(&slots[device])));
                     let healthy = shared.queue.lock().expect("queue").healthy;
                     if healthy == 0 && !fallback_started {
                         fallback_started = true;
                         device_of_slot.push(None);
-                        start_device(Arc::new(CpuBackend::new(0)), &mut slots, 0);
+                        if fallback(&mut slots, &mut faults) == 0 {
+                            break;
+                        }
                         shared.wake.notify_all();
+                    } else if healthy == 0 {
+                        break;
                     }
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {}
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        if remaining > 0 && self.opts.deadline.is_some() {
+        if remaining > 0 && deadline.is_some() && !cancelled {
             deadline_hit = true;
         }
         // Stop the workers; abandoned ones finish their chunk and exit.
@@ -360,8 +428,13 @@ impl Scheduler {
             devices,
             deadline_hit,
             faults,
+            cancelled,
         }
     }
+}
+
+fn slot_name(slot: &Slot) -> String {
+    slot.stats.lock().expect("stats").name.clone()
 }
 
 /// Takes the next chunk for a device: a retried range first, else the next
@@ -374,6 +447,7 @@ fn next_chunk(shared: &Shared, size: usize) -> Option<Range<usize>> {
             return None;
         }
         if let Some(r) = q.retry.pop_front() {
+            shared.running.fetch_add(1, Ordering::SeqCst);
             if r.len() > size {
                 q.retry.push_front(r.start + size..r.end);
                 return Some(r.start..r.start + size);
@@ -383,6 +457,7 @@ fn next_chunk(shared: &Shared, size: usize) -> Option<Range<usize>> {
         if q.cursor < q.end {
             let start = q.cursor;
             q.cursor = (start + size).min(q.end);
+            shared.running.fetch_add(1, Ordering::SeqCst);
             return Some(start..q.cursor);
         }
         if q.outstanding == 0 {
@@ -415,7 +490,16 @@ fn worker(
         if deadline.is_some_and(|d| Instant::now() >= d) {
             return;
         }
-        let size = slot.chunk.load(Ordering::Relaxed).max(1);
+        let mut size = slot.chunk.load(Ordering::Relaxed).max(1);
+        if let Some(d) = deadline {
+            // Once the time per program is known, a chunk ends by the
+            // deadline (at least one program runs).
+            let per = f64::from_bits(slot.per_program.load(Ordering::Relaxed));
+            if per > 0.0 {
+                let left = d.saturating_duration_since(Instant::now()).as_secs_f64();
+                size = size.min(((left / per) as usize).max(1));
+            }
+        }
         let Some(range) = next_chunk(shared, size) else {
             return;
         };
@@ -446,6 +530,10 @@ fn worker(
                     st.chunks += 1;
                     st.busy_s += dt.as_secs_f64();
                 }
+                slot.per_program.store(
+                    (dt.as_secs_f64() / refs.len() as f64).to_bits(),
+                    Ordering::Relaxed,
+                );
                 // Calibrate: aim each chunk at the target duration.
                 let per = dt.as_secs_f64() / (refs.len() * np) as f64;
                 if per > 0.0 {
@@ -461,7 +549,11 @@ fn worker(
                     q.outstanding -= range.len();
                 }
                 shared.wake.notify_all();
-                if tx.send(Msg::Done { range, outcomes: o }).is_err() {
+                // Sent before the chunk stops counting as running, so the
+                // collector never misses it.
+                let sent = tx.send(Msg::Done { range, outcomes: o });
+                shared.running.fetch_sub(1, Ordering::SeqCst);
+                if sent.is_err() {
                     return;
                 }
             }
@@ -490,6 +582,7 @@ fn worker(
                         error,
                     });
                 }
+                shared.running.fetch_sub(1, Ordering::SeqCst);
                 shared.wake.notify_all();
                 return;
             }
@@ -527,6 +620,9 @@ pub fn score(
         .collect();
     let np = task.num_pairs();
     let run = sched.evaluate(Arc::new(task.clone()), Arc::new(programs));
+    if run.cancelled {
+        return Err(EngineError::Cancelled);
+    }
     let mut outcome_of: Vec<Option<&[PairOutcome]>> = vec![None; candidates.len()];
     for (k, &i) in reps.iter().enumerate() {
         if run.done[k] {
@@ -571,14 +667,51 @@ impl Backend for Scheduler {
     ) -> Result<Vec<PairOutcome>, EngineError> {
         let owned: Vec<Program> = programs.iter().map(|p| (*p).clone()).collect();
         let run = self.evaluate(Arc::new(task.clone()), Arc::new(owned));
+        if run.cancelled {
+            return Err(EngineError::Cancelled);
+        }
         if run.done.iter().all(|&d| d) {
             Ok(run.outcomes)
-        } else {
+        } else if run.deadline_hit {
             Err(EngineError::Device {
                 device: Backend::name(self),
                 message: "the deadline stopped the batch".into(),
             })
+        } else {
+            Err(EngineError::Device {
+                device: Backend::name(self),
+                message: format!("every device failed: {}", run.faults.join("; ")),
+            })
         }
+    }
+    /// Chunks on every device until `deadline` (no grace: a chunk sized to
+    /// the time left runs to its end, none starts after the deadline).
+    fn evaluate_until(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+        deadline: Instant,
+    ) -> Result<Partial, EngineError> {
+        let owned: Vec<Program> = programs.iter().map(|p| (*p).clone()).collect();
+        let run = self.evaluate_with(
+            Arc::new(task.clone()),
+            Arc::new(owned),
+            Some(deadline),
+            Duration::from_millis(250),
+        );
+        if run.cancelled {
+            return Err(EngineError::Cancelled);
+        }
+        if !run.deadline_hit && run.done.iter().any(|&d| !d) {
+            return Err(EngineError::Device {
+                device: Backend::name(self),
+                message: format!("every device failed: {}", run.faults.join("; ")),
+            });
+        }
+        Ok(Partial {
+            outcomes: run.outcomes,
+            done: run.done,
+        })
     }
     fn predict(
         &self,
@@ -588,8 +721,8 @@ impl Backend for Scheduler {
         match self.healthy_device() {
             Some(d) => d
                 .predict(task, programs)
-                .or_else(|_| CpuBackend::new(0).predict(task, programs)),
-            None => CpuBackend::new(0).predict(task, programs),
+                .or_else(|_| CpuBackend::try_new(0)?.predict(task, programs)),
+            None => CpuBackend::try_new(0)?.predict(task, programs),
         }
     }
 }

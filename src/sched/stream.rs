@@ -4,9 +4,9 @@
 //! (apart from an 8-byte fingerprint per distinct program, which labels
 //! duplicates across blocks).
 //!
-//! The rows produced are exactly the first N rows that a full (non-streaming)
-//! run prints: ranked candidates, then parse errors in file order, then
-//! candidates not run.
+//! The rows produced are the N best rows of a full (non-streaming) run,
+//! then every candidate that did not parse (in file order: never hidden,
+//! whatever N is), then at most N candidates not run.
 
 use super::{DeviceStats, Scheduler};
 use crate::engine::batch::{dedup, BatchReport, CandidateResult, Hash64, Status};
@@ -63,7 +63,8 @@ impl Ord for Entry {
 
 /// The result of a streaming run.
 pub struct StreamRun {
-    /// The first `top` rows, with counts of everything read.
+    /// The `top` best rows, every parse error and at most `top` rows not
+    /// run, with counts of everything read.
     pub report: BatchReport,
     pub devices: Vec<DeviceStats>,
     pub deadline_hit: bool,
@@ -176,6 +177,9 @@ where
             slot_of[i] = k;
         }
         if let Some(run) = &run {
+            if run.cancelled {
+                return Err(EngineError::Cancelled);
+            }
             deadline_hit |= run.deadline_hit;
             faults.extend(run.faults.iter().cloned());
             merge_stats(&mut devices, &run.devices);
@@ -187,11 +191,12 @@ where
         report.distinct += reps.len();
         for (i, c) in buf.iter().enumerate() {
             let Ok(program) = &c.program else {
+                // Every parse error is kept, whatever `top` is: they are
+                // listed, never hidden (each row is bounded by the line
+                // length limit of the candidates reader).
                 report.parse_errors += 1;
-                if errors.len() < top {
-                    let msg = c.program.as_ref().err().map(|e| e.to_string());
-                    errors.push(empty_result(c, Status::ParseError, msg));
-                }
+                let msg = c.program.as_ref().err().map(|e| e.to_string());
+                errors.push(empty_result(c, Status::ParseError, msg));
                 continue;
             };
             let fp = fps[i].expect("parsed");
@@ -308,8 +313,8 @@ where
     }
     report.results = best.into_iter().map(|e| e.result).collect();
     report.results.extend(errors);
+    not_run.truncate(top);
     report.results.extend(not_run);
-    report.results.truncate(top);
     Ok(StreamRun {
         report,
         devices,

@@ -30,6 +30,8 @@ pub struct TestDevice {
     pub inner: Arc<dyn Backend>,
     pub name: String,
     pub delay: Duration,
+    /// A further delay per program of a chunk.
+    pub per_program: Duration,
     pub fault: Fault,
     pub calls: AtomicUsize,
     pub inflight: AtomicUsize,
@@ -44,12 +46,18 @@ impl TestDevice {
             inner,
             name: name.to_string(),
             delay,
+            per_program: Duration::ZERO,
             fault,
             calls: AtomicUsize::new(0),
             inflight: AtomicUsize::new(0),
             max_inflight: AtomicUsize::new(0),
             programs_seen: AtomicUsize::new(0),
         }
+    }
+    /// The same device, slower by `d` per program.
+    pub fn with_per_program(mut self, d: Duration) -> TestDevice {
+        self.per_program = d;
+        self
     }
 }
 
@@ -68,7 +76,7 @@ impl Backend for TestDevice {
         let call = self.calls.fetch_add(1, Ordering::SeqCst);
         let now = self.inflight.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_inflight.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(self.delay);
+        std::thread::sleep(self.delay + self.per_program * programs.len() as u32);
         let result = match self.fault {
             Fault::FailAfter(n) if call >= n => Err(EngineError::Device {
                 device: self.name.clone(),
