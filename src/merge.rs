@@ -420,14 +420,22 @@ fn merge_task(
             m.shift_remove("predictions");
         }
     }
-    if opts.top.is_some() {
-        // A --top run lists parse errors, then candidates not run.
-        unranked.sort_by_key(|(i, _)| (i.status != "parse_error", i.index));
-    }
-    let mut out: Vec<Map<String, Value>> =
-        ranked.into_iter().chain(unranked).map(|(_, m)| m).collect();
-    out.truncate(opts.top.unwrap_or(usize::MAX));
-    Ok(out)
+    let Some(n) = opts.top else {
+        return Ok(ranked.into_iter().chain(unranked).map(|(_, m)| m).collect());
+    };
+    // A --top run lists its N best rows, then every parse error, then up to
+    // N candidates not run (`engine::rows::rows`).
+    unranked.sort_by_key(|(i, _)| i.index);
+    let (errors, not_run): (Vec<_>, Vec<_>) = unranked
+        .into_iter()
+        .partition(|(i, _)| i.status == "parse_error");
+    Ok(ranked
+        .into_iter()
+        .take(n)
+        .chain(errors)
+        .chain(not_run.into_iter().take(n))
+        .map(|(_, m)| m)
+        .collect())
 }
 
 #[cfg(test)]

@@ -325,7 +325,7 @@ fn sigterm_during_score_leaves_the_previous_out() {
     let dir = tempfile::tempdir().unwrap();
     // Enough candidates to keep a debug build busy for many seconds.
     let cands = dir.path().join("c.txt");
-    let gen = gridscore(&["gen-candidates", "--count", "400000", "--seed", "5"]);
+    let gen = gridscore(&["random-programs", "-n", "400000", "--seed", "5"]);
     std::fs::write(&cands, &gen.stdout).unwrap();
     let out = write(dir.path(), "out.jsonl", "previous results\n");
     let mut child = bin()

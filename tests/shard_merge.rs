@@ -106,7 +106,12 @@ fn score_shards_of_one_task_merge_to_the_single_run() {
         3,
         &["--top", "25", "--predictions", "3"],
     );
-    assert_eq!(full.iter().filter(|&&b| b == b'\n').count(), 25);
+    // The 25 best, then every line that does not parse.
+    let errors = String::from_utf8_lossy(&full)
+        .matches("\"parse_error\"")
+        .count();
+    assert!(errors > 0);
+    assert_eq!(full.iter().filter(|&&b| b == b'\n').count(), 25 + errors);
     assert!(
         full == merged,
         "merged --top rows differ from the single run"
@@ -180,6 +185,8 @@ fn search_shards_merge_to_the_single_run() {
             .map(|l| {
                 let mut v: serde_json::Value = serde_json::from_str(l).unwrap();
                 v.as_object_mut().unwrap().remove("wall_s");
+                // The process's peak memory differs from run to run.
+                v.as_object_mut().unwrap().remove("peak_rss_bytes");
                 for d in v["depths"].as_array_mut().unwrap() {
                     d.as_object_mut().unwrap().remove("ms");
                 }

@@ -16,8 +16,6 @@ use std::fmt;
 pub const MAX_OPS: usize = 16;
 /// Most layers in an overlay.
 pub const MAX_LAYERS: usize = 8;
-/// Longest token quoted in an error message (longer ones are cut).
-const QUOTE_MAX: usize = 40;
 
 /// One op with its encoded arguments (see [`ArgKind`] for the encodings;
 /// the interpreter decodes them with the typed enums of
@@ -348,14 +346,10 @@ impl ParseError {
     }
 }
 
-/// A token quoted in a message: at most [`QUOTE_MAX`] characters.
+/// A token quoted in a message: a short prefix, control characters
+/// escaped (see [`crate::text::quote`]).
 pub fn quote(word: &str) -> String {
-    if word.chars().count() <= QUOTE_MAX {
-        format!("`{word}`")
-    } else {
-        let head: String = word.chars().take(QUOTE_MAX).collect();
-        format!("`{head}...` ({} characters)", word.chars().count())
-    }
+    format!("`{}`", crate::text::quote(word))
 }
 
 /// The punctuation of the constructs.
@@ -662,11 +656,8 @@ fn parse_words(words: &[&str]) -> Result<Op, String> {
                 let v = parse_int(word)
                     .ok_or_else(|| bad(format!("{} is not an integer", quote(word))))?;
                 if v < min as i64 || v > max as i64 {
-                    let shown = if word.len() > QUOTE_MAX {
-                        quote(word)
-                    } else {
-                        word.to_string()
-                    };
+                    // Digits and signs only: a short prefix of long ones.
+                    let shown = crate::text::quote(word);
                     return Err(bad(format!("{shown} is out of range {min}..={max}")));
                 }
                 op.args[k] = v as i32;
@@ -1005,6 +996,8 @@ mod tests {
         let long = "x".repeat(100_000);
         let m = e(&long);
         assert!(m.len() < 200, "{m}");
-        assert!(m.contains("100000 characters"));
+        assert!(m.contains('…'), "{m}");
+        // Control characters are escaped.
+        assert!(!e("\u{1b}[2J").contains('\u{1b}'));
     }
 }

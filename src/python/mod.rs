@@ -505,6 +505,8 @@ fn search<'py>(
                 ..SchedOptions::default()
             },
         );
+        let mut opts = opts;
+        opts.cancel = flag.clone();
         let r = search_task(&task, &opts, &sched)
             .map_err(|e| Failure::Engine(format!("task {}: {e}", task.id)))?;
         let line = report_line(&r);

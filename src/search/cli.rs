@@ -84,6 +84,11 @@ pub struct SearchArgs {
     /// Also search the transposed views of each task.
     #[arg(long)]
     pub transpose: bool,
+    /// Most pieces kept per view for composition (the first found, most
+    /// promising parents first; once full, the last depth only looks for
+    /// better chains).
+    #[arg(long, default_value_t = SearchOptions::default().max_pieces, value_name = "N")]
+    pub max_pieces: usize,
 }
 
 impl SearchArgs {
@@ -105,6 +110,7 @@ impl SearchArgs {
             compose: !self.no_compose,
             normalize: !self.no_normalize,
             transpose: self.transpose,
+            max_pieces: self.max_pieces,
             ..SearchOptions::default()
         }
     }

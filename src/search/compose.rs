@@ -62,24 +62,31 @@ pub fn greedy(
     variants: &[Variant],
     skip_first: Option<(usize, Variant)>,
 ) -> Option<Composition> {
-    greedy_upto(store, cells, variants, skip_first, usize::MAX, None)
+    greedy_upto(
+        store,
+        cells,
+        variants,
+        skip_first,
+        usize::MAX,
+        &super::enumerate::Stop::default(),
+    )
 }
 
 /// [`greedy`] over the pieces whose programs have at most `max_len` ops,
-/// giving up (None) at `deadline`.
+/// giving up (None) when `stop` says so.
 pub fn greedy_upto(
     store: &PieceStore,
     cells: &Cells,
     variants: &[Variant],
     skip_first: Option<(usize, Variant)>,
     max_len: usize,
-    deadline: Option<std::time::Instant>,
+    stop: &super::enumerate::Stop,
 ) -> Option<Composition> {
     let w = cells.words;
     let mut u = vec![0u64; w];
     let mut layers: Vec<(usize, Variant)> = Vec::new();
     while layers.len() < MAX_LAYERS {
-        if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if stop.now() {
             return None;
         }
         let mut best: Option<(u32, usize, Variant)> = None;

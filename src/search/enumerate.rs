@@ -340,6 +340,25 @@ pub fn derived_map(grids: &[Grid], expected: &[Grid]) -> Option<Op> {
     (!identity && !expected.is_empty()).then(|| Op::map(m))
 }
 
+/// When a search must stop: a deadline, or a cancellation (a signal, or
+/// the Python caller's Ctrl-C).
+#[derive(Clone, Debug, Default)]
+pub struct Stop {
+    pub deadline: Option<std::time::Instant>,
+    pub cancel: crate::engine::Cancel,
+}
+
+impl Stop {
+    /// Whether the search must stop now.
+    #[inline]
+    pub fn now(&self) -> bool {
+        self.cancel.is_cancelled()
+            || self
+                .deadline
+                .is_some_and(|d| std::time::Instant::now() >= d)
+    }
+}
+
 /// A child produced while expanding one parent (before deduplication).
 #[derive(Clone, Debug)]
 pub struct Child {
@@ -483,7 +502,7 @@ pub struct ExpandCtx<'a> {
     /// The last depth's shortlist bar: a child whose (exact, score) is below
     /// it cannot enter the shortlist (None: it can).
     pub bar: Option<(u32, u64)>,
-    pub deadline: Option<std::time::Instant>,
+    pub stop: &'a Stop,
     /// Try the derived color map on each parent.
     pub derive_map: bool,
     /// Collect pieces (children with the train outputs' sizes and valid
@@ -594,7 +613,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         parent,
         ..Default::default()
     };
-    if ctx.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+    if ctx.stop.now() {
         out.aborted = true;
         return out;
     }
@@ -630,7 +649,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
     for idx in 0..nops {
         // The deadline, every 32 ops (one op on a 30 x 30 grid is at most a
         // few milliseconds).
-        if idx % 32 == 31 && ctx.deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+        if idx % 32 == 31 && ctx.stop.now() {
             out.aborted = true;
             return out;
         }

@@ -24,7 +24,7 @@ use crate::score::{CandidateScore, Metric, PairOutcome};
 use crate::task::Task;
 use enumerate::{
     derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
-    Seen, StateMeta, Store, Worker,
+    Seen, StateMeta, Stop, Store, Worker,
 };
 use pieces::{Cells, Origin, PieceStore};
 use rayon::prelude::*;
@@ -88,6 +88,10 @@ pub struct SearchOptions {
     /// its best program became exact, and later views are skipped once a
     /// view has such a program.
     pub thorough: bool,
+    /// Set (from any thread) to stop the search as a passed time limit
+    /// would: the best found so far is returned (a signal, or the Python
+    /// caller's Ctrl-C).
+    pub cancel: crate::engine::Cancel,
 }
 
 impl Default for SearchOptions {
@@ -109,6 +113,7 @@ impl Default for SearchOptions {
             transpose: false,
             max_pieces: 20_000,
             thorough: false,
+            cancel: crate::engine::Cancel::default(),
         }
     }
 }
@@ -343,7 +348,10 @@ pub fn search_task(
     backend: &dyn Backend,
 ) -> Result<SearchResult, SearchError> {
     let start = Instant::now();
-    let deadline = opts.time_limit.map(|t| start + t);
+    let stop = Stop {
+        deadline: opts.time_limit.map(|t| start + t),
+        cancel: opts.cancel.clone(),
+    };
     let nt = task.train.len();
     let np = task.num_pairs();
 
@@ -357,7 +365,7 @@ pub fn search_task(
         .iter()
         .enumerate()
     {
-        if vi > 0 && deadline.is_some_and(|dl| Instant::now() >= dl) {
+        if vi > 0 && stop.now() {
             stopped_by.get_or_insert(Budget::Time);
             break;
         }
@@ -367,7 +375,7 @@ pub fn search_task(
         if vi > 0 && nt > 0 && solved && !opts.thorough {
             break;
         }
-        let out = search_view(view, opts, backend, deadline)?;
+        let out = search_view(view, opts, backend, &stop)?;
         depths.extend(out.depths);
         stopped_by = stopped_by.or(out.stopped_by);
         hash_collisions += out.hash_collisions;
@@ -523,7 +531,7 @@ fn search_view(
     view: &View,
     opts: &SearchOptions,
     backend: &dyn Backend,
-    deadline: Option<Instant>,
+    stop: &Stop,
 ) -> Result<ViewOut, SearchError> {
     let task = &view.task;
     let nt = task.train.len();
@@ -595,7 +603,7 @@ fn search_view(
         if tracker.top_two_exact(nt) || frontier.is_empty() {
             break;
         }
-        if deadline.is_some_and(|dl| Instant::now() >= dl) {
+        if stop.now() {
             stopped_by = Some(Budget::Time);
             break;
         }
@@ -618,7 +626,7 @@ fn search_view(
                 &expected,
                 frontier.clone(),
                 d,
-                deadline,
+                stop,
                 derive_map,
                 &mut stats,
                 &mut tracker,
@@ -641,7 +649,7 @@ fn search_view(
                 frontier.clone(),
                 d,
                 last,
-                deadline,
+                stop,
                 derive_map,
             )
         };
@@ -676,16 +684,9 @@ fn search_view(
                 if !pieces.store.len.iter().any(|&l| l as usize == t) {
                     continue;
                 }
-                let first = compose::greedy_upto(&pieces.store, c, &variants, None, t, deadline);
+                let first = compose::greedy_upto(&pieces.store, c, &variants, None, t, stop);
                 let second = first.as_ref().and_then(|f| {
-                    compose::greedy_upto(
-                        &pieces.store,
-                        c,
-                        &variants,
-                        Some(f.layers[0]),
-                        t,
-                        deadline,
-                    )
+                    compose::greedy_upto(&pieces.store, c, &variants, Some(f.layers[0]), t, stop)
                 });
                 for comp in first.into_iter().chain(second) {
                     if !found.contains(&comp) {
@@ -804,7 +805,7 @@ fn depth_on_states(
     frontier: std::ops::Range<usize>,
     d: usize,
     last: bool,
-    deadline: Option<Instant>,
+    stop: &Stop,
     derive_map: bool,
 ) -> Option<Budget> {
     let keep = !last;
@@ -849,7 +850,7 @@ fn depth_on_states(
                 prune: opts.prune,
                 last,
                 bar: if last { st.tracker.bar() } else { None },
-                deadline,
+                stop,
                 derive_map,
                 pieces: cells.filter(|_| !st.pieces.full()),
                 max_score_rest: &max_score_rest,
@@ -963,7 +964,7 @@ fn depth_on_backend(
     expected: &[Grid],
     frontier: std::ops::Range<usize>,
     d: usize,
-    deadline: Option<Instant>,
+    stop: &Stop,
     derive_map: bool,
     stats: &mut DepthStats,
     tracker: &mut Tracker,
@@ -1017,7 +1018,7 @@ fn depth_on_backend(
     };
     for p in store.by_promise(frontier) {
         let p = p as usize;
-        if deadline.is_some_and(|dl| Instant::now() >= dl) {
+        if stop.now() {
             flush(&mut batch, &mut keys, stats, tracker)?;
             return Ok(Some(Budget::Time));
         }

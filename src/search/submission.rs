@@ -643,6 +643,10 @@ pub fn run(
             }
             None => (opts.clone(), false),
         };
+        // A signal stops the task's enumeration too, not only its backend
+        // calls.
+        let mut task_opts = task_opts;
+        task_opts.cancel = outputs.cancel.clone();
         let limited = TimeLimited {
             inner: backend,
             deadline: opts.time_limit.map(|t| Instant::now() + t),
