@@ -182,7 +182,7 @@ mod tests {
             let mut wrong = vec![0; cells.words];
             cells.signature(p, expected, &mut nz, &mut wrong);
             let h = PieceStore::hash(&nz, &wrong);
-            s.offer(h, &nz, &wrong, Origin::State(k as u32), 1);
+            s.offer(h, &nz, &wrong, Origin::State(k as u32), 1, k as u64);
         }
         s
     }

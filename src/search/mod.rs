@@ -586,7 +586,7 @@ fn search_view(
                 let mut bits = vec![0u64; 2 * c.words];
                 let (nz, wrong) = bits.split_at_mut(c.words);
                 c.signature(&grids[..nt], &expected, nz, wrong);
-                pieces.offer(nz, wrong, &sizes[nt..], Origin::State(0), 0);
+                pieces.offer(nz, wrong, &sizes[nt..], Origin::State(0), 0, th);
             }
         }
     }
@@ -695,14 +695,32 @@ fn search_view(
                 }
             }
             for comp in &found {
-                if let Some(p) = composition_program(comp, &pieces.store, &store) {
-                    let depth = comp
-                        .layers
-                        .iter()
-                        .map(|&(i, _)| pieces.store.len[i] as usize)
-                        .max()
-                        .unwrap_or(0);
-                    compositions.push((p, comp.layers.len(), depth));
+                let origins: Vec<(Origin, u8)> = comp
+                    .layers
+                    .iter()
+                    .map(|&(i, _)| (pieces.store.origin[i], pieces.store.len[i]))
+                    .collect();
+                let mut push = |origins: &[(Origin, u8)]| {
+                    if let Some(p) = composition_program(comp, origins, &store) {
+                        let depth = origins.iter().map(|o| o.1 as usize).max().unwrap_or(0);
+                        compositions.push((p, comp.layers.len(), depth));
+                    }
+                };
+                push(&origins);
+                // The same composition with one piece swapped for another
+                // program of the same train cells: same train result,
+                // maybe other test outputs (second attempts).
+                let mut variants = 0;
+                for (k, &(i, _)) in comp.layers.iter().enumerate() {
+                    for &(origin, len, _) in pieces.store.alternatives_of(i) {
+                        if variants == MAX_COMPOSITION_VARIANTS {
+                            break;
+                        }
+                        let mut o = origins.clone();
+                        o[k] = (origin, len);
+                        push(&o);
+                        variants += 1;
+                    }
                 }
             }
         }
@@ -717,24 +735,25 @@ fn search_view(
     })
 }
 
-/// The program of a composition: an overlay of the pieces' programs.
+/// Alternative compositions (one piece swapped) made per composition.
+const MAX_COMPOSITION_VARIANTS: usize = 4;
+
+/// The program of a composition: an overlay of the pieces' programs
+/// (`origins`, one per layer).
 fn composition_program(
     comp: &compose::Composition,
-    pieces: &PieceStore,
+    origins: &[(Origin, u8)],
     store: &Store,
 ) -> Option<Program> {
     let mut layers = Vec::new();
-    for &(i, v) in &comp.layers {
-        let program = match pieces.origin[i] {
+    for (&(_, v), &(origin, _)) in comp.layers.iter().zip(origins) {
+        let program = match origin {
             Origin::State(s) => store.program(s as usize),
             Origin::Child { parent, op } => store.program(parent as usize).with(op),
         };
         let mut ops = program.prefix().to_vec();
         if let pieces::Variant::Paint(c) = v {
-            ops.push(crate::lang::Op::new(
-                crate::lang::OpCode::Paint,
-                &[c as i32, 0],
-            ));
+            ops.push(crate::lang::Op::new(crate::lang::OpCode::Paint, &[c as i32, 0]));
         }
         layers.push(crate::lang::Layer {
             mask: v.mask(),
@@ -765,6 +784,7 @@ impl PieceSink {
         test_sizes: &[(u8, u8)],
         origin: Origin,
         len: usize,
+        test_hash: u64,
     ) {
         match &self.test_sizes {
             None => self.test_sizes = Some(test_sizes.to_vec()),
@@ -772,7 +792,7 @@ impl PieceSink {
             Some(_) => {}
         }
         let h = PieceStore::hash(nz, wrong);
-        self.store.offer(h, nz, wrong, origin, len);
+        self.store.offer(h, nz, wrong, origin, len, test_hash);
     }
 }
 
@@ -905,8 +925,14 @@ fn depth_on_states(
                     st.tracker
                         .offer(c.exact, c.score, key, c.test_hash, || store.program(idx));
                     if let Some((nz, wrong)) = piece {
-                        st.pieces
-                            .offer(nz, wrong, &sizes[nt..], Origin::State(idx as u32), d);
+                        st.pieces.offer(
+                            nz,
+                            wrong,
+                            &sizes[nt..],
+                            Origin::State(idx as u32),
+                            d,
+                            c.test_hash,
+                        );
                     }
                 } else {
                     // Nothing is extended after the last depth, so children
@@ -930,6 +956,7 @@ fn depth_on_states(
                                 op: c.op,
                             },
                             d,
+                            c.test_hash,
                         );
                     }
                 }

@@ -161,7 +161,12 @@ impl Cells {
     }
 }
 
-/// The pieces of one search, deduplicated by signature.
+/// Most other programs remembered per piece signature.
+pub const MAX_ALTERNATIVES: usize = 3;
+
+/// The pieces of one search, deduplicated by signature: the first program
+/// of each signature is the piece; up to [`MAX_ALTERNATIVES`] later ones
+/// are kept as alternatives (same train cells, maybe other test outputs).
 pub struct PieceStore {
     pub words: usize,
     /// `nz` bitsets, `words` per piece.
@@ -171,7 +176,13 @@ pub struct PieceStore {
     pub origin: Vec<Origin>,
     /// Program length of each piece.
     pub len: Vec<u8>,
-    seen: IdMap<()>,
+    /// Piece index by signature hash.
+    seen: IdMap<u32>,
+    /// Alternatives of the pieces that have some: (origin, length, hash of
+    /// the test outputs).
+    pub alternatives: IdMap<Vec<(Origin, u8, u64)>>,
+    /// Hash of each piece's test outputs.
+    pub test_hash: Vec<u64>,
     /// Most pieces kept.
     pub cap: usize,
     /// Pieces offered (before deduplication).
@@ -188,6 +199,8 @@ impl PieceStore {
             origin: Vec::new(),
             len: Vec::new(),
             seen: IdMap::default(),
+            alternatives: IdMap::default(),
+            test_hash: Vec::new(),
             cap,
             offered: 0,
         }
@@ -213,8 +226,10 @@ impl PieceStore {
         h
     }
 
-    /// Adds a piece unless one with the same signature is stored (or the
-    /// store is full); returns whether it was added.
+    /// Adds a piece unless one with the same signature is stored (then it
+    /// becomes one of its alternatives when its test outputs differ from
+    /// theirs) or the store is full; returns whether it was added as a
+    /// piece. `test_hash` identifies the test outputs.
     pub fn offer(
         &mut self,
         hash: u64,
@@ -222,15 +237,32 @@ impl PieceStore {
         wrong: &[u64],
         origin: Origin,
         len: usize,
+        test_hash: u64,
     ) -> bool {
         self.offered += 1;
-        if self.len() >= self.cap || self.seen.insert(hash, ()).is_some() {
+        let len = len.min(255) as u8;
+        if let Some(&i) = self.seen.get(&hash) {
+            // The same hash: an alternative when the bitsets are equal and
+            // the test outputs differ from the piece's and the others'.
+            let i = i as usize;
+            let (a, b) = self.bits(i);
+            if a == nz && b == wrong && self.test_hash[i] != test_hash {
+                let alts = self.alternatives.entry(i as u64).or_default();
+                if alts.len() < MAX_ALTERNATIVES && alts.iter().all(|x| x.2 != test_hash) {
+                    alts.push((origin, len, test_hash));
+                }
+            }
             return false;
         }
+        if self.len() >= self.cap {
+            return false;
+        }
+        self.seen.insert(hash, self.len() as u32);
         self.nz.extend_from_slice(nz);
         self.wrong.extend_from_slice(wrong);
         self.origin.push(origin);
-        self.len.push(len.min(255) as u8);
+        self.len.push(len);
+        self.test_hash.push(test_hash);
         true
     }
 
@@ -239,6 +271,13 @@ impl PieceStore {
     pub fn bits(&self, i: usize) -> (&[u64], &[u64]) {
         let r = i * self.words..(i + 1) * self.words;
         (&self.nz[r.clone()], &self.wrong[r])
+    }
+
+    /// The alternatives of piece `i`: (origin, length, test hash).
+    pub fn alternatives_of(&self, i: usize) -> &[(Origin, u8, u64)] {
+        self.alternatives
+            .get(&(i as u64))
+            .map_or(&[], |v| v.as_slice())
     }
 }
 
