@@ -753,7 +753,10 @@ fn composition_program(
         };
         let mut ops = program.prefix().to_vec();
         if let pieces::Variant::Paint(c) = v {
-            ops.push(crate::lang::Op::new(crate::lang::OpCode::Paint, &[c as i32, 0]));
+            ops.push(crate::lang::Op::new(
+                crate::lang::OpCode::Paint,
+                &[c as i32, 0],
+            ));
         }
         layers.push(crate::lang::Layer {
             mask: v.mask(),
