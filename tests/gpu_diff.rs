@@ -317,6 +317,21 @@ fn region_ops_match_cpu() {
     class_test(OpClass::Region, 4);
 }
 
+#[test]
+fn lines_ops_match_cpu() {
+    class_test(OpClass::Lines, 5);
+}
+
+#[test]
+fn pieces_ops_match_cpu() {
+    class_test(OpClass::Pieces, 6);
+}
+
+#[test]
+fn pattern_ops_match_cpu() {
+    class_test(OpClass::Pattern, 7);
+}
+
 /// A 30x30 serpentine: the longest paths the iterative ops (fill_enclosed
 /// reachability, object labelling) can meet, checking the iteration bound.
 #[test]
