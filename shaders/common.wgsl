@@ -48,7 +48,8 @@ struct Params {
 // input w, expected offset, expected h, expected w) of pair k (expected h =
 // 0: no expected grid); grids follow, one u32 per cell, row-major.
 @group(0) @binding(2) var<storage, read> task: array<u32>;
-// 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi, 0.
+// 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi,
+// and 1 when the loop-limit canary fired (see eval.wgsl), else 0.
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 // 900 words per (program, pair) when params.write_grids == 1.
 @group(0) @binding(4) var<storage, read_write> grids_out: array<u32>;

@@ -247,25 +247,29 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
     }
 
-    let rec = slot * 4u;
-    if (!r.valid) {
-        if (lid == 0u) {
-            results[rec] = 0u;
-            results[rec + 1u] = 0u;
-            results[rec + 2u] = 0u;
-            results[rec + 3u] = 0u;
-        }
-        return;
-    }
-    // Hash lanes and matching cells (`grid_hash`, `matching_cells`).
+    // Hash lanes and matching cells (`grid_hash`, `matching_cells`), and the
+    // loop-limit canary: lavapipe (gallivm) lets each SIMD bundle run at most
+    // 65,535 loop iterations in all, then ends every loop after one
+    // iteration, silently. A loop of pair_count + 1 >= 2 iterations (a count
+    // the compiler cannot know) that runs once shows that this happened
+    // somewhere in the run; word 3 of the record is then 1 and the host
+    // recomputes the (program, pair) on the CPU (docs/gpu.md).
     if (lid == 0u) {
         atomicStore(&red[0], 0u);
         atomicStore(&red[1], 0u);
         atomicStore(&red[2], 0u);
+        atomicStore(&red[3], 0u);
     }
     workgroupBarrier();
+    var spins = 0u;
+    for (var i = 0u; i <= params.pair_count; i++) {
+        spins++;
+    }
+    if (spins != params.pair_count + 1u) {
+        atomicOr(&red[3], 1u);
+    }
     let sb = r.cur * MAX_CELLS;
-    let h = r.h;
+    let h = select(0u, r.h, r.valid);
     let w = r.w;
     let n = h * w;
     var lo = 0u;
@@ -290,10 +294,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     atomicAdd(&red[2], m);
     workgroupBarrier();
     if (lid == 0u) {
-        let hash = finish(atomicLoad(&red[0]), atomicLoad(&red[1]), h, w);
-        results[rec] = h | (w << 8u) | (atomicLoad(&red[2]) << 16u);
-        results[rec + 1u] = hash.x;
-        results[rec + 2u] = hash.y;
-        results[rec + 3u] = 0u;
+        let rec = slot * 4u;
+        if (r.valid) {
+            let hash = finish(atomicLoad(&red[0]), atomicLoad(&red[1]), h, w);
+            results[rec] = h | (w << 8u) | (atomicLoad(&red[2]) << 16u);
+            results[rec + 1u] = hash.x;
+            results[rec + 2u] = hash.y;
+        } else {
+            results[rec] = 0u;
+            results[rec + 1u] = 0u;
+            results[rec + 2u] = 0u;
+        }
+        results[rec + 3u] = atomicLoad(&red[3]);
     }
 }

@@ -26,7 +26,8 @@
 //   selected piece; values (recolor_by): lab[r] bits 10..13 = min(L, 9).
 // - summary (majority, count, upscale_by): wg_pre = (N, majority color or
 //   NONE).
-// - repair (repair, repair_crop): the repaired grid in lab[k].
+// - repair (repair, repair_crop): the repaired grid in lab[k] (`repair_grid`
+//   in ops_pattern.wgsl).
 //
 // Only the low 10 bits of lab[k] are a label, so every reader masks with
 // ROOT_MASK (NONE & ROOT_MASK = 1023 is no cell index).

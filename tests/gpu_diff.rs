@@ -205,6 +205,7 @@ fn compare_predictions(g: &GpuBackend, task: &Task, programs: &[Program], what: 
 fn random_programs_match_cpu() {
     let Some(g) = gpu() else { return };
     let t0 = Instant::now();
+    let fallbacks_before = g.cpu_fallbacks();
     let mut rng = Rng::new(seed());
     let codes = all_codes();
     let mut cases = 0;
@@ -245,9 +246,16 @@ fn random_programs_match_cpu() {
         invalid += cpu.iter().filter(|o| !o.valid()).count();
         predictions += compare_predictions(g, &task, &programs[..20], &format!("task {t}"));
     }
+    // Results the shader flagged as cut short by the adapter's loop limit
+    // are recomputed on the CPU, so they test nothing here: keep them rare.
+    let fallbacks = g.cpu_fallbacks() - fallbacks_before;
     eprintln!(
-        "gpu_diff: {cases} (program, pair) cases ({invalid} INVALID) and {predictions} predictions identical in {:.1} s",
+        "gpu_diff: {cases} (program, pair) cases ({invalid} INVALID, {fallbacks} recomputed on the CPU) and {predictions} predictions identical in {:.1} s",
         t0.elapsed().as_secs_f64()
+    );
+    assert!(
+        fallbacks * 200 <= cases as u64,
+        "{fallbacks} of {cases} results hit the adapter's loop limit"
     );
     assert!(cases >= 10_000, "only {cases} cases");
     assert!(
@@ -385,6 +393,60 @@ fn serpentine_grids_converge() {
     .map(|s| Program::parse(s).expect("parses"))
     .collect();
     compare(g, &task, &programs, "serpentine");
+}
+
+/// lavapipe ends every loop after one iteration once a SIMD bundle has run
+/// 65,535 loop iterations in a workgroup; the shader's canary flags such
+/// results and the backend recomputes them on the CPU. With one thread per
+/// workgroup, long iterative programs on 30x30 grids cross that limit.
+#[test]
+fn loop_limit_falls_back_to_cpu() {
+    if gpu().is_none() {
+        return;
+    }
+    let g = match gpu::open_gpus_with(&gpu::OpenOptions {
+        include_software: true,
+        filter: None,
+        workgroup_size: Some(1),
+    }) {
+        Ok(mut v) if !v.is_empty() => v.remove(0),
+        other => panic!("opening with workgroup size 1: {:?}", other.err()),
+    };
+    // tile 10 10 makes a 3x3 input 30x30.
+    let input = Grid::from_rows(&[[0u8, 1, 0], [1, 0, 0], [0, 0, 2]]).expect("grid");
+    let task = Task {
+        id: "loop limit".into(),
+        train: vec![Pair {
+            input: input.clone(),
+            output: input.clone(),
+        }],
+        test: vec![TestPair {
+            input,
+            output: None,
+        }],
+    };
+    // With one thread, each `smear star` on 30x30 runs about 8,600 loop
+    // iterations (8 directions x 900 cells, plus the copy).
+    let heavy = ["tile 10 10"]
+        .into_iter()
+        .chain(std::iter::repeat_n("smear star", 9))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    let heavy = heavy.as_str();
+    let programs: Vec<Program> = [heavy, "tile 10 10 | spread | repair 0", "flip_h"]
+        .iter()
+        .map(|s| Program::parse(s).expect("parses"))
+        .collect();
+    compare(&g, &task, &programs, "loop limit");
+    compare_predictions(&g, &task, &programs, "loop limit");
+    eprintln!(
+        "loop limit: {} results recomputed on the CPU ({})",
+        g.cpu_fallbacks(),
+        g.info().name
+    );
+    if g.info().name.contains("llvmpipe") {
+        assert!(g.cpu_fallbacks() > 0, "the canary never fired on lavapipe");
+    }
 }
 
 /// Small chunks: the same results when the plan cuts a batch into many
