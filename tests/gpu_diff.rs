@@ -14,7 +14,7 @@ use gridscore::lang::random::{
     all_codes, codes_of, random_construct_program, random_grid, random_grid_sized, random_op,
     random_program,
 };
-use gridscore::lang::{Interp, Op, OpClass, OpCode, Program, OPS};
+use gridscore::lang::{ArgKind, Interp, Op, OpClass, OpCode, Program, OPS};
 use gridscore::rng::Rng;
 use gridscore::score::PairOutcome;
 use gridscore::task::{Pair, Task, TestPair};
@@ -64,9 +64,11 @@ fn seed() -> u64 {
 }
 
 /// A grid the program language finds interesting: random blobs, a single
-/// color, or extreme sizes.
+/// color, extreme sizes, or one of the structured grids below (separator
+/// cells, symmetric or periodic patterns with a hidden color, repeated
+/// shapes), which random blobs rarely produce.
 fn test_grid(rng: &mut Rng) -> Grid {
-    match rng.below(10) {
+    match rng.below(14) {
         0 => {
             let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
             Grid::filled(h, w, rng.below(10) as u8)
@@ -77,8 +79,170 @@ fn test_grid(rng: &mut Rng) -> Grid {
         }
         2 => random_grid(rng, 30, 30),
         3 => random_grid_sized(rng, 1, 30),
-        _ => random_grid_sized(rng, 1, 12),
+        4..=9 => random_grid_sized(rng, 1, 12),
+        _ => structured_grid(rng),
     }
+}
+
+/// One of the structured grids: separator cells, a symmetric or periodic
+/// pattern with some cells hidden under one color, or shapes on a
+/// background.
+fn structured_grid(rng: &mut Rng) -> Grid {
+    match rng.below(4) {
+        0 => separator_grid(rng),
+        1 => symmetric_grid(rng),
+        2 => periodic_grid(rng),
+        _ => shapes_grid(rng),
+    }
+}
+
+/// Full rows and columns of a separator color cutting the grid into
+/// rectangles of blobs (`cell` pieces); sometimes a line is broken or a
+/// rectangle repeated, and other colors may fill whole lines too.
+fn separator_grid(rng: &mut Rng) -> Grid {
+    let (ch, cw) = (1 + rng.below(5), 1 + rng.below(5));
+    let (nr, nc) = (1 + rng.below(4), 1 + rng.below(4));
+    let (h, w) = ((ch + 1) * nr - 1, (cw + 1) * nc - 1);
+    if h > 30 || w > 30 {
+        return separator_grid(rng);
+    }
+    let sep = rng.below(10) as u8;
+    let mut g = Grid::filled(h, w, sep);
+    let template = random_grid(rng, ch, cw);
+    for bi in 0..nr {
+        for bj in 0..nc {
+            let cell = if rng.chance(0.3) {
+                template.clone()
+            } else {
+                random_grid(rng, ch, cw)
+            };
+            for i in 0..ch {
+                for j in 0..cw {
+                    g.set(bi * (ch + 1) + i, bj * (cw + 1) + j, cell.get(i, j));
+                }
+            }
+        }
+    }
+    if rng.chance(0.2) {
+        g.set(rng.below(h), rng.below(w), rng.below(10) as u8);
+    }
+    g
+}
+
+/// A grid with a mirror symmetry (left-right, top-bottom, both, a diagonal
+/// or a half turn), then a few cells or a block overwritten with one color
+/// (the `repair` situation).
+fn symmetric_grid(rng: &mut Rng) -> Grid {
+    let h = 2 + rng.below(29);
+    let kind = rng.below(5);
+    let w = if kind == 3 { h } else { 2 + rng.below(29) };
+    let base = random_grid(rng, h, w);
+    let mut g = base.clone();
+    for i in 0..h {
+        for j in 0..w {
+            let (si, sj) = match kind {
+                0 => (i, j.min(w - 1 - j)),
+                1 => (i.min(h - 1 - i), j),
+                2 => (i.min(h - 1 - i), j.min(w - 1 - j)),
+                3 => (i.min(j), i.max(j)),
+                _ => {
+                    if (i, j) <= (h - 1 - i, w - 1 - j) {
+                        (i, j)
+                    } else {
+                        (h - 1 - i, w - 1 - j)
+                    }
+                }
+            };
+            g.set(i, j, base.get(si, sj));
+        }
+    }
+    hide(rng, &mut g);
+    g
+}
+
+/// A grid tiled by a small random pattern (a translation symmetry), with
+/// some cells hidden.
+fn periodic_grid(rng: &mut Rng) -> Grid {
+    let (ph, pw) = (1 + rng.below(5), 1 + rng.below(5));
+    let (h, w) = (ph + rng.below(31 - ph), pw + rng.below(31 - pw));
+    let tile = random_grid(rng, ph, pw);
+    let mut g = Grid::filled(h, w, 0);
+    for i in 0..h {
+        for j in 0..w {
+            g.set(i, j, tile.get(i % ph, j % pw));
+        }
+    }
+    hide(rng, &mut g);
+    g
+}
+
+/// Overwrites a few cells, or a rectangle, with one color (often one the
+/// grid does not use yet).
+fn hide(rng: &mut Rng, g: &mut Grid) {
+    let c = rng.below(10) as u8;
+    let (h, w) = (g.h(), g.w());
+    if rng.chance(0.5) {
+        let (r0, c0) = (rng.below(h), rng.below(w));
+        let (r1, c1) = (
+            (r0 + 1 + rng.below(4)).min(h),
+            (c0 + 1 + rng.below(4)).min(w),
+        );
+        for i in r0..r1 {
+            for j in c0..c1 {
+                g.set(i, j, c);
+            }
+        }
+    } else {
+        for _ in 0..1 + rng.below(8) {
+            g.set(rng.below(h), rng.below(w), c);
+        }
+    }
+}
+
+/// Small shapes on a 0 background, some stamped several times (shared
+/// shapes), some in a color of their own, some touching each other.
+fn shapes_grid(rng: &mut Rng) -> Grid {
+    let (h, w) = (3 + rng.below(28), 3 + rng.below(28));
+    let mut g = Grid::filled(h, w, 0);
+    let stamps: Vec<Grid> = (0..1 + rng.below(3))
+        .map(|_| {
+            let (sh, sw) = (1 + rng.below(3), 1 + rng.below(3));
+            let c = 1 + rng.below(9) as u8;
+            let mut s = Grid::filled(sh, sw, 0);
+            for i in 0..sh {
+                for j in 0..sw {
+                    if rng.chance(0.7) {
+                        s.set(
+                            i,
+                            j,
+                            if rng.chance(0.8) {
+                                c
+                            } else {
+                                1 + rng.below(9) as u8
+                            },
+                        );
+                    }
+                }
+            }
+            s.set(0, 0, c);
+            s
+        })
+        .collect();
+    for _ in 0..2 + rng.below(8) {
+        let s = &stamps[rng.below(stamps.len())];
+        if s.h() > h || s.w() > w {
+            continue;
+        }
+        let (r0, c0) = (rng.below(h - s.h() + 1), rng.below(w - s.w() + 1));
+        for i in 0..s.h() {
+            for j in 0..s.w() {
+                if s.get(i, j) != 0 {
+                    g.set(r0 + i, c0 + j, s.get(i, j));
+                }
+            }
+        }
+    }
+    g
 }
 
 /// An expected output: a random grid, or the input with a few cells changed
@@ -185,6 +349,16 @@ fn compare(g: &GpuBackend, task: &Task, programs: &[Program], what: &str) -> usi
     cpu.len()
 }
 
+/// Fails when results were recomputed on the CPU since `before` (the
+/// adapter's loop limit): those cases would not test the shader.
+fn assert_no_fallbacks(g: &GpuBackend, before: u64, what: &str) {
+    let n = g.cpu_fallbacks() - before;
+    assert_eq!(
+        n, 0,
+        "{what}: {n} results hit the adapter's loop limit and were recomputed on the CPU"
+    );
+}
+
 fn compare_predictions(g: &GpuBackend, task: &Task, programs: &[Program], what: &str) -> usize {
     let refs: Vec<&Program> = programs.iter().collect();
     let cpu = CpuBackend::new(2).predict(task, &refs).expect("cpu");
@@ -203,7 +377,10 @@ fn compare_predictions(g: &GpuBackend, task: &Task, programs: &[Program], what: 
 /// every op reachable, plus predictions.
 #[test]
 fn random_programs_match_cpu() {
-    let Some(g) = gpu() else { return };
+    // Its own backend: its fallback count (see below) is its own, and the
+    // other tests' `assert_no_fallbacks` on the shared one are not disturbed.
+    let Some(g) = fresh_gpu() else { return };
+    let g = &g;
     let t0 = Instant::now();
     let fallbacks_before = g.cpu_fallbacks();
     let mut rng = Rng::new(seed());
@@ -272,6 +449,7 @@ fn random_programs_match_cpu() {
 /// failure names the op.
 fn class_test(class: OpClass, seed_salt: u64) {
     let Some(g) = gpu() else { return };
+    let before = g.cpu_fallbacks();
     let mut rng = Rng::new(seed() ^ seed_salt);
     let all = all_codes();
     let mut cases = 0;
@@ -303,6 +481,7 @@ fn class_test(class: OpClass, seed_salt: u64) {
         compare_predictions(g, &task, &programs[..5], &format!("op `{}`", code.name()));
     }
     eprintln!("gpu_diff {}: {cases} cases identical", class.name());
+    assert_no_fallbacks(g, before, class.name());
 }
 
 #[test]
@@ -340,8 +519,74 @@ fn pattern_ops_match_cpu() {
     class_test(OpClass::Pattern, 7);
 }
 
-/// A 30x30 serpentine: the longest paths the iterative ops (fill_enclosed
-/// reachability, object labelling) can meet, checking the iteration bound.
+/// Every value of every argument of the v2 ops (colors: 0, another digit and
+/// the three tokens) on structured grids (separator cells, symmetric and
+/// periodic grids with hidden cells, repeated shapes) and random ones.
+#[test]
+fn v2_ops_every_argument_on_structured_grids() {
+    let Some(g) = gpu() else { return };
+    let before = g.cpu_fallbacks();
+    let mut rng = Rng::new(seed() ^ 14);
+    let mut cases = 0;
+    for round in 0..2 {
+        let train = (0..10)
+            .map(|k| {
+                // Small grids too: `outer` needs H*H and W*W <= 30.
+                let input = match k {
+                    0..=6 => structured_grid(&mut rng),
+                    7 | 8 => random_grid_sized(&mut rng, 1, 5),
+                    _ => test_grid(&mut rng),
+                };
+                let output = expected_for(&mut rng, &input);
+                Pair { input, output }
+            })
+            .collect();
+        let task = Task {
+            id: "structured".into(),
+            train,
+            test: vec![TestPair {
+                input: structured_grid(&mut rng),
+                output: None,
+            }],
+        };
+        let digit = rng.range(1, 9);
+        let mut programs = Vec::new();
+        for spec in OPS.iter().filter(|s| !s.code.is_v1()) {
+            // Every combination of the argument values.
+            let mut combos: Vec<Vec<i32>> = vec![vec![]];
+            for a in spec.args {
+                let values: Vec<i32> = match a.kind {
+                    ArgKind::Int { min, max } => (min..=max).collect(),
+                    ArgKind::Color => vec![0, digit, 10, 11, 12],
+                    ArgKind::Choice(c) => (0..c.len() as i32).collect(),
+                    ArgKind::ColorMap => unreachable!("no v2 op takes a color map"),
+                };
+                combos = combos
+                    .iter()
+                    .flat_map(|c| {
+                        values.iter().map(move |&v| {
+                            let mut c = c.clone();
+                            c.push(v);
+                            c
+                        })
+                    })
+                    .collect();
+            }
+            for args in combos {
+                let op = Op::new(spec.code, &args);
+                programs.push(Program::from_ops(vec![op]).expect("valid op"));
+            }
+        }
+        cases += compare(g, &task, &programs, &format!("structured grids {round}"));
+        compare_predictions(g, &task, &programs, &format!("structured grids {round}"));
+    }
+    eprintln!("gpu_diff v2 arguments: {cases} cases identical");
+    assert_no_fallbacks(g, before, "v2 arguments");
+}
+
+/// A 30x30 serpentine: the longest paths the iterative ops (labelling of
+/// fill_enclosed, object and the pieces; spread's distances) can meet,
+/// checking the iteration bound.
 #[test]
 fn serpentine_grids_converge() {
     let Some(g) = gpu() else { return };
@@ -388,11 +633,26 @@ fn serpentine_grids_converge() {
         "halo 3 0",
         "gravity down 0",
         "crop_bbox 1",
+        // v2: labelling (pieces, border, holes), distances (spread), fall.
+        "spread",
+        "swap 0 1 | spread",
+        "border",
+        "interior",
+        "fill_holes",
+        "swap 0 1 | fill_holes",
+        "bbox_fill",
+        "swap 0 1 | pick obj4 max_cells",
+        "swap 0 1 | recolor_by cobj size",
+        "swap 0 1 | keep_pieces obj min_area",
+        "swap 0 1 | fall down",
+        "swap 0 1 | count objects row",
     ]
     .iter()
     .map(|s| Program::parse(s).expect("parses"))
     .collect();
+    let before = g.cpu_fallbacks();
     compare(g, &task, &programs, "serpentine");
+    assert_no_fallbacks(g, before, "serpentine");
 }
 
 /// lavapipe ends every loop after one iteration once a SIMD bundle has run
