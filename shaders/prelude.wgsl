@@ -13,8 +13,8 @@
 //   objects, pieces obj/obj4/cobj) are labelled by min-label propagation
 //   (`relax`); the pieces `color` and `cell` are labelled directly.
 // - distances (spread): lab[k] = dist << 10 | source (see `relax`).
-// - border flag: bit 31 of lab[root] when the component has a cell on the
-//   grid's border (object-less regions: fill_enclosed, border, fill_holes).
+// - border flag (fill_enclosed, border, interior, fill_holes): bit 31 of
+//   lab[root] when the component has a cell on the grid's border.
 // - piece statistics (pieces, bbox_fill, fall), per root r:
 //     lab[r] bits 25..29 = r1, 20..24 = c1, 15..19 = 31 - c0 (r0 = r / w);
 //     cnt[r] bits 0..9 = non-0 cells, bit 9 + c = has color c (c = 1..9),
@@ -22,8 +22,9 @@
 // - majority (bbox_fill, fill_holes): cnt[r] bits 24..27 = the majority color
 //   of the piece's cells or of the cells 4-adjacent to the region, bits
 //   12..23 = its count (0: none).
-// - selection (pick, keep_pieces, drop_pieces): SEL_BIT in lab[r] for each
-//   selected piece; values (recolor_by): lab[r] bits 10..13 = min(L, 9).
+// - selection (pick, keep_pieces, drop_pieces): SEL_BIT (bit 30) in lab[r]
+//   for each selected piece; values (recolor_by): lab[r] bits 10..13 =
+//   min(L, 9).
 // - summary (majority, count, upscale_by): wg_pre = (N, majority color or
 //   NONE).
 // - repair (repair, repair_crop): the repaired grid in lab[k] (`repair_grid`

@@ -129,13 +129,17 @@ fn separator_grid(rng: &mut Rng) -> Grid {
     g
 }
 
-/// A grid with a mirror symmetry (left-right, top-bottom, both, a diagonal
-/// or a half turn), then a few cells or a block overwritten with one color
-/// (the `repair` situation).
+/// A grid with a symmetry (left-right, top-bottom, both, a diagonal, a half
+/// turn or a quarter turn), then a few cells or a block overwritten with one
+/// color (the `repair` situation).
 fn symmetric_grid(rng: &mut Rng) -> Grid {
     let h = 2 + rng.below(29);
-    let kind = rng.below(5);
-    let w = if kind == 3 { h } else { 2 + rng.below(29) };
+    let kind = rng.below(6);
+    let w = if kind == 3 || kind == 5 {
+        h
+    } else {
+        2 + rng.below(29)
+    };
     let base = random_grid(rng, h, w);
     let mut g = base.clone();
     for i in 0..h {
@@ -145,6 +149,16 @@ fn symmetric_grid(rng: &mut Rng) -> Grid {
                 1 => (i.min(h - 1 - i), j),
                 2 => (i.min(h - 1 - i), j.min(w - 1 - j)),
                 3 => (i.min(j), i.max(j)),
+                // The smallest of the four quarter-turn images of (i, j).
+                5 => [
+                    (i, j),
+                    (j, h - 1 - i),
+                    (h - 1 - i, h - 1 - j),
+                    (h - 1 - j, i),
+                ]
+                .into_iter()
+                .min()
+                .expect("four images"),
                 _ => {
                     if (i, j) <= (h - 1 - i, w - 1 - j) {
                         (i, j)
