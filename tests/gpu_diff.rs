@@ -934,5 +934,11 @@ fn workgroup_sizes_agree() {
         assert_eq!(g.workgroup_size(), wg);
         compare(&g, &task, &programs, &format!("workgroup size {wg}"));
         compare_predictions(&g, &task, &programs[..10], &format!("workgroup size {wg}"));
+        // With few threads, lavapipe's loop limit (see docs/gpu.md) may send
+        // a few results to the CPU; they are counted, not compared.
+        eprintln!(
+            "workgroup size {wg}: {} results recomputed on the CPU",
+            g.cpu_fallbacks()
+        );
     }
 }
