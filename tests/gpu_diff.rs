@@ -598,6 +598,33 @@ fn v2_ops_every_argument_on_structured_grids() {
     assert_no_fallbacks(g, before, "v2 arguments");
 }
 
+/// `fill_holes` counts (region cell, adjacent non-0 cell) pairs like the
+/// CPU's flood fill: the 5 touches two cells of the hole and wins, although
+/// every color has one adjacent cell (docs/gpu.md, "Spec notes").
+#[test]
+fn fill_holes_counts_adjacent_pairs() {
+    let Some(g) = gpu() else { return };
+    let input =
+        Grid::from_rows(&[[9u8, 2, 3, 9], [4, 0, 0, 6], [7, 0, 5, 9], [9, 8, 9, 9]]).expect("grid");
+    let filled =
+        Grid::from_rows(&[[9u8, 2, 3, 9], [4, 5, 5, 6], [7, 5, 5, 9], [9, 8, 9, 9]]).expect("grid");
+    let task = Task {
+        id: "fill_holes".into(),
+        train: vec![Pair {
+            input: input.clone(),
+            output: filled.clone(),
+        }],
+        test: vec![TestPair {
+            input,
+            output: None,
+        }],
+    };
+    let programs = vec![Program::parse("fill_holes").expect("parses")];
+    compare(g, &task, &programs, "fill_holes");
+    let pred = g.predict(&task, &[&programs[0]]).expect("predict");
+    assert_eq!(pred[0][0].as_ref(), Some(&filled));
+}
+
 /// A 30x30 serpentine: the longest paths the iterative ops (labelling of
 /// fill_enclosed, object and the pieces; spread's distances) can meet,
 /// checking the iteration bound.
