@@ -205,17 +205,18 @@ fn sym_at(t: u32, h: i32, w: i32) -> Sym {
         return s;
     }
     u -= 162;
-    var lo = 1;
-    var hi = h + w - 2;
-    while (lo < hi) {
-        let mid = (lo + hi) / 2;
-        if (i32(atomicLoad(&cnt[REP_SHIFTS + u32(mid)])) > u) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    // The length l: the smallest with more than u translations of length
+    // <= l, i.e. 1 + the largest l' <= h + w - 3 with at most u (a binary
+    // search of constant length, which the compiler unrolls: see "loop
+    // limit" in docs/gpu.md).
+    var below = 0;
+    for (var b = 5; b >= 0; b--) {
+        let m = below + (1 << u32(b));
+        if (m <= h + w - 3 && i32(atomicLoad(&cnt[REP_SHIFTS + u32(m)])) <= u) {
+            below = m;
         }
     }
-    let l = lo;
+    let l = below + 1;
     u -= i32(atomicLoad(&cnt[REP_SHIFTS + u32(l - 1)]));
     let r = shifts_of_length(l, h, w);
     var dy = 0;
@@ -333,17 +334,23 @@ fn next_kept(t0: u32, nc: u32) -> u32 {
     if (bits != 0u) {
         return q * 32u + countTrailingZeros(bits);
     }
-    for (var s = (q + 1u) / 32u; s < 3u; s++) {
-        var sm = atomicLoad(&cnt[REP_SUMMARY + s]);
-        if (s == (q + 1u) / 32u) {
+    // The summary words from word q + 1 on (a loop of constant length).
+    var qq = NONE;
+    for (var s = 2; s >= 0; s--) {
+        var sm = atomicLoad(&cnt[REP_SUMMARY + u32(s)]);
+        if (u32(s) < (q + 1u) / 32u) {
+            sm = 0u;
+        } else if (u32(s) == (q + 1u) / 32u) {
             sm &= 0xffffffffu << ((q + 1u) % 32u);
         }
         if (sm != 0u) {
-            let qq = s * 32u + countTrailingZeros(sm);
-            return qq * 32u + countTrailingZeros(atomicLoad(&cnt[qq]));
+            qq = u32(s) * 32u + countTrailingZeros(sm);
         }
     }
-    return NONE;
+    if (qq == NONE) {
+        return NONE;
+    }
+    return qq * 32u + countTrailingZeros(atomicLoad(&cnt[qq]));
 }
 
 // Cell k of the grid of a repair round: in lab, or at grid[db..].
@@ -443,20 +450,19 @@ fn repair_grid(c: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
                         break;
                     }
                     let s = sym_at(t, hi, wi);
-                    for (var back = 0u; back < 2u && s.ok; back++) {
+                    // The forward image, then the backward one.
+                    for (var back = 0; back < 2; back++) {
                         var f = s.fwd;
-                        if (back == 1u) {
+                        if (back == 1) {
                             f = s.back;
                         }
                         let p = image(f, i, j);
-                        if (p.x < 0 || p.y < 0 || p.x >= hi || p.y >= wi) {
-                            continue;
-                        }
-                        let u = repair_cell(in_lab, db, u32(p.x * wi + p.y));
-                        if (u != c) {
-                            v = u;
-                            atomicStore(&changed, 1u);
-                            break;
+                        if (v == c && s.ok && p.x >= 0 && p.y >= 0 && p.x < hi && p.y < wi) {
+                            let u = repair_cell(in_lab, db, u32(p.x * wi + p.y));
+                            if (u != c) {
+                                v = u;
+                                atomicStore(&changed, 1u);
+                            }
                         }
                     }
                     t = next_kept(t + 1u, nc);

@@ -625,6 +625,77 @@ fn fill_holes_counts_adjacent_pairs() {
     assert_eq!(pred[0][0].as_ref(), Some(&filled));
 }
 
+/// `repair` on a grid that is mostly the hidden color (found by
+/// `GRIDSCORE_DIFF_SCALE=100`): every hidden cell tries many kept candidates,
+/// which once exhausted lavapipe's loop budget (docs/gpu.md) at 32 threads
+/// and desynchronised the workgroup before the canary could report it. It
+/// must match the CPU without falling back.
+#[test]
+fn repair_with_most_cells_hidden() {
+    let Some(g) = gpu() else { return };
+    let rows = [
+        "118888888888888888888888888888",
+        "111888888888888888888888888888",
+        "111111111111888888888888888888",
+        "111111118888888888888888888888",
+        "111118888888888888888888888888",
+        "111188888888888888888888888888",
+        "111118888888888888888888888888",
+        "111111188888888888888888888888",
+        "111111111118888888888888888888",
+        "111111111188888888888888888888",
+        "111188888888888888888888888888",
+        "111118888888888888888888888888",
+        "118888888888888888888888888888",
+        "111111111188888888888888888888",
+        "111111111188888888888888888888",
+        "111118888888888888888888888888",
+        "111111111888888888888888888888",
+        "111111118888888888888888888888",
+        "111118888888888888888888888888",
+        "111111188888888888888888888888",
+        "111111111888888888888888888888",
+        "111888888888888888888888888888",
+        "111888888888888888888888888888",
+        "111111111111111188888888888888",
+        "111111111888888888888888888888",
+        "111118888888888888888888888888",
+        "111111888888888888888888888888",
+        "111111118888888888888888888888",
+        "111118888888888888888888888888",
+        "111111888888888888888888888888",
+    ];
+    let rows: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|r| r.bytes().map(|b| b - b'0').collect())
+        .collect();
+    let input = Grid::from_rows(&rows).expect("grid");
+    let task = Task {
+        id: "repair".into(),
+        train: vec![Pair {
+            input: input.clone(),
+            output: input.clone(),
+        }],
+        test: vec![TestPair {
+            input,
+            output: None,
+        }],
+    };
+    let programs: Vec<Program> = [
+        "repair bg",
+        "repair_crop 8",
+        "repair 1",
+        "rot90 | repair bg",
+    ]
+    .iter()
+    .map(|s| Program::parse(s).expect("parses"))
+    .collect();
+    let before = g.cpu_fallbacks();
+    compare(g, &task, &programs, "repair, most cells hidden");
+    compare_predictions(g, &task, &programs, "repair, most cells hidden");
+    assert_no_fallbacks(g, before, "repair, most cells hidden");
+}
+
 /// A 30x30 serpentine: the longest paths the iterative ops (labelling of
 /// fill_enclosed, object and the pieces; spread's distances) can meet,
 /// checking the iteration bound.
