@@ -16,10 +16,11 @@
 // Threads per workgroup: a pipeline-overridable constant (64 on GPUs, 32 on
 // software adapters, where fewer idle lanes on small grids run faster).
 override WG: u32 = 64u;
-// Iterative ops (fill_enclosed reachability, object labelling) change at
-// least one cell per pass until they converge, and converge after at most
-// (longest shortest path inside a region) + 1 <= 900 passes; the cap is a
-// safety net that is never reached.
+// Iterative loops (labelling and distances in prelude.wgsl, the objects of
+// fall) change at least one value per pass until they converge, and converge
+// after at most (longest shortest path inside a region) + 1 <= 900 passes
+// (fall: one pass per object, at most 225); the cap is a safety net that is
+// never reached.
 const ITER_CAP: u32 = 1024u;
 const NONE: u32 = 0xffffffffu;
 
@@ -47,16 +48,19 @@ struct Params {
 // input w, expected offset, expected h, expected w) of pair k (expected h =
 // 0: no expected grid); grids follow, one u32 per cell, row-major.
 @group(0) @binding(2) var<storage, read> task: array<u32>;
-// 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi, 0.
+// 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi,
+// and 1 when the loop-limit canary fired (see eval.wgsl), else 0.
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
 // 900 words per (program, pair) when params.write_grids == 1.
 @group(0) @binding(4) var<storage, read_write> grids_out: array<u32>;
 
 // The two ping-pong grids: grid[sb + i * w + j] (sb = 0 or MAX_CELLS).
 var<workgroup> grid: array<u32, 1800>;
-// fill_enclosed: reached flags; object: labels.
+// Scratch of the ops that need more than the two grids, shared by all of
+// them (one op runs at a time): labels, distances and per-piece statistics
+// (see prelude.wgsl for the layout), the repaired grid of repair, line
+// flags and maps of compress / dedup.
 var<workgroup> lab: array<atomic<u32>, 900>;
-// object: cells per label.
 var<workgroup> cnt: array<atomic<u32>, 900>;
 var<workgroup> hist: array<atomic<u32>, 10>;
 // Reductions: bounding boxes (r0, r1, c0, c1), hash lanes and matching.
@@ -246,8 +250,8 @@ fn split_part(len: u32, n: u32, i: u32) -> vec3<u32> {
 }
 
 // Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are != c
-// (mode 0) or whose label is `c` (mode 1); r0 = NONE when there is none.
-// Contains barriers.
+// (mode 0), whose label is `c` (mode 1) or that are == c (mode 2); r0 = NONE
+// when there is none. Contains barriers.
 fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
     if (lid == 0u) {
         atomicStore(&red[0], NONE);
@@ -259,10 +263,10 @@ fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
     let n = h * w;
     for (var k = lid; k < n; k += WG) {
         var hit = false;
-        if (mode == 0u) {
-            hit = grid[sb + k] != c;
+        if (mode == 1u) {
+            hit = (atomicLoad(&lab[k]) & ROOT_MASK) == c;
         } else {
-            hit = atomicLoad(&lab[k]) == c;
+            hit = (grid[sb + k] != c) == (mode == 0u);
         }
         if (hit) {
             let i = k / w;

@@ -119,6 +119,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     let prog = slot / params.pair_count;
     let pair = params.pair_start + slot % params.pair_count;
+    // The loop-limit flag (see the end of main): cleared before anything
+    // else, set only by an invocation whose canary fires.
+    if (lid == 0u) {
+        results[slot * 4u + 3u] = 0u;
+    }
     if (lid == 0u) {
         let poff = programs[prog];
         let m = 1u + 6u * pair;
@@ -247,15 +252,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
     }
 
-    let rec = slot * 4u;
-    if (!r.valid) {
-        if (lid == 0u) {
-            results[rec] = 0u;
-            results[rec + 1u] = 0u;
-            results[rec + 2u] = 0u;
-            results[rec + 3u] = 0u;
-        }
-        return;
+    // The loop-limit canary: lavapipe (gallivm) lets each SIMD bundle run at
+    // most 65,535 loop iterations in all, then ends every loop after one
+    // iteration, silently (and a bundle whose loops end early skips
+    // barriers, so the workgroup's shared values are no longer trustworthy).
+    // A loop of pair_count + 1 >= 2 iterations (a count the compiler cannot
+    // know) that runs once shows that this happened to this invocation's
+    // bundle; the invocation itself then sets word 3 of the record, without
+    // any workgroup memory or barrier, and the host recomputes the (program,
+    // pair) on the CPU (docs/gpu.md).
+    var spins = 0u;
+    for (var i = 0u; i <= params.pair_count; i++) {
+        spins++;
+    }
+    if (spins != params.pair_count + 1u) {
+        results[slot * 4u + 3u] = 1u;
     }
     // Hash lanes and matching cells (`grid_hash`, `matching_cells`).
     if (lid == 0u) {
@@ -265,7 +276,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     }
     workgroupBarrier();
     let sb = r.cur * MAX_CELLS;
-    let h = r.h;
+    let h = select(0u, r.h, r.valid);
     let w = r.w;
     let n = h * w;
     var lo = 0u;
@@ -290,10 +301,16 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     atomicAdd(&red[2], m);
     workgroupBarrier();
     if (lid == 0u) {
-        let hash = finish(atomicLoad(&red[0]), atomicLoad(&red[1]), h, w);
-        results[rec] = h | (w << 8u) | (atomicLoad(&red[2]) << 16u);
-        results[rec + 1u] = hash.x;
-        results[rec + 2u] = hash.y;
-        results[rec + 3u] = 0u;
+        let rec = slot * 4u;
+        if (r.valid) {
+            let hash = finish(atomicLoad(&red[0]), atomicLoad(&red[1]), h, w);
+            results[rec] = h | (w << 8u) | (atomicLoad(&red[2]) << 16u);
+            results[rec + 1u] = hash.x;
+            results[rec + 2u] = hash.y;
+        } else {
+            results[rec] = 0u;
+            results[rec + 1u] = 0u;
+            results[rec + 2u] = 0u;
+        }
     }
 }

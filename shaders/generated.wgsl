@@ -118,6 +118,40 @@ const OUTER_COLOR: u32 = 2u;
 const ORDER_FWD: u32 = 0u;
 const ORDER_BACK: u32 = 1u;
 
+// Ray directions (dy, dx) of each `smear` direction set (SmearDir::dirs)
+// and each `connect` axis set (Axes::dirs), highest priority first, one
+// nibble each from bit 0: 1 + 3 * (dy + 1) + (dx + 1); 0 ends the list.
+fn smear_dirs(v: u32) -> u32 {
+    switch v {
+        case SMEAR_RIGHT: { return 0x00000006u; } // (0, 1)
+        case SMEAR_LEFT: { return 0x00000004u; } // (0, -1)
+        case SMEAR_DOWN: { return 0x00000008u; } // (1, 0)
+        case SMEAR_UP: { return 0x00000002u; } // (-1, 0)
+        case SMEAR_H: { return 0x00000046u; } // (0, 1) (0, -1)
+        case SMEAR_V: { return 0x00000028u; } // (1, 0) (-1, 0)
+        case SMEAR_HV: { return 0x00002846u; } // (0, 1) (0, -1) (1, 0) (-1, 0)
+        case SMEAR_DR: { return 0x00000009u; } // (1, 1)
+        case SMEAR_UL: { return 0x00000001u; } // (-1, -1)
+        case SMEAR_UR: { return 0x00000003u; } // (-1, 1)
+        case SMEAR_DL: { return 0x00000007u; } // (1, -1)
+        case SMEAR_DIAG: { return 0x00000019u; } // (1, 1) (-1, -1)
+        case SMEAR_ANTI: { return 0x00000073u; } // (-1, 1) (1, -1)
+        case SMEAR_X: { return 0x00007319u; } // (1, 1) (-1, -1) (-1, 1) (1, -1)
+        case SMEAR_STAR: { return 0x73192846u; } // (0, 1) (0, -1) (1, 0) (-1, 0) (1, 1) (-1, -1) (-1, 1) (1, -1)
+        default: { return 0u; }
+    }
+}
+fn axes_dirs(v: u32) -> u32 {
+    switch v {
+        case AXES_H: { return 0x00000006u; } // (0, 1)
+        case AXES_V: { return 0x00000008u; } // (1, 0)
+        case AXES_HV: { return 0x00000086u; } // (0, 1) (1, 0)
+        case AXES_DIAG: { return 0x00000079u; } // (1, 1) (1, -1)
+        case AXES_ALL: { return 0x00007986u; } // (0, 1) (1, 0) (1, 1) (1, -1)
+        default: { return 0u; }
+    }
+}
+
 // Op codes.
 const OP_ID: u32 = 0u;
 const OP_ROT90: u32 = 1u;
@@ -202,7 +236,9 @@ fn color_arg_mask(code: u32) -> u32 {
 // Decodes op words w0, w1 (src/gpu/encode.rs) and applies the op to the
 // h x w grid at grid[sb..], writing grid[db..]: (valid, out h, out w).
 // Color arguments are resolved on the input first (`Colors`), with one
-// call site of the token computation for all ops.
+// call site of the token computation for all ops; then `prelude` runs the
+// work that several ops share (labels, piece statistics, repair; see
+// prelude.wgsl), also with one call site.
 fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     var o: OpArgs;
     o.code = w0 & 0xffu;
@@ -211,6 +247,9 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
     o.a2 = bitcast<i32>(w0 << 8u) >> 24u;
     o.a3 = bitcast<i32>(w0) >> 24u;
     o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);
+    if (!prelude(o, h, w, sb, db, lid)) {
+        return INVALID;
+    }
     switch o.code {
         case OP_ID: { return op_id(o, h, w, sb, db, lid); }
         case OP_ROT90: { return op_rot90(o, h, w, sb, db, lid); }

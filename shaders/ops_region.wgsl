@@ -1,56 +1,12 @@
 // ops_region.wgsl: the GPU twins of src/lang/interp/region.rs.
 
-// `reach_border`: sets lab[k] = 1 for every cell of color `cb` that reaches
-// the border through 4-connected cb-cells, 0 elsewhere. Contains barriers.
-fn reach_border(cb: u32, h: u32, w: u32, sb: u32, lid: u32) {
-    let n = h * w;
-    // Seed: every b-cell on the border has reached it.
-    for (var k = lid; k < n; k += WG) {
-        let i = k / w;
-        let j = k % w;
-        let border = i == 0u || j == 0u || i == h - 1u || j == w - 1u;
-        atomicStore(&lab[k], select(0u, 1u, border && grid[sb + k] == cb));
-    }
-    for (var it = 0u; it < ITER_CAP; it++) {
-        if (lid == 0u) {
-            atomicStore(&changed, 0u);
-        }
-        workgroupBarrier();
-        for (var k = lid; k < n; k += WG) {
-            if (grid[sb + k] != cb || atomicLoad(&lab[k]) != 0u) {
-                continue;
-            }
-            let i = k / w;
-            let j = k % w;
-            var reach = false;
-            if (i > 0u && atomicLoad(&lab[k - w]) != 0u) {
-                reach = true;
-            }
-            if (i + 1u < h && atomicLoad(&lab[k + w]) != 0u) {
-                reach = true;
-            }
-            if (j > 0u && atomicLoad(&lab[k - 1u]) != 0u) {
-                reach = true;
-            }
-            if (j + 1u < w && atomicLoad(&lab[k + 1u]) != 0u) {
-                reach = true;
-            }
-            if (reach) {
-                atomicStore(&lab[k], 1u);
-                atomicStore(&changed, 1u);
-            }
-        }
-        if (!changed_uniform(lid)) {
-            break;
-        }
-    }
-}
-
+// fill_enclosed: the prelude has labelled the 4-connected components of
+// b-cells and flagged those with a cell on the border (they reach it).
 fn op_fill_enclosed(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
-    reach_border(o.c1, h, w, sb, lid);
     for (var k = lid; k < h * w; k += WG) {
         let v = grid[sb + k];
-        grid[db + k] = select(v, o.c0, v == o.c1 && atomicLoad(&lab[k]) == 0u);
+        let enclosed = v == o.c1 && (atomicLoad(&lab[root_of(k)]) & BORDER_BIT) == 0u;
+        grid[db + k] = select(v, o.c0, enclosed);
     }
     workgroupBarrier();
     return ok(h, w);
@@ -144,55 +100,19 @@ fn op_gravity(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32
     return ok(h, w);
 }
 
-// object: labels every cell != b with the smallest row-major index of its
-// 8-connected component (NONE for b-cells), picks the largest / smallest
-// component (ties: the smallest label, i.e. the component whose first cell
-// comes first) and crops to its bounding box. Contains barriers.
+// object: the prelude has labelled every cell != b with the smallest
+// row-major index of its 8-connected component (NONE for b-cells) and zeroed
+// cnt; pick the largest / smallest component (ties: the smallest label,
+// i.e. the component whose first cell comes first) and crop to its bounding
+// box. Contains barriers.
 fn op_object(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     let smallest = u32(o.a0) == SEL_SMALLEST;
-    let cb = o.c1;
     let n = h * w;
-    for (var k = lid; k < n; k += WG) {
-        atomicStore(&lab[k], select(NONE, k, grid[sb + k] != cb));
-        atomicStore(&cnt[k], 0u);
-    }
-    for (var it = 0u; it < ITER_CAP; it++) {
-        if (lid == 0u) {
-            atomicStore(&changed, 0u);
-        }
-        workgroupBarrier();
-        for (var k = lid; k < n; k += WG) {
-            let own = atomicLoad(&lab[k]);
-            if (own == NONE) {
-                continue;
-            }
-            let i = i32(k / w);
-            let j = i32(k % w);
-            var m = own;
-            for (var di = -1; di <= 1; di++) {
-                for (var dj = -1; dj <= 1; dj++) {
-                    let ni = i + di;
-                    let nj = j + dj;
-                    if (ni < 0 || nj < 0 || u32(ni) >= h || u32(nj) >= w) {
-                        continue;
-                    }
-                    m = min(m, atomicLoad(&lab[u32(ni) * w + u32(nj)]));
-                }
-            }
-            if (m < own) {
-                atomicMin(&lab[k], m);
-                atomicStore(&changed, 1u);
-            }
-        }
-        if (!changed_uniform(lid)) {
-            break;
-        }
-    }
     // Cells per component, counted at its label (its first cell).
     for (var k = lid; k < n; k += WG) {
         let l = atomicLoad(&lab[k]);
         if (l != NONE) {
-            atomicAdd(&cnt[l], 1u);
+            atomicAdd(&cnt[l & ROOT_MASK], 1u);
         }
     }
     if (lid == 0u) {
@@ -202,7 +122,7 @@ fn op_object(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
     // Best component: key = size and label, packed so that one atomic
     // min / max picks the size first and the smaller label on ties.
     for (var k = lid; k < n; k += WG) {
-        if (atomicLoad(&lab[k]) != k) {
+        if (!is_root(k)) {
             continue;
         }
         let size = atomicLoad(&cnt[k]);

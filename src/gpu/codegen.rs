@@ -5,7 +5,7 @@
 //! [`generate`] (`GRIDSCORE_BLESS=1 cargo test --test shaders` rewrites it).
 
 use crate::grid::{MAX_CELLS, MAX_DIM};
-use crate::lang::args::{color, CHOICES};
+use crate::lang::args::{color, Axes, SmearDir, CHOICES};
 use crate::lang::ops::{ArgKind, OPS};
 use crate::lang::{MAX_LAYERS, MAX_OPS};
 use std::fmt::Write;
@@ -23,6 +23,37 @@ pub fn choice_const(prefix: &str, name: &str) -> String {
         })
         .collect();
     format!("{prefix}_{tail}")
+}
+
+/// A list of ray directions (dy, dx) packed for WGSL: one nibble per
+/// direction from bit 0, `1 + 3 * (dy + 1) + (dx + 1)` (never 0), 0 ending
+/// the list; at most 8 directions.
+pub fn pack_dirs(dirs: &[(i32, i32)]) -> u32 {
+    assert!(dirs.len() <= 8, "at most 8 directions fit a word");
+    dirs.iter().enumerate().fold(0, |acc, (k, &(dy, dx))| {
+        assert!((-1..=1).contains(&dy) && (-1..=1).contains(&dx) && (dy, dx) != (0, 0));
+        acc | ((1 + 3 * (dy + 1) + (dx + 1)) as u32) << (4 * k)
+    })
+}
+
+/// A WGSL function `name(v: u32) -> u32` returning the packed directions
+/// ([`pack_dirs`]) of each value of a choice.
+fn dirs_fn(w: &mut String, name: &str, prefix: &str, values: &[(&str, &[(i32, i32)])]) {
+    let _ = writeln!(w, "fn {name}(v: u32) -> u32 {{\n    switch v {{");
+    for (value, dirs) in values {
+        let list: Vec<String> = dirs
+            .iter()
+            .map(|(dy, dx)| format!("({dy}, {dx})"))
+            .collect();
+        let _ = writeln!(
+            w,
+            "        case {}: {{ return 0x{:08x}u; }} // {}",
+            choice_const(prefix, value),
+            pack_dirs(dirs),
+            list.join(" ")
+        );
+    }
+    let _ = writeln!(w, "        default: {{ return 0u; }}\n    }}\n}}");
 }
 
 /// The text of `shaders/generated.wgsl`.
@@ -57,6 +88,18 @@ pub fn generate() -> String {
         }
         let _ = writeln!(w);
     }
+    let _ = writeln!(
+        w,
+        "// Ray directions (dy, dx) of each `smear` direction set (SmearDir::dirs)\n\
+         // and each `connect` axis set (Axes::dirs), highest priority first, one\n\
+         // nibble each from bit 0: 1 + 3 * (dy + 1) + (dx + 1); 0 ends the list."
+    );
+    let smear: Vec<(&str, &[(i32, i32)])> =
+        SmearDir::ALL.iter().map(|d| (d.name(), d.dirs())).collect();
+    dirs_fn(w, "smear_dirs", SmearDir::CHOICE.wgsl, &smear);
+    let axes: Vec<(&str, &[(i32, i32)])> = Axes::ALL.iter().map(|a| (a.name(), a.dirs())).collect();
+    dirs_fn(w, "axes_dirs", Axes::CHOICE.wgsl, &axes);
+    let _ = writeln!(w);
     let _ = writeln!(w, "// Op codes.");
     for spec in OPS.iter() {
         let _ = writeln!(
@@ -88,7 +131,9 @@ pub fn generate() -> String {
         "\n// Decodes op words w0, w1 (src/gpu/encode.rs) and applies the op to the\n\
          // h x w grid at grid[sb..], writing grid[db..]: (valid, out h, out w).\n\
          // Color arguments are resolved on the input first (`Colors`), with one\n\
-         // call site of the token computation for all ops.\n\
+         // call site of the token computation for all ops; then `prelude` runs the\n\
+         // work that several ops share (labels, piece statistics, repair; see\n\
+         // prelude.wgsl), also with one call site.\n\
          fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {{\n    \
          var o: OpArgs;\n    \
          o.code = w0 & 0xffu;\n    \
@@ -97,6 +142,9 @@ pub fn generate() -> String {
          o.a2 = bitcast<i32>(w0 << 8u) >> 24u;\n    \
          o.a3 = bitcast<i32>(w0) >> 24u;\n    \
          o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);\n    \
+         if (!prelude(o, h, w, sb, db, lid)) {{\n        \
+         return INVALID;\n    \
+         }}\n    \
          switch o.code {{"
     );
     for spec in OPS.iter() {

@@ -9,7 +9,9 @@
 //! - The task: `[num_pairs, (input offset, h, w, expected offset, h, w) per
 //!   pair, cells...]`, one word per cell, uploaded once per batch.
 //! - Results: [`RESULT_WORDS`] words per (program, pair):
-//!   `h | w << 8 | matching << 16`, hash low lane, hash high lane, 0.
+//!   `h | w << 8 | matching << 16`, hash low lane, hash high lane, and 1
+//!   when the shader's loop-limit canary fired (the host then recomputes
+//!   that result on the CPU), else 0.
 
 use crate::grid::{Grid, MAX_CELLS};
 use crate::lang::{Op, Program};

@@ -30,7 +30,7 @@ pub use dispatch::{Chunk, PlanError, PlanLimits};
 
 use crate::engine::{Backend, EngineError};
 use crate::grid::Grid;
-use crate::lang::Program;
+use crate::lang::{Interp, Program};
 use crate::score::PairOutcome;
 use crate::task::Task;
 use encode::{Params, GRID_WORDS, RESULT_WORDS};
@@ -254,7 +254,17 @@ pub struct GpuBackend {
     /// Timeout of one wait, nanoseconds.
     timeout_ns: AtomicU64,
     max_workgroups_per_chunk: u64,
+    /// (program, pair) results recomputed on the CPU because the shader's
+    /// loop-limit canary fired (see [`TRUNCATED_WORD`]).
+    cpu_fallbacks: AtomicU64,
 }
+
+/// Word of a result record that is 1 when the shader's loop-limit canary
+/// fired: lavapipe (Mesa's gallivm) lets each SIMD bundle run at most 65,535
+/// loop iterations per workgroup and then silently ends every loop after one
+/// iteration, so that result may be wrong. Such results are recomputed on
+/// the CPU (`docs/gpu.md`, "Software adapters and the loop limit").
+const TRUNCATED_WORD: usize = 3;
 
 impl GpuBackend {
     /// Opens a device on `adapter` with the adapter's own limits (not the
@@ -392,6 +402,7 @@ impl GpuBackend {
             } else {
                 DEFAULT_WORKGROUPS_PER_CHUNK
             },
+            cpu_fallbacks: AtomicU64::new(0),
         })
     }
 
@@ -477,12 +488,36 @@ impl GpuBackend {
                 out.results.len()
             )));
         }
+        let inputs: Vec<&Grid> = task.inputs().collect();
+        let expected: Vec<Option<&Grid>> = task.expected().collect();
+        let mut it = Interp::new();
         let outcomes = out
             .results
             .chunks_exact(RESULT_WORDS)
-            .map(encode::decode_outcome)
+            .enumerate()
+            .map(|(s, rec)| {
+                if rec[TRUNCATED_WORD] == 0 {
+                    return encode::decode_outcome(rec);
+                }
+                let (p, k) = (s / np, s % np);
+                PairOutcome::compare(self.recompute(&mut it, programs[p], inputs[k]), expected[k])
+            })
             .collect();
         Ok((outcomes, out.gpu_time))
+    }
+
+    /// (program, pair) results recomputed on the CPU so far because the
+    /// adapter cut the shader's loops short (lavapipe's loop limit; see
+    /// `docs/gpu.md`).
+    pub fn cpu_fallbacks(&self) -> u64 {
+        self.cpu_fallbacks.load(Ordering::Relaxed)
+    }
+
+    /// The CPU's result for program `p` on `input`, for a record whose
+    /// canary fired.
+    fn recompute<'a>(&self, it: &'a mut Interp, p: &Program, input: &'a Grid) -> Option<&'a Grid> {
+        self.cpu_fallbacks.fetch_add(1, Ordering::Relaxed);
+        it.run_program(p, input)
     }
 
     /// Buffers the pool has created so far (pooled buffers are reused across
@@ -1022,15 +1057,19 @@ impl Backend for GpuBackend {
         if out.results.len() != slots * RESULT_WORDS || out.grids.len() != slots * GRID_WORDS {
             return Err(self.device_error("read back fewer predictions than asked for"));
         }
+        let mut it = Interp::new();
         Ok((0..programs.len())
             .map(|p| {
                 (0..nt)
                     .map(|t| {
                         let s = p * nt + t;
-                        encode::decode_grid(
-                            &out.results[s * RESULT_WORDS..(s + 1) * RESULT_WORDS],
-                            &out.grids[s * GRID_WORDS..(s + 1) * GRID_WORDS],
-                        )
+                        let rec = &out.results[s * RESULT_WORDS..(s + 1) * RESULT_WORDS];
+                        if rec[TRUNCATED_WORD] != 0 {
+                            return self
+                                .recompute(&mut it, programs[p], &task.test[t].input)
+                                .cloned();
+                        }
+                        encode::decode_grid(rec, &out.grids[s * GRID_WORDS..(s + 1) * GRID_WORDS])
                     })
                     .collect()
             })

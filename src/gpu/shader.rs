@@ -5,6 +5,7 @@
 //! |---|---|
 //! | `generated.wgsl` | op codes, argument values, limits, the op dispatch (from the op table, [`super::codegen`]) |
 //! | `common.wgsl` | bindings, workgroup memory, hash, color tokens, shared helpers |
+//! | `prelude.wgsl` | work several ops share, run once before the op (one call site): labels, distances, piece statistics and selection, and the repair search of `ops_pattern.wgsl` |
 //! | `ops_geometry.wgsl`, `ops_layout.wgsl`, `ops_color.wgsl`, `ops_region.wgsl`, `ops_lines.wgsl`, `ops_shapes.wgsl`, `ops_pieces.wgsl`, `ops_pattern.wgsl` | one `op_NAME` function per op, the twins of `src/lang/interp/*.rs` |
 //! | `eval.wgsl` | the entry point: program records, `norm`, `overlay`, result records |
 
@@ -18,6 +19,7 @@ macro_rules! part {
 pub const PARTS: &[(&str, &str)] = &[
     part!("generated.wgsl"),
     part!("common.wgsl"),
+    part!("prelude.wgsl"),
     part!("ops_geometry.wgsl"),
     part!("ops_layout.wgsl"),
     part!("ops_color.wgsl"),
