@@ -44,6 +44,9 @@ class Attempt(TypedDict):
 
 class ProgramScore(TypedDict):
     program: str
+    stage: Literal["chain", "composition"]
+    view: Literal["raw", "norm", "transposed", "normtransposed"]
+    pieces: int
     exact: int
     score: int
     ops: int
@@ -109,6 +112,11 @@ def search(
     first: bool = False,
     threads: int = 0,
     task_id: Optional[str] = None,
+    compose: bool = True,
+    normalize: bool = True,
+    transpose: bool = False,
+    thorough: bool = False,
+    max_pieces: int = 20_000,
 ) -> SearchResult:
     """Searches programs of up to ``depth`` ops for one ARC task.
 

@@ -3,8 +3,8 @@
 //! See `docs/python.md`.
 //!
 //! Rows come from the same serialisation as the CLI's JSON Lines
-//! ([`crate::engine::rows`]); search results from [`search_task`] with
-//! [`submission_entry`] and [`report_line`]; options are parsed by the CLI's
+//! ([`crate::engine::rows`]); search results from [`search_task_limited`] with
+//! [`submission_entry`] and [`full_report_line`]; options are parsed by the CLI's
 //! own argument definitions where the library has them, so Python and the
 //! CLI cannot drift apart. The engine runs on a worker thread with the GIL
 //! released while the calling thread checks for signals every 50 ms: Ctrl-C
@@ -21,8 +21,7 @@ use crate::sched::devices::{open_devices, DeviceSpec};
 use crate::sched::{SchedOptions, Scheduler};
 use crate::score::Metric;
 use crate::search::cli::SearchArgs;
-use crate::search::search_task;
-use crate::search::submission::{report_line, submission_entry};
+use crate::search::submission::{full_report_line, search_task_limited, submission_entry};
 use crate::shard::Shard;
 use crate::task::{task_from_json, task_to_json, Task};
 use convert::{to_python, to_value, Objects};
@@ -443,14 +442,17 @@ fn drop_in_background<T: Send + 'static>(v: T) {
 /// The options are the CLI's flags: depth (0..=16), time_limit (seconds per
 /// task), device, metric, max_states, max_memory (MiB), last_depth ("auto",
 /// "states" or "backend"), batch_size, first (stop at the first program
-/// exact on every train pair), threads.
+/// exact on every train pair), threads, compose (answers stacked from
+/// several programs), normalize (the color-normalised view), transpose (the
+/// transposed views), thorough (every depth and view even once solved),
+/// max_pieces (pieces kept per view for composition).
 ///
 /// Raises TaskError, DeviceError, EngineError or GridscoreError (all
 /// ValueError). The GIL is released while it runs; Ctrl-C raises
 /// KeyboardInterrupt at once (the search itself ends in the background at
 /// its next budget check, at the latest at `time_limit`).
 #[pyfunction]
-#[pyo3(signature = (task, *, depth=2, time_limit=None, device="auto", metric="tiered", max_states=2_000_000, max_memory=2048, last_depth="auto", batch_size=65536, first=false, threads=0, task_id=None))]
+#[pyo3(signature = (task, *, depth=2, time_limit=None, device="auto", metric="tiered", max_states=2_000_000, max_memory=2048, last_depth="auto", batch_size=65536, first=false, threads=0, task_id=None, compose=true, normalize=true, transpose=false, thorough=false, max_pieces=20_000))]
 #[allow(clippy::too_many_arguments)]
 fn search<'py>(
     py: Python<'py>,
@@ -466,10 +468,26 @@ fn search<'py>(
     first: bool,
     threads: usize,
     task_id: Option<String>,
+    compose: bool,
+    normalize: bool,
+    transpose: bool,
+    thorough: bool,
+    max_pieces: usize,
 ) -> PyResult<Bound<'py, PyAny>> {
     // The CLI's own flags, so that defaults and checks cannot drift apart.
     let mut argv: Vec<String> = vec!["search".into(), "<task>".into()];
+    for (on, flag) in [
+        (!compose, "--no-compose"),
+        (!normalize, "--no-normalize"),
+        (transpose, "--transpose"),
+        (thorough, "--thorough"),
+    ] {
+        if on {
+            argv.push(flag.into());
+        }
+    }
     for (flag, value) in [
+        ("--max-pieces", max_pieces.to_string()),
         ("--depth", depth.to_string()),
         ("--device", device.to_string()),
         ("--metric", metric.to_string()),
@@ -507,9 +525,9 @@ fn search<'py>(
         );
         let mut opts = opts;
         opts.cancel = flag.clone();
-        let r = search_task(&task, &opts, &sched)
+        let (r, cut) = search_task_limited(&task, &opts, &sched, &flag)
             .map_err(|e| Failure::Engine(format!("task {}: {e}", task.id)))?;
-        let line = report_line(&r);
+        let line = full_report_line(&r, cut);
         Ok(serde_json::json!({
             "task": r.task,
             "attempts": submission_entry(&r.attempts),

@@ -102,6 +102,38 @@ pub fn submission_entry(attempts: &[[Grid; 2]]) -> Value {
 }
 
 /// One line of the report.
+/// Searches one task with its time limit kept on the backend too: batches
+/// sent after the deadline are cut (and counted: the second value, the
+/// report's `programs_cut`), and after the deadline the final ranking runs
+/// on the CPU. What `gridscore search` and Python's `search` run per task.
+pub fn search_task_limited(
+    task: &crate::task::Task,
+    opts: &SearchOptions,
+    backend: &dyn Backend,
+    cancel: &crate::engine::Cancel,
+) -> Result<(SearchResult, u64), SearchError> {
+    let limited = TimeLimited {
+        inner: backend,
+        deadline: opts.time_limit.map(|t| Instant::now() + t),
+        cancel,
+        cut: AtomicU64::new(0),
+        cpu: std::sync::OnceLock::new(),
+    };
+    let r = search_task(task, opts, &limited)?;
+    Ok((r, limited.cut.load(Ordering::Relaxed)))
+}
+
+/// The task's line of `--report`: [`report_line`] with the programs cut at
+/// the deadline and the process's peak resident memory so far.
+pub fn full_report_line(r: &SearchResult, programs_cut: u64) -> Value {
+    let mut line = report_line(r);
+    line["programs_cut"] = json!(programs_cut);
+    line["peak_rss_bytes"] = json!(crate::metrics::peak_rss_bytes());
+    line
+}
+
+/// The task's search result as JSON (the fields of `--report` but the
+/// run-level ones of [`full_report_line`]).
 pub fn report_line(r: &SearchResult) -> Value {
     json!({
         "task": r.task,
@@ -647,14 +679,7 @@ pub fn run(
         // calls.
         let mut task_opts = task_opts;
         task_opts.cancel = outputs.cancel.clone();
-        let limited = TimeLimited {
-            inner: backend,
-            deadline: opts.time_limit.map(|t| Instant::now() + t),
-            cancel: &outputs.cancel,
-            cut: AtomicU64::new(0),
-            cpu: std::sync::OnceLock::new(),
-        };
-        let mut r = match search_task(task, &task_opts, &limited) {
+        let (mut r, cut) = match search_task_limited(task, &task_opts, backend, &outputs.cancel) {
             Ok(r) => r,
             Err(SearchError::Engine(EngineError::Cancelled)) => {
                 summary.interrupted = true;
@@ -671,12 +696,10 @@ pub fn run(
             // The memory cap chose a shallower search.
             r.stopped_by = Some(Budget::Memory);
         }
-        summary.programs_cut += limited.cut.load(Ordering::Relaxed);
+        summary.programs_cut += cut;
         summary.add(&r);
         submission.insert(task.id.clone(), submission_entry(&r.attempts));
-        let mut line = report_line(&r);
-        line["programs_cut"] = json!(limited.cut.load(Ordering::Relaxed));
-        line["peak_rss_bytes"] = json!(crate::metrics::peak_rss_bytes());
+        let line = full_report_line(&r, cut);
         report_lines.push(line.to_string());
         // The report first: if a kill falls between the two renames, the
         // task is missing from the submission and simply runs again.

@@ -25,6 +25,7 @@ def without_timings(path):
     for line in path.read_text().splitlines():
         v = json.loads(line)
         v.pop("wall_s")
+        v.pop("peak_rss_bytes")
         for d in v["depths"]:
             d.pop("ms")
         lines.append(v)
