@@ -23,6 +23,13 @@ pub const KNOWN: &[(&str, &str, (usize, usize))] = &[
         (6, 12),
     ),
     ("overlap", "halves_h and 3", (3, 7)),
+    // Two pieces: the rarest color's cells rain down over the input (no
+    // chain of two ops does it; the search composes it, see docs/search.md).
+    (
+        "rain",
+        "overlay { [nz] keep lc 0 | smear down ; [all] }",
+        (6, 10),
+    ),
 ];
 
 /// Generates one task from a program: 3 train pairs and 1 test pair whose

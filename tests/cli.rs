@@ -433,7 +433,7 @@ fn table_counts_every_candidate_also_with_top() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with(
-            "task mirror: 27 candidates, 24 scored (22 distinct programs), 3 parse errors"
+            "task mirror: 28 candidates, 25 scored (23 distinct programs), 3 parse errors"
         ),
         "{text}"
     );

@@ -736,3 +736,22 @@ fn a_cut_deep_search_keeps_the_depth_2_compositions() {
         r.ranked[0]
     );
 }
+
+#[test]
+fn the_bundled_rain_task_is_solved_by_composition() {
+    // assets/tasks/rain.json: the rarest color rains down over the input,
+    // an overlay of two pieces (`keep lc 0 | smear down` over the input).
+    let tasks =
+        gridscore::task::load_tasks(std::path::Path::new("assets/tasks/rain.json"), None).unwrap();
+    let r = search_task(&tasks[0], &opts(2), &CpuBackend::new(2)).unwrap();
+    assert!(r.solved_train, "{:?}", r.ranked.first());
+    assert_eq!(r.test_correct, Some(true), "{:?}", r.programs);
+    let best = &r.ranked[0];
+    assert_eq!(
+        best.stage,
+        gridscore::search::Stage::Composition,
+        "{best:?}"
+    );
+    assert!(best.pieces >= 2, "{best:?}");
+    assert!(best.program.contains("keep lc 0 | smear down"), "{best:?}");
+}

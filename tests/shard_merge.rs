@@ -172,7 +172,7 @@ fn search_shards_merge_to_the_single_run() {
     let merge = |files: Vec<&str>| ok(gridscore(&[&["merge"], &files[..]].concat())).stdout;
     let full = std::fs::read(&full_sub).unwrap();
     let sub: serde_json::Value = serde_json::from_slice(&full).unwrap();
-    assert_eq!(sub.as_object().unwrap().len(), 8);
+    assert_eq!(sub.as_object().unwrap().len(), 9);
     let merged = merge(shards.iter().rev().map(|s| s.0.as_str()).collect());
     assert!(
         full == merged,
@@ -196,7 +196,7 @@ fn search_shards_merge_to_the_single_run() {
     };
     let merged = merge(shards.iter().map(|s| s.1.as_str()).collect());
     let full = strip(&std::fs::read(&full_rep).unwrap());
-    assert_eq!(full.len(), 8);
+    assert_eq!(full.len(), 9);
     assert_eq!(strip(&merged), full);
 }
 
@@ -269,7 +269,7 @@ fn merge_refuses_inconsistent_shards() {
     ok(gridscore(&[
         "merge", &files[0], &files[1], &files[2], "--out", &out,
     ]));
-    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 27);
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 28);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())

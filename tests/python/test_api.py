@@ -164,7 +164,7 @@ def test_search_at_depth_two_solves_a_two_op_task(run_cli, tmp_path, tasks):
 
 def test_load_tasks_reads_files_directories_and_combined_files(tmp_path):
     by_dir = gridscore.load_tasks(ASSETS / "tasks")
-    assert list(by_dir) == sorted(by_dir) and len(by_dir) == 8
+    assert list(by_dir) == sorted(by_dir) and len(by_dir) == 9
     one = gridscore.load_tasks(str(ASSETS / "tasks" / "mirror.json"))
     assert one == {"mirror": by_dir["mirror"]}
     assert list(by_dir["mirror"]) == ["id", "train", "test"]
