@@ -57,7 +57,8 @@ enum Command {
     /// kinds and ranges, one-line meaning (--json for program generators).
     Ops(ops::OpsArgs),
     /// Write N seeded random valid programs, one per line (drawn over every
-    /// op; the generator the differential tests use).
+    /// op, or the ops of v1 with --v1; the generator the differential tests
+    /// use).
     RandomPrograms(ops::RandomArgs),
     /// Write the bundled example tasks and candidates (generated from known
     /// programs) into DIR.

@@ -1,0 +1,469 @@
+//! Full ranking of a stream of candidate blocks (`gridscore score` without
+//! `--top`): each block is deduplicated against every program seen before
+//! and its new programs are scored across the devices while the next blocks
+//! are read and parsed (see [`crate::lang::candidates::read_blocks`]).
+//!
+//! Only a compact record of each candidate is kept (its index, line, id when
+//! it names one, and its distinct program); a distinct program keeps its
+//! parsed form and its outcomes. The rows are built from these when written
+//! ([`FullRun::row`]), so they are never all in memory at once, and can be
+//! formatted in parallel. The rows are exactly those of
+//! [`crate::sched::score`] on the same candidates: ranked rows in rank order,
+//! then the others (parse errors and candidates not run) in file order.
+
+use super::{DeviceStats, Scheduler};
+use crate::engine::batch::{BatchReport, CandidateResult, Hash64, Status};
+use crate::engine::{Backend, BatchOptions, EngineError};
+use crate::grid::Grid;
+use crate::lang::candidates::{CandidateBlock, PassHasher};
+use crate::lang::{Candidate, Program};
+use crate::score::{Expected, PairOutcome};
+use crate::task::Task;
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+/// `Slot::distinct` of a candidate that did not parse.
+const PARSE_ERROR: u32 = u32::MAX;
+
+/// What is kept of one candidate.
+struct Slot {
+    index: usize,
+    line: usize,
+    /// Its distinct program, or [`PARSE_ERROR`].
+    distinct: u32,
+    /// Its id when it is not its index (a named candidate), or for a parse
+    /// error the position of the candidate in `FullRun::errors`.
+    id: Option<Box<str>>,
+}
+
+/// One distinct program.
+struct Distinct {
+    program: Program,
+    /// Position (in file order) of its first candidate.
+    first: usize,
+    done: bool,
+    exact: u32,
+    score: u64,
+}
+
+/// The result of a full ranking run: every candidate's row, built on demand.
+pub struct FullRun {
+    task_id: String,
+    expected: Expected,
+    train_pairs: usize,
+    np: usize,
+    metric: crate::score::Metric,
+    slots: Vec<Slot>,
+    /// Candidates that did not parse, in file order.
+    errors: Vec<Candidate>,
+    distinct: Vec<Distinct>,
+    /// `np` outcomes per distinct program.
+    outcomes: Vec<PairOutcome>,
+    /// Positions of the ranked candidates in rank order, then of the others
+    /// in file order.
+    order: Vec<u32>,
+    /// Test predictions of the first ranked candidates.
+    predictions: Vec<Vec<Option<Grid>>>,
+    /// Candidates read, scored, not parsed, not run; distinct programs;
+    /// evaluations.
+    pub candidates: usize,
+    pub scored: usize,
+    pub parse_errors: usize,
+    pub not_run: usize,
+    pub distinct_programs: usize,
+    pub evaluations: u64,
+    pub devices: Vec<DeviceStats>,
+    pub deadline_hit: bool,
+    pub faults: Vec<String>,
+}
+
+/// Whether `id` is the decimal spelling of `index` (the id of an unnamed
+/// candidate), so that it need not be stored.
+fn is_index(id: &str, index: usize) -> bool {
+    let mut buf = [0u8; 20];
+    let mut n = index;
+    let mut k = buf.len();
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    id.as_bytes() == &buf[k..]
+}
+
+/// Scores every candidate of `blocks` on `task` (see the module
+/// documentation). A read error ends the run with [`EngineError::Read`].
+pub fn score_blocks<I>(
+    task: &Task,
+    blocks: I,
+    sched: &Scheduler,
+    opts: &BatchOptions,
+) -> Result<FullRun, EngineError>
+where
+    I: Iterator<Item = std::io::Result<CandidateBlock>>,
+{
+    let np = task.num_pairs();
+    let expected = task.expected_sizes();
+    let task_arc = Arc::new(task.clone());
+    let mut run = FullRun {
+        task_id: task.id.clone(),
+        expected,
+        train_pairs: task.train.len(),
+        np,
+        metric: opts.metric,
+        slots: Vec::new(),
+        errors: Vec::new(),
+        distinct: Vec::new(),
+        outcomes: Vec::new(),
+        order: Vec::new(),
+        predictions: Vec::new(),
+        candidates: 0,
+        scored: 0,
+        parse_errors: 0,
+        not_run: 0,
+        distinct_programs: 0,
+        evaluations: 0,
+        devices: Vec::new(),
+        deadline_hit: false,
+        faults: Vec::new(),
+    };
+    // Distinct program of each fingerprint; programs of equal fingerprints
+    // that differ (a 64-bit collision) go to `others`.
+    let mut by_fp: HashMap<u64, u32, BuildHasherDefault<PassHasher>> = HashMap::default();
+    let mut others: HashMap<Program, u32> = HashMap::new();
+    for block in blocks {
+        let block = block.map_err(EngineError::Read)?;
+        let CandidateBlock {
+            candidates,
+            fingerprints,
+        } = block;
+        let first_new = run.distinct.len();
+        let mut programs: Vec<Program> = Vec::new();
+        // New distinct programs of this block, by position in `programs`.
+        let mut firsts: Vec<usize> = Vec::new();
+        for (c, fp) in candidates.into_iter().zip(fingerprints) {
+            let pos = run.slots.len();
+            let Candidate {
+                id,
+                index,
+                line,
+                program,
+                ..
+            } = c;
+            let program = match program {
+                Ok(p) => p,
+                Err(e) => {
+                    run.slots.push(Slot {
+                        index,
+                        line,
+                        distinct: PARSE_ERROR,
+                        id: None,
+                    });
+                    run.errors.push(Candidate {
+                        id,
+                        index,
+                        line,
+                        text: c.text,
+                        program: Err(e),
+                    });
+                    continue;
+                }
+            };
+            let lookup = |p: &Program, by_fp: &HashMap<u64, u32, _>, others: &HashMap<_, _>| {
+                let d = *by_fp.get(&fp)?;
+                let known = match (d as usize).checked_sub(first_new) {
+                    Some(k) => &programs[k] == p,
+                    None => &run.distinct[d as usize].program == p,
+                };
+                if known {
+                    Some(d)
+                } else {
+                    others.get(p).copied()
+                }
+            };
+            let d = match lookup(&program, &by_fp, &others) {
+                Some(d) => d,
+                None => {
+                    let d = u32::try_from(first_new + programs.len()).map_err(|_| {
+                        EngineError::Read(std::io::Error::other(
+                            "more than 4294967294 distinct programs",
+                        ))
+                    })?;
+                    match by_fp.entry(fp) {
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(d);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            others.insert(program.clone(), d);
+                        }
+                    }
+                    programs.push(program);
+                    firsts.push(pos);
+                    d
+                }
+            };
+            let id = (!is_index(&id, index)).then(|| id.into_boxed_str());
+            run.slots.push(Slot {
+                index,
+                line,
+                distinct: d,
+                id,
+            });
+        }
+        if programs.is_empty() {
+            continue;
+        }
+        let stop_now = sched
+            .options()
+            .deadline
+            .is_some_and(|d| std::time::Instant::now() >= d);
+        let n = programs.len();
+        let programs = Arc::new(programs);
+        let (done, outcomes) = if stop_now {
+            run.deadline_hit = true;
+            (vec![false; n], vec![PairOutcome::INVALID; n * np])
+        } else {
+            let r = sched.evaluate(task_arc.clone(), programs.clone());
+            if r.cancelled {
+                return Err(EngineError::Cancelled);
+            }
+            run.deadline_hit |= r.deadline_hit;
+            run.faults.extend(r.faults.iter().cloned());
+            super::stream::merge_stats(&mut run.devices, &r.devices);
+            (r.done, r.outcomes)
+        };
+        let programs = Arc::try_unwrap(programs).unwrap_or_else(|a| (*a).clone());
+        for (k, (program, first)) in programs.into_iter().zip(firsts).enumerate() {
+            let o = &outcomes[k * np..(k + 1) * np];
+            let (exact, score) = if done[k] {
+                run.evaluations += np as u64;
+                run.expected.rank_score(o, opts.metric)
+            } else {
+                (0, 0)
+            };
+            run.distinct.push(Distinct {
+                program,
+                first,
+                done: done[k],
+                exact,
+                score,
+            });
+        }
+        run.outcomes.extend_from_slice(&outcomes);
+    }
+    run.candidates = run.slots.len();
+    run.distinct_programs = run.distinct.len();
+    run.parse_errors = run.errors.len();
+    run.rank();
+    if !run.deadline_hit {
+        // The scheduler predicts on its first healthy device, else the CPU.
+        let programs: Vec<&Program> = run
+            .order
+            .iter()
+            .take(run.scored.min(opts.predictions))
+            .map(|&p| &run.distinct[run.slots[p as usize].distinct as usize].program)
+            .collect();
+        run.predictions = sched.predict(task, &programs)?;
+    }
+    Ok(run)
+}
+
+impl FullRun {
+    /// Sorts the scored candidates (more exact, higher score, fewer ops,
+    /// earlier) and puts the others after them in file order.
+    fn rank(&mut self) {
+        use rayon::prelude::*;
+        type Key = (Reverse<u32>, Reverse<u64>, usize, u32);
+        let mut keys: Vec<Key> = Vec::with_capacity(self.slots.len());
+        let mut rest: Vec<u32> = Vec::new();
+        for (pos, s) in self.slots.iter().enumerate() {
+            let pos = pos as u32;
+            match self.distinct.get(s.distinct as usize) {
+                Some(d) if d.done => {
+                    keys.push((Reverse(d.exact), Reverse(d.score), d.program.len(), pos))
+                }
+                _ => rest.push(pos),
+            }
+        }
+        keys.par_sort_unstable();
+        self.scored = keys.len();
+        self.not_run = self.slots.len() - keys.len() - self.errors.len();
+        self.order = keys.into_iter().map(|k| k.3).collect();
+        self.order.extend(rest);
+    }
+
+    /// The task's id.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// Number of rows (one per candidate).
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    fn id(&self, pos: usize) -> String {
+        let s = &self.slots[pos];
+        match &s.id {
+            Some(id) => id.to_string(),
+            None => s.index.to_string(),
+        }
+    }
+
+    /// The `k`-th row (0-based, in output order).
+    pub fn row(&self, k: usize) -> CandidateResult {
+        let pos = self.order[k] as usize;
+        let s = &self.slots[pos];
+        let Some(d) = self.distinct.get(s.distinct as usize) else {
+            // Parse errors are few: found by binary search on the index.
+            let c = self
+                .errors
+                .binary_search_by_key(&s.index, |c| c.index)
+                .map(|i| &self.errors[i])
+                .expect("every parse error is kept");
+            return CandidateResult {
+                rank: None,
+                id: c.id.clone(),
+                program: c.text.clone(),
+                status: Status::ParseError,
+                error: c.program.as_ref().err().map(|e| e.to_string()),
+                exact: 0,
+                pairs: self.train_pairs,
+                score: 0,
+                pair_scores: Vec::new(),
+                test_scores: Vec::new(),
+                test_exact: None,
+                hashes: Vec::new(),
+                duplicate_of: None,
+                predictions: None,
+                ops: 0,
+                index: c.index,
+                line: c.line,
+            };
+        };
+        let di = s.distinct as usize;
+        let duplicate_of = (d.first != pos).then(|| self.id(d.first));
+        let mut r = CandidateResult {
+            rank: None,
+            id: self.id(pos),
+            program: d.program.canonical(),
+            status: Status::NotRun,
+            error: Some("not run".to_string()),
+            exact: 0,
+            pairs: self.train_pairs,
+            score: 0,
+            pair_scores: Vec::new(),
+            test_scores: Vec::new(),
+            test_exact: None,
+            hashes: Vec::new(),
+            duplicate_of,
+            predictions: None,
+            ops: d.program.len(),
+            index: s.index,
+            line: s.line,
+        };
+        if d.done {
+            let o = &self.outcomes[di * self.np..(di + 1) * self.np];
+            let sc = self.expected.score(o, self.metric);
+            r.rank = Some(k + 1);
+            r.status = Status::Ok;
+            r.error = None;
+            r.exact = sc.exact;
+            r.score = sc.score;
+            r.pair_scores = sc.pair_scores;
+            r.test_exact = sc
+                .test_scores
+                .iter()
+                .any(Option::is_some)
+                .then_some(sc.test_exact);
+            r.test_scores = sc.test_scores;
+            r.hashes = o.iter().map(|p| Hash64(p.hash)).collect();
+            r.predictions = self.predictions.get(k).cloned();
+        }
+        r
+    }
+
+    /// A report holding the first `n` ranked rows, every parse error and the
+    /// first `n` rows not run, with the counts of the whole run (what a
+    /// table of the `n` best shows).
+    pub fn head(&self, n: usize) -> BatchReport {
+        let mut results: Vec<CandidateResult> =
+            (0..self.scored.min(n)).map(|k| self.row(k)).collect();
+        let mut not_run = 0;
+        for k in self.scored..self.order.len() {
+            let s = &self.slots[self.order[k] as usize];
+            if s.distinct == PARSE_ERROR {
+                results.push(self.row(k));
+            } else if not_run < n {
+                not_run += 1;
+                results.push(self.row(k));
+            }
+        }
+        self.report(results)
+    }
+
+    /// A report with these results and the counts of the whole run.
+    pub fn report(&self, results: Vec<CandidateResult>) -> BatchReport {
+        BatchReport {
+            results,
+            distinct: self.distinct_programs,
+            evaluations: self.evaluations,
+            candidates: self.candidates,
+            scored: self.scored,
+            parse_errors: self.parse_errors,
+            not_run: self.not_run,
+        }
+    }
+
+    /// Writes every row as JSON Lines (the rows of
+    /// [`crate::engine::rows::write_jsonl`] without `top`), formatting
+    /// groups of rows in parallel on `pool`.
+    pub fn write_jsonl(
+        &self,
+        out: &mut dyn std::io::Write,
+        pool: &rayon::ThreadPool,
+    ) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        const ROWS: usize = 2048;
+        const GROUP: usize = 16;
+        let n = self.len();
+        let mut start = 0;
+        while start < n {
+            let end = (start + ROWS * GROUP).min(n);
+            let starts: Vec<usize> = (start..end).step_by(ROWS).collect();
+            let parts: Vec<std::io::Result<Vec<u8>>> = pool.install(|| {
+                starts
+                    .into_par_iter()
+                    .map(|a| {
+                        let mut buf = Vec::with_capacity(ROWS * 256);
+                        for k in a..(a + ROWS).min(end) {
+                            let r = self.row(k);
+                            let row = crate::engine::rows::Row {
+                                result: &r,
+                                task: &self.task_id,
+                            };
+                            serde_json::to_writer(&mut buf, &row)?;
+                            buf.push(b'\n');
+                        }
+                        Ok(buf)
+                    })
+                    .collect()
+            });
+            for p in parts {
+                out.write_all(&p?)?;
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
