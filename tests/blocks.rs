@@ -214,3 +214,78 @@ fn a_failing_source_ends_the_blocks_with_its_error() {
     let err = got.last().unwrap().as_ref().unwrap_err();
     assert!(err.to_string().contains("disk on fire"), "{err}");
 }
+
+/// The full ranking over blocks (`sched::full::score_blocks`, what
+/// `gridscore score` runs without `--top`) writes exactly the rows of
+/// `sched::score` over the whole file: same rows, same order, same ids,
+/// duplicates, parse errors and predictions, whatever the block size.
+#[test]
+fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
+    use gridscore::engine::rows::write_jsonl;
+    use gridscore::engine::{BatchOptions, CpuBackend};
+    use gridscore::lang::random::{random_program, v1_codes};
+    use gridscore::sched::{full::score_blocks, SchedOptions, Scheduler};
+    use std::sync::Arc;
+    let task = gridscore::task::load_tasks(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/tasks/fill_rooms.json"
+        )),
+        None,
+    )
+    .unwrap()
+    .remove(0);
+    let mut rng = Rng::new(5);
+    let codes = v1_codes();
+    let mut text = String::from("\u{feff}# candidates\n");
+    for k in 0..3000 {
+        let p = random_program(&mut rng, &codes, 1, 2).to_string();
+        match k % 17 {
+            // Named, with ids that look like indices, repeated ids and
+            // programs, parse errors, JSON lines, blank lines and CRLF.
+            0 => text.push_str(&format!("{}: {p}\r\n", k + 1)),
+            1 => text.push_str(&format!("0{k}: {p}\n")),
+            2 => text.push_str("same: rot90\n"),
+            3 => text.push_str("bogus 1\n"),
+            4 => text.push_str(&format!("{{\"id\": {k}, \"program\": \"{p}\"}}\n")),
+            5 => text.push_str("\n# note\n"),
+            6 => text.push_str("flip_h | flip_h\n"),
+            _ => text.push_str(&format!("{p}\n")),
+        }
+    }
+    let candidates = gridscore::lang::parse_candidates(&text);
+    let sched = Scheduler::new(vec![Arc::new(CpuBackend::new(2))], SchedOptions::default());
+    let opts = BatchOptions {
+        predictions: 7,
+        ..Default::default()
+    };
+    let want_run = gridscore::sched::score(&task, &candidates, &sched, &opts).unwrap();
+    let mut want = Vec::new();
+    write_jsonl(&mut want, &task.id, &want_run.report, None).unwrap();
+    let pool = gridscore::lang::candidates::host_pool(2).unwrap();
+    for lines in [1, 97, 1 << 16] {
+        let blocks = read_blocks(
+            std::io::Cursor::new(text.clone().into_bytes()),
+            &BlockOptions {
+                lines,
+                pool: Some(pool.clone()),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let run = score_blocks(&task, blocks, &sched, &opts).unwrap();
+        let mut got = Vec::new();
+        run.write_jsonl(&mut got, &pool).unwrap();
+        assert_eq!(
+            String::from_utf8(got).unwrap(),
+            String::from_utf8(want.clone()).unwrap(),
+            "blocks of {lines} lines"
+        );
+        let head = run.head(20);
+        assert_eq!(head.candidates, want_run.report.candidates);
+        assert_eq!(head.scored, want_run.report.scored);
+        assert_eq!(head.parse_errors, want_run.report.parse_errors);
+        assert_eq!(head.distinct, want_run.report.distinct);
+        assert_eq!(head.evaluations, want_run.report.evaluations);
+    }
+}

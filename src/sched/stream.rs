@@ -11,11 +11,11 @@
 use super::{DeviceStats, Scheduler};
 use crate::engine::batch::{dedup, BatchReport, CandidateResult, Hash64, Status};
 use crate::engine::{Backend, BatchOptions, EngineError};
+use crate::lang::candidates::{fingerprint, CandidateBlock};
 use crate::lang::{Candidate, Program};
 use crate::score::{CandidateScore, PairOutcome};
 use crate::task::Task;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 /// Rank key: smaller is better (more exact, higher score, fewer ops,
@@ -71,13 +71,8 @@ pub struct StreamRun {
     pub faults: Vec<String>,
 }
 
-fn fingerprint(p: &Program) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    p.hash(&mut h);
-    h.finish()
-}
-
-/// Scores a stream of candidates, keeping the `top` best rows.
+/// Scores a stream of candidates, keeping the `top` best rows; they are
+/// scored in blocks of `block` candidates.
 pub fn score_stream<I>(
     task: &Task,
     candidates: I,
@@ -88,6 +83,38 @@ pub fn score_stream<I>(
 ) -> Result<StreamRun, EngineError>
 where
     I: Iterator<Item = std::io::Result<Candidate>>,
+{
+    let mut candidates = candidates.peekable();
+    let blocks = std::iter::from_fn(move || {
+        candidates.peek()?;
+        let mut b = CandidateBlock::default();
+        while b.candidates.len() < block.max(1) {
+            match candidates.next() {
+                Some(Ok(c)) => {
+                    b.fingerprints
+                        .push(c.program.as_ref().map_or(0, fingerprint));
+                    b.candidates.push(c);
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None => break,
+            }
+        }
+        Some(Ok(b))
+    });
+    score_stream_blocks(task, blocks, sched, opts, top)
+}
+
+/// Scores a stream of candidate blocks (as [`crate::lang::candidates::read_blocks`]
+/// gives them), keeping the `top` best rows: the rows of [`score_stream`].
+pub fn score_stream_blocks<I>(
+    task: &Task,
+    blocks: I,
+    sched: &Scheduler,
+    opts: &BatchOptions,
+    top: usize,
+) -> Result<StreamRun, EngineError>
+where
+    I: Iterator<Item = std::io::Result<CandidateBlock>>,
 {
     let expected = task.expected_sizes();
     let np = task.num_pairs();
@@ -111,8 +138,6 @@ where
     let mut devices: Vec<DeviceStats> = Vec::new();
     let mut faults = Vec::new();
     let mut deadline_hit = false;
-    let mut candidates = candidates.peekable();
-    let mut buf: Vec<Candidate> = Vec::with_capacity(block);
     let empty_result = |c: &Candidate, status: Status, error: Option<String>| CandidateResult {
         rank: None,
         id: c.id.clone(),
@@ -135,15 +160,11 @@ where
         index: c.index,
         line: c.line,
     };
-    while candidates.peek().is_some() {
-        buf.clear();
-        while buf.len() < block {
-            match candidates.next() {
-                Some(Ok(c)) => buf.push(c),
-                Some(Err(e)) => return Err(EngineError::Read(e)),
-                None => break,
-            }
-        }
+    for b in blocks {
+        let CandidateBlock {
+            candidates: buf,
+            fingerprints,
+        } = b.map_err(EngineError::Read)?;
         report.candidates += buf.len();
         // Programs seen in an earlier block are not evaluated again: a
         // duplicate ranks just below its first occurrence (same scores, later
@@ -151,7 +172,8 @@ where
         // then its row is a copy.
         let fps: Vec<Option<u64>> = buf
             .iter()
-            .map(|c| c.program.as_ref().ok().map(fingerprint))
+            .zip(fingerprints)
+            .map(|(c, fp)| c.program.as_ref().ok().map(|_| fp))
             .collect();
         let earlier = |fp: Option<u64>| fp.and_then(|f| seen.get(&f).copied());
         let (reps, rep_of) = dedup(&buf);
