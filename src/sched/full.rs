@@ -435,35 +435,61 @@ impl FullRun {
     ) -> std::io::Result<()> {
         use rayon::prelude::*;
         const ROWS: usize = 2048;
-        const GROUP: usize = 16;
+        const GROUP: usize = 8;
         let n = self.len();
-        let mut start = 0;
-        while start < n {
-            let end = (start + ROWS * GROUP).min(n);
-            let starts: Vec<usize> = (start..end).step_by(ROWS).collect();
-            let parts: Vec<std::io::Result<Vec<u8>>> = pool.install(|| {
-                starts
-                    .into_par_iter()
-                    .map(|a| {
-                        let mut buf = Vec::with_capacity(ROWS * 256);
-                        for k in a..(a + ROWS).min(end) {
-                            let r = self.row(k);
-                            let row = crate::engine::rows::Row {
-                                result: &r,
-                                task: &self.task_id,
-                            };
-                            serde_json::to_writer(&mut buf, &row)?;
-                            buf.push(b'\n');
-                        }
-                        Ok(buf)
-                    })
-                    .collect()
-            });
-            for p in parts {
-                out.write_all(&p?)?;
+        // A thread formats groups of rows on the pool while this one writes
+        // the group before (at most two groups wait).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let format = || {
+                let mut start = 0;
+                while start < n && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let end = (start + ROWS * GROUP).min(n);
+                    let starts: Vec<usize> = (start..end).step_by(ROWS).collect();
+                    let parts: std::io::Result<Vec<Vec<u8>>> = pool.install(|| {
+                        starts
+                            .into_par_iter()
+                            .map(|a| {
+                                let mut buf = Vec::with_capacity(ROWS * 256);
+                                for k in a..(a + ROWS).min(end) {
+                                    let r = self.row(k);
+                                    let row = crate::engine::rows::Row {
+                                        result: &r,
+                                        task: &self.task_id,
+                                    };
+                                    serde_json::to_writer(&mut buf, &row)?;
+                                    buf.push(b'\n');
+                                }
+                                Ok(buf)
+                            })
+                            .collect()
+                    });
+                    if tx.send(parts).is_err() {
+                        break;
+                    }
+                    start = end;
+                }
+                drop(tx);
+            };
+            let formatter = std::thread::Builder::new()
+                .name("gridscore-rows".into())
+                .spawn_scoped(scope, format)?;
+            let mut result = Ok(());
+            for parts in rx.iter() {
+                let written =
+                    parts.and_then(|parts| parts.iter().try_for_each(|p| out.write_all(p)));
+                if let Err(e) = written {
+                    result = Err(e);
+                    break;
+                }
             }
-            start = end;
-        }
-        Ok(())
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(rx);
+            if formatter.join().is_err() {
+                return Err(std::io::Error::other("the rows formatter thread panicked"));
+            }
+            result
+        })
     }
 }
