@@ -38,9 +38,17 @@ struct Slot {
     id: Option<Box<str>>,
 }
 
+/// Sends batches of new programs (with the number of the first) to the
+/// evaluator thread.
+type BatchSender = std::sync::mpsc::SyncSender<(usize, Arc<Vec<Program>>)>;
+
+/// New distinct programs sent to the devices together.
+const EVAL_BATCH: usize = 16_384;
+
 /// One distinct program.
 struct Distinct {
-    program: Program,
+    /// Its number of ops.
+    ops: usize,
     /// Position (in file order) of its first candidate.
     first: usize,
     done: bool,
@@ -59,6 +67,10 @@ pub struct FullRun {
     /// Candidates that did not parse, in file order.
     errors: Vec<Candidate>,
     distinct: Vec<Distinct>,
+    /// The distinct programs, in batches as they were sent to the devices.
+    batches: Vec<Arc<Vec<Program>>>,
+    /// The number of the first distinct program of each batch.
+    batch_starts: Vec<usize>,
     /// `np` outcomes per distinct program.
     outcomes: Vec<PairOutcome>,
     /// Positions of the ranked candidates in rank order, then of the others
@@ -119,6 +131,8 @@ where
         slots: Vec::new(),
         errors: Vec::new(),
         distinct: Vec::new(),
+        batches: Vec::new(),
+        batch_starts: Vec::new(),
         outcomes: Vec::new(),
         order: Vec::new(),
         predictions: Vec::new(),
@@ -136,126 +150,59 @@ where
     // that differ (a 64-bit collision) go to `others`.
     let mut by_fp: HashMap<u64, u32, BuildHasherDefault<PassHasher>> = HashMap::default();
     let mut others: HashMap<Program, u32> = HashMap::new();
-    for block in blocks {
-        let block = block.map_err(EngineError::Read)?;
-        let CandidateBlock {
-            candidates,
-            fingerprints,
-        } = block;
-        let first_new = run.distinct.len();
-        let mut programs: Vec<Program> = Vec::new();
-        // New distinct programs of this block, by position in `programs`.
-        let mut firsts: Vec<usize> = Vec::new();
-        for (c, fp) in candidates.into_iter().zip(fingerprints) {
-            let pos = run.slots.len();
-            let Candidate {
-                id,
-                index,
-                line,
-                program,
-                ..
-            } = c;
-            let program = match program {
-                Ok(p) => p,
-                Err(e) => {
-                    run.slots.push(Slot {
-                        index,
-                        line,
-                        distinct: PARSE_ERROR,
-                        id: None,
-                    });
-                    run.errors.push(Candidate {
-                        id,
-                        index,
-                        line,
-                        text: c.text,
-                        program: Err(e),
-                    });
-                    continue;
+    // New distinct programs not yet sent to the evaluator.
+    let mut pending: Vec<Program> = Vec::new();
+    // Batches of new programs go to an evaluator thread (one waits while
+    // one runs), so that reading, parsing and deduplicating the next blocks
+    // overlap the scoring of the last ones.
+    let (ptx, prx) = std::sync::mpsc::sync_channel::<(usize, Arc<Vec<Program>>)>(1);
+    let (rtx, rrx) = std::sync::mpsc::channel::<(usize, Option<super::SchedRun>)>();
+    let mut ptx = Some(ptx);
+    std::thread::scope(|scope| -> Result<(), EngineError> {
+        let evaluator = move || {
+            for (start, programs) in prx {
+                let stop_now = sched
+                    .options()
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d);
+                let r = (!stop_now).then(|| sched.evaluate(task_arc.clone(), programs));
+                let cancelled = r.as_ref().is_some_and(|r| r.cancelled);
+                if rtx.send((start, r)).is_err() || cancelled {
+                    break;
                 }
-            };
-            let lookup = |p: &Program, by_fp: &HashMap<u64, u32, _>, others: &HashMap<_, _>| {
-                let d = *by_fp.get(&fp)?;
-                let known = match (d as usize).checked_sub(first_new) {
-                    Some(k) => &programs[k] == p,
-                    None => &run.distinct[d as usize].program == p,
-                };
-                if known {
-                    Some(d)
-                } else {
-                    others.get(p).copied()
-                }
-            };
-            let d = match lookup(&program, &by_fp, &others) {
-                Some(d) => d,
-                None => {
-                    let d = u32::try_from(first_new + programs.len()).map_err(|_| {
-                        EngineError::Read(std::io::Error::other(
-                            "more than 4294967294 distinct programs",
-                        ))
-                    })?;
-                    match by_fp.entry(fp) {
-                        std::collections::hash_map::Entry::Vacant(e) => {
-                            e.insert(d);
-                        }
-                        std::collections::hash_map::Entry::Occupied(_) => {
-                            others.insert(program.clone(), d);
-                        }
-                    }
-                    programs.push(program);
-                    firsts.push(pos);
-                    d
-                }
-            };
-            let id = (!is_index(&id, index)).then(|| id.into_boxed_str());
-            run.slots.push(Slot {
-                index,
-                line,
-                distinct: d,
-                id,
-            });
-        }
-        if programs.is_empty() {
-            continue;
-        }
-        let stop_now = sched
-            .options()
-            .deadline
-            .is_some_and(|d| std::time::Instant::now() >= d);
-        let n = programs.len();
-        let programs = Arc::new(programs);
-        let (done, outcomes) = if stop_now {
-            run.deadline_hit = true;
-            (vec![false; n], vec![PairOutcome::INVALID; n * np])
-        } else {
-            let r = sched.evaluate(task_arc.clone(), programs.clone());
-            if r.cancelled {
-                return Err(EngineError::Cancelled);
             }
-            run.deadline_hit |= r.deadline_hit;
-            run.faults.extend(r.faults.iter().cloned());
-            super::stream::merge_stats(&mut run.devices, &r.devices);
-            (r.done, r.outcomes)
         };
-        let programs = Arc::try_unwrap(programs).unwrap_or_else(|a| (*a).clone());
-        for (k, (program, first)) in programs.into_iter().zip(firsts).enumerate() {
-            let o = &outcomes[k * np..(k + 1) * np];
-            let (exact, score) = if done[k] {
-                run.evaluations += np as u64;
-                run.expected.rank_score(o, opts.metric)
-            } else {
-                (0, 0)
-            };
-            run.distinct.push(Distinct {
-                program,
-                first,
-                done: done[k],
-                exact,
-                score,
-            });
-        }
-        run.outcomes.extend_from_slice(&outcomes);
-    }
+        std::thread::Builder::new()
+            .name("gridscore-eval".into())
+            .spawn_scoped(scope, evaluator)
+            .map_err(|e| {
+                EngineError::Read(std::io::Error::other(format!(
+                    "cannot start the evaluator thread: {e}"
+                )))
+            })?;
+        let result = (|| -> Result<(), EngineError> {
+            for block in blocks {
+                let block = block.map_err(EngineError::Read)?;
+                run.add_block(block, &mut by_fp, &mut others, &mut pending)?;
+                if pending.len() >= EVAL_BATCH {
+                    run.send(&mut pending, ptx.as_ref())?;
+                }
+                while let Ok(r) = rrx.try_recv() {
+                    run.apply(r, opts.metric)?;
+                }
+            }
+            run.send(&mut pending, ptx.as_ref())?;
+            ptx = None;
+            for r in rrx.iter() {
+                run.apply(r, opts.metric)?;
+            }
+            Ok(())
+        })();
+        // On an error the evaluator ends after the batch it runs.
+        ptx = None;
+        result
+    })?;
+    drop(ptx);
     run.candidates = run.slots.len();
     run.distinct_programs = run.distinct.len();
     run.parse_errors = run.errors.len();
@@ -266,7 +213,7 @@ where
             .order
             .iter()
             .take(run.scored.min(opts.predictions))
-            .map(|&p| &run.distinct[run.slots[p as usize].distinct as usize].program)
+            .map(|&p| run.program(run.slots[p as usize].distinct as usize))
             .collect();
         run.predictions = sched.predict(task, &programs)?;
     }
@@ -274,6 +221,162 @@ where
 }
 
 impl FullRun {
+    /// Distinct program `d`.
+    fn program(&self, d: usize) -> &Program {
+        let b = self.batch_starts.partition_point(|&s| s <= d) - 1;
+        &self.batches[b][d - self.batch_starts[b]]
+    }
+
+    /// Records the candidates of a block: each parsed program is matched
+    /// with the distinct programs seen before, new ones go to `pending`.
+    fn add_block(
+        &mut self,
+        block: CandidateBlock,
+        by_fp: &mut HashMap<u64, u32, BuildHasherDefault<PassHasher>>,
+        others: &mut HashMap<Program, u32>,
+        pending: &mut Vec<Program>,
+    ) -> Result<(), EngineError> {
+        let np = self.np;
+        let CandidateBlock {
+            candidates,
+            fingerprints,
+        } = block;
+        for (c, fp) in candidates.into_iter().zip(fingerprints) {
+            let pos = self.slots.len();
+            let Candidate {
+                id,
+                index,
+                line,
+                program,
+                ..
+            } = c;
+            let program = match program {
+                Ok(p) => p,
+                Err(e) => {
+                    self.slots.push(Slot {
+                        index,
+                        line,
+                        distinct: PARSE_ERROR,
+                        id: None,
+                    });
+                    self.errors.push(Candidate {
+                        id,
+                        index,
+                        line,
+                        text: c.text,
+                        program: Err(e),
+                    });
+                    continue;
+                }
+            };
+            let first_pending = self.distinct.len() - pending.len();
+            let known = by_fp.get(&fp).copied().and_then(|d| {
+                let same = match (d as usize).checked_sub(first_pending) {
+                    Some(k) => pending[k] == program,
+                    None => *self.program(d as usize) == program,
+                };
+                if same {
+                    Some(d)
+                } else {
+                    others.get(&program).copied()
+                }
+            });
+            let d = match known {
+                Some(d) => d,
+                None => {
+                    let d = u32::try_from(self.distinct.len())
+                        .ok()
+                        .filter(|&d| d != PARSE_ERROR)
+                        .ok_or_else(|| {
+                            EngineError::Read(std::io::Error::other(
+                                "more than 4294967294 distinct programs",
+                            ))
+                        })?;
+                    match by_fp.entry(fp) {
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(d);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            others.insert(program.clone(), d);
+                        }
+                    }
+                    self.distinct.push(Distinct {
+                        ops: program.len(),
+                        first: pos,
+                        done: false,
+                        exact: 0,
+                        score: 0,
+                    });
+                    self.outcomes
+                        .extend(std::iter::repeat_n(PairOutcome::INVALID, np));
+                    pending.push(program);
+                    d
+                }
+            };
+            let id = (!is_index(&id, index)).then(|| id.into_boxed_str());
+            self.slots.push(Slot {
+                index,
+                line,
+                distinct: d,
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends the pending programs to the evaluator as one batch.
+    fn send(
+        &mut self,
+        pending: &mut Vec<Program>,
+        tx: Option<&BatchSender>,
+    ) -> Result<(), EngineError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let start = self.distinct.len() - pending.len();
+        let batch = Arc::new(std::mem::take(pending));
+        self.batches.push(batch.clone());
+        self.batch_starts.push(start);
+        let sent = tx.is_some_and(|tx| tx.send((start, batch)).is_ok());
+        if !sent {
+            // The evaluator stopped (cancelled): the run ends.
+            return Err(EngineError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// Records the outcomes of a batch (`None`: not run, the deadline had
+    /// passed).
+    fn apply(
+        &mut self,
+        (start, run): (usize, Option<super::SchedRun>),
+        metric: crate::score::Metric,
+    ) -> Result<(), EngineError> {
+        let np = self.np;
+        let Some(r) = run else {
+            self.deadline_hit = true;
+            return Ok(());
+        };
+        if r.cancelled {
+            return Err(EngineError::Cancelled);
+        }
+        self.deadline_hit |= r.deadline_hit;
+        self.faults.extend(r.faults.iter().cloned());
+        super::stream::merge_stats(&mut self.devices, &r.devices);
+        for (k, &done) in r.done.iter().enumerate() {
+            if !done {
+                continue;
+            }
+            let o = &r.outcomes[k * np..(k + 1) * np];
+            let (exact, score) = self.expected.rank_score(o, metric);
+            let d = &mut self.distinct[start + k];
+            (d.done, d.exact, d.score) = (true, exact, score);
+            self.outcomes[(start + k) * np..(start + k + 1) * np].copy_from_slice(o);
+            self.evaluations += np as u64;
+        }
+        Ok(())
+    }
+
     /// Sorts the scored candidates (more exact, higher score, fewer ops,
     /// earlier) and puts the others after them in file order.
     fn rank(&mut self) {
@@ -284,9 +387,7 @@ impl FullRun {
         for (pos, s) in self.slots.iter().enumerate() {
             let pos = pos as u32;
             match self.distinct.get(s.distinct as usize) {
-                Some(d) if d.done => {
-                    keys.push((Reverse(d.exact), Reverse(d.score), d.program.len(), pos))
-                }
+                Some(d) if d.done => keys.push((Reverse(d.exact), Reverse(d.score), d.ops, pos)),
                 _ => rest.push(pos),
             }
         }
@@ -356,7 +457,7 @@ impl FullRun {
         let mut r = CandidateResult {
             rank: None,
             id: self.id(pos),
-            program: d.program.canonical(),
+            program: self.program(di).canonical(),
             status: Status::NotRun,
             error: Some("not run".to_string()),
             exact: 0,
@@ -368,7 +469,7 @@ impl FullRun {
             hashes: Vec::new(),
             duplicate_of,
             predictions: None,
-            ops: d.program.len(),
+            ops: d.ops,
             index: s.index,
             line: s.line,
         };
