@@ -413,7 +413,8 @@ fn repair_grid(c: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
         wg_u4 = vec4<u32>(atomicLoad(&red[0]), 0u, 0u, 0u);
     }
     let known = workgroupUniformLoad(&wg_u4).x;
-    if (known == n) {
+    // Nothing to repair, or more hidden than shown (`pattern::repair_into`).
+    if (known == n || 2u * known < n) {
         return false;
     }
     // A symmetry has at most `known` supporting cells.

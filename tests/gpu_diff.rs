@@ -682,10 +682,14 @@ fn repair_with_most_cells_hidden() {
         }],
     };
     let programs: Vec<Program> = [
+        // More than half hidden: INVALID on both (the spec's rule).
         "repair bg",
         "repair_crop 8",
         "repair 1",
         "rot90 | repair bg",
+        // Just under half hidden: every hidden cell tries many candidates.
+        "crop 0 0 30 12 | repair 8",
+        "crop 0 0 30 13 | repair_crop bg",
     ]
     .iter()
     .map(|s| Program::parse(s).expect("parses"))

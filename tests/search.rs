@@ -176,7 +176,11 @@ fn solves_depth_3_with_the_full_alphabet() {
     };
     let r = search_task(&t, &o, &backend).unwrap();
     check_solved(&r, p);
-    assert!(!r.depths[2].complete);
+    // A depth-2 search comes first (depths 1 and 2), then the deep one
+    // (depths 1, 2 and 3), whose last depth stopped at the solution.
+    let d: Vec<usize> = r.depths.iter().map(|d| d.depth).collect();
+    assert_eq!(d, [1, 2, 1, 2, 3]);
+    assert!(!r.depths[4].complete);
 }
 
 #[test]
@@ -699,4 +703,36 @@ fn views_and_composition_keep_the_time_limit() {
     let took = t0.elapsed();
     assert!(took < Duration::from_millis(300 + 1500), "took {took:?}");
     assert!(!r.ranked.is_empty());
+}
+
+#[test]
+fn a_cut_deep_search_keeps_the_depth_2_compositions() {
+    // The overlay task of `composition_finds_a_two_piece_answer`, searched
+    // at a depth that cannot finish: the depth-2 pass comes first and its
+    // composition survives the time limit that cuts the deep pass.
+    let truth = "overlay { [nz] keep 2 0 | smear down ; [all] }";
+    let task = task_from_grids(truth, 41, 4, |rng| {
+        let mut g = sparse(rng);
+        g.set(0, rng.below(g.w()), 2);
+        g
+    });
+    let limit = Duration::from_secs(3);
+    let o = SearchOptions {
+        time_limit: Some(limit),
+        only_ops: ops(&["keep", "smear", "recolor", "gravity", "flip_h", "halo"]),
+        ..opts(6)
+    };
+    let t0 = Instant::now();
+    let r = search_task(&task, &o, &CpuBackend::new(2)).unwrap();
+    let took = t0.elapsed();
+    assert!(took < limit + Duration::from_millis(1500), "{took:?}");
+    assert_eq!(r.stopped_by, Some(Budget::Time));
+    assert!(r.solved_train, "{:?}", r.ranked.first());
+    assert_eq!(r.test_correct, Some(true), "{:?}", r.programs);
+    assert_eq!(
+        r.ranked[0].stage,
+        gridscore::search::Stage::Composition,
+        "{:?}",
+        r.ranked[0]
+    );
 }

@@ -348,7 +348,16 @@ pub fn search_task(
     backend: &dyn Backend,
 ) -> Result<SearchResult, SearchError> {
     let start = Instant::now();
+    // Enumeration stops at ENUMERATION_SHARE of the time limit, so that the
+    // pieces found so far are still composed (and every view's candidates
+    // ranked) before the limit itself.
     let stop = Stop {
+        deadline: opts
+            .time_limit
+            .map(|t| start + t.mul_f64(ENUMERATION_SHARE)),
+        cancel: opts.cancel.clone(),
+    };
+    let compose_stop = Stop {
         deadline: opts.time_limit.map(|t| start + t),
         cancel: opts.cancel.clone(),
     };
@@ -361,54 +370,78 @@ pub fn search_task(
     let mut hash_collisions = 0;
     let mut n_pieces = 0;
     let mut n_compositions = 0;
-    for (vi, view) in views::views(task, opts.normalize, opts.transpose)
-        .iter()
-        .enumerate()
-    {
-        if vi > 0 && stop.now() {
-            stopped_by.get_or_insert(Budget::Time);
+    // Depth 3 and more: a whole depth-2 search first (its last depth is the
+    // cheap one, and its pieces are composed), then the deep search with the
+    // time left, so that a time limit that cuts the deep search still
+    // leaves at least the depth-2 answers.
+    let passes: Vec<usize> = if opts.depth >= 3 {
+        vec![2, opts.depth]
+    } else {
+        vec![opts.depth]
+    };
+    let views = views::views(task, opts.normalize, opts.transpose);
+    for (pass, &depth) in passes.iter().enumerate() {
+        let chain_exact = cands
+            .iter()
+            .any(|c| c.search_score.is_some_and(|(e, _)| e as usize == nt));
+        if pass > 0 && (stop.now() || (nt > 0 && chain_exact && !opts.thorough)) {
+            if stop.now() {
+                stopped_by.get_or_insert(Budget::Time);
+            }
             break;
         }
-        let solved = cands.iter().any(|c| {
-            c.stage == Stage::Composition || c.search_score.is_some_and(|(e, _)| e as usize == nt)
-        });
-        if vi > 0 && nt > 0 && solved && !opts.thorough {
-            break;
-        }
-        let out = search_view(view, opts, backend, &stop)?;
-        depths.extend(out.depths);
-        stopped_by = stopped_by.or(out.stopped_by);
-        hash_collisions += out.hash_collisions;
-        n_pieces += out.pieces;
-        n_compositions += out.compositions.len();
-        for e in out.entries {
-            let Some(program) = view.wrap(e.program) else {
-                continue;
-            };
-            let depth = program.len();
-            cands.push(Cand {
-                program,
-                stage: Stage::Chain,
-                view: view.kind,
-                pieces: 1,
-                piece_depth: depth,
-                search_score: Some((e.exact, e.score)),
-                order: (vi, Stage::Chain, e.key),
+        let popts = SearchOptions {
+            depth,
+            ..opts.clone()
+        };
+        let opts = &popts;
+        for (vi, view) in views.iter().enumerate() {
+            if vi > 0 && stop.now() {
+                stopped_by.get_or_insert(Budget::Time);
+                break;
+            }
+            let solved = cands.iter().any(|c| {
+                c.stage == Stage::Composition
+                    || c.search_score.is_some_and(|(e, _)| e as usize == nt)
             });
-        }
-        for (i, (p, layers, depth)) in out.compositions.into_iter().enumerate() {
-            let Some(program) = view.wrap(p) else {
-                continue;
-            };
-            cands.push(Cand {
-                program,
-                stage: Stage::Composition,
-                view: view.kind,
-                pieces: layers,
-                piece_depth: depth,
-                search_score: None,
-                order: (vi, Stage::Composition, (0, 0, i as u32)),
-            });
+            if vi > 0 && nt > 0 && solved && !opts.thorough {
+                break;
+            }
+            let out = search_view(view, opts, backend, &stop, &compose_stop)?;
+            depths.extend(out.depths);
+            stopped_by = stopped_by.or(out.stopped_by);
+            hash_collisions += out.hash_collisions;
+            n_pieces += out.pieces;
+            n_compositions += out.compositions.len();
+            for e in out.entries {
+                let Some(program) = view.wrap(e.program) else {
+                    continue;
+                };
+                let depth = program.len();
+                cands.push(Cand {
+                    program,
+                    stage: Stage::Chain,
+                    view: view.kind,
+                    pieces: 1,
+                    piece_depth: depth,
+                    search_score: Some((e.exact, e.score)),
+                    order: (vi, Stage::Chain, e.key),
+                });
+            }
+            for (i, (p, layers, depth)) in out.compositions.into_iter().enumerate() {
+                let Some(program) = view.wrap(p) else {
+                    continue;
+                };
+                cands.push(Cand {
+                    program,
+                    stage: Stage::Composition,
+                    view: view.kind,
+                    pieces: layers,
+                    piece_depth: depth,
+                    search_score: None,
+                    order: (vi, Stage::Composition, (0, 0, i as u32)),
+                });
+            }
         }
     }
     // One candidate per program.
@@ -522,6 +555,10 @@ fn attempt_sources(attempts: &[[Grid; 2]], preds: &[Vec<Option<Grid>>]) -> Vec<[
         .collect()
 }
 
+/// The share of `--time-limit` given to enumeration; the rest is kept for
+/// composing the pieces found and ranking.
+const ENUMERATION_SHARE: f64 = 0.8;
+
 /// Bytes of piece bitsets kept per view at most.
 const PIECE_BYTES: usize = 64 << 20;
 
@@ -532,6 +569,7 @@ fn search_view(
     opts: &SearchOptions,
     backend: &dyn Backend,
     stop: &Stop,
+    compose_stop: &Stop,
 ) -> Result<ViewOut, SearchError> {
     let task = &view.task;
     let nt = task.train.len();
@@ -684,9 +722,17 @@ fn search_view(
                 if !pieces.store.len.iter().any(|&l| l as usize == t) {
                     continue;
                 }
-                let first = compose::greedy_upto(&pieces.store, c, &variants, None, t, stop);
+                let first =
+                    compose::greedy_upto(&pieces.store, c, &variants, None, t, compose_stop);
                 let second = first.as_ref().and_then(|f| {
-                    compose::greedy_upto(&pieces.store, c, &variants, Some(f.layers[0]), t, stop)
+                    compose::greedy_upto(
+                        &pieces.store,
+                        c,
+                        &variants,
+                        Some(f.layers[0]),
+                        t,
+                        compose_stop,
+                    )
                 });
                 for comp in first.into_iter().chain(second) {
                     if !found.contains(&comp) {
