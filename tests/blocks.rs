@@ -221,10 +221,9 @@ fn a_failing_source_ends_the_blocks_with_its_error() {
 /// duplicates, parse errors and predictions, whatever the block size.
 #[test]
 fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
-    use gridscore::engine::rows::write_jsonl;
     use gridscore::engine::{BatchOptions, CpuBackend};
     use gridscore::lang::random::{random_program, v1_codes};
-    use gridscore::sched::{full::score_blocks, SchedOptions, Scheduler};
+    use gridscore::sched::{SchedOptions, Scheduler};
     use std::sync::Arc;
     let task = gridscore::task::load_tasks(
         std::path::Path::new(concat!(
@@ -250,6 +249,11 @@ fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
             4 => text.push_str(&format!("{{\"id\": {k}, \"program\": \"{p}\"}}\n")),
             5 => text.push_str("\n# note\n"),
             6 => text.push_str("flip_h | flip_h\n"),
+            // Ids that JSON escapes, and non-ASCII ones.
+            7 => text.push_str(&format!(
+                "{{\"id\": \"q\\\"u\\\\o\\te {k}\", \"program\": \"{p}\"}}\n"
+            )),
+            8 => text.push_str(&format!("\u{fc}ber-{k}: {p}\n")),
             _ => text.push_str(&format!("{p}\n")),
         }
     }
@@ -259,13 +263,41 @@ fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
         predictions: 7,
         ..Default::default()
     };
-    let want_run = gridscore::sched::score(&task, &candidates, &sched, &opts).unwrap();
+    // The task as given, and without test outputs (test scores null).
+    let mut no_outputs = task.clone();
+    for t in &mut no_outputs.test {
+        t.output = None;
+    }
+    for task in [&task, &no_outputs] {
+        check_full_rows(task, &text, &candidates, &sched, &opts);
+    }
+    // Past the deadline nothing runs: every parsed candidate is not_run.
+    let late = Scheduler::new(
+        vec![Arc::new(CpuBackend::new(2))],
+        SchedOptions {
+            deadline: Some(std::time::Instant::now()),
+            ..Default::default()
+        },
+    );
+    check_full_rows(&task, &text, &candidates, &late, &opts);
+}
+
+fn check_full_rows(
+    task: &gridscore::task::Task,
+    text: &str,
+    candidates: &[Candidate],
+    sched: &gridscore::sched::Scheduler,
+    opts: &gridscore::engine::BatchOptions,
+) {
+    use gridscore::engine::rows::write_jsonl;
+    use gridscore::sched::full::score_blocks;
+    let want_run = gridscore::sched::score(task, candidates, sched, opts).unwrap();
     let mut want = Vec::new();
     write_jsonl(&mut want, &task.id, &want_run.report, None).unwrap();
     let pool = gridscore::lang::candidates::host_pool(2).unwrap();
     for lines in [1, 97, 1 << 16] {
         let blocks = read_blocks(
-            std::io::Cursor::new(text.clone().into_bytes()),
+            std::io::Cursor::new(text.as_bytes().to_vec()),
             &BlockOptions {
                 lines,
                 pool: Some(pool.clone()),
@@ -273,7 +305,7 @@ fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
             },
         )
         .unwrap();
-        let run = score_blocks(&task, blocks, &sched, &opts).unwrap();
+        let run = score_blocks(task, blocks, sched, opts).unwrap();
         let mut got = Vec::new();
         run.write_jsonl(&mut got, &pool).unwrap();
         assert_eq!(
@@ -281,6 +313,11 @@ fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
             String::from_utf8(want.clone()).unwrap(),
             "blocks of {lines} lines"
         );
+        if sched.options().deadline.is_some() {
+            assert!(run.deadline_hit);
+            assert_eq!(run.scored, 0);
+            assert_eq!(run.not_run, run.candidates - run.parse_errors);
+        }
         let head = run.head(20);
         assert_eq!(head.candidates, want_run.report.candidates);
         assert_eq!(head.scored, want_run.report.scored);

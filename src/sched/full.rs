@@ -494,6 +494,110 @@ impl FullRun {
         r
     }
 
+    /// Writes the `k`-th row as JSON: the bytes `serde_json` writes for
+    /// [`crate::engine::rows::Row`] of [`FullRun::row`], without building
+    /// the row (`text` is scratch space).
+    fn write_row(&self, k: usize, buf: &mut Vec<u8>, text: &mut String) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        use std::io::Write as _;
+        let pos = self.order[k] as usize;
+        let s = &self.slots[pos];
+        let d = self.distinct.get(s.distinct as usize);
+        let with_predictions = d.is_some_and(|d| d.done) && k < self.predictions.len();
+        let Some(d) = d.filter(|_| !with_predictions) else {
+            // Parse errors and rows with predictions (a few): through serde.
+            let r = self.row(k);
+            let row = crate::engine::rows::Row {
+                result: &r,
+                task: &self.task_id,
+            };
+            return serde_json::to_writer(&mut *buf, &row).map_err(std::io::Error::from);
+        };
+        let json_str = |buf: &mut Vec<u8>, v: &str| serde_json::to_writer(buf, v);
+        let id = |buf: &mut Vec<u8>, pos: usize| -> std::io::Result<()> {
+            let s = &self.slots[pos];
+            match &s.id {
+                Some(id) => json_str(buf, id)?,
+                None => write!(buf, "\"{}\"", s.index)?,
+            }
+            Ok(())
+        };
+        let di = s.distinct as usize;
+        if d.done {
+            write!(buf, "{{\"rank\":{},\"id\":", k + 1)?;
+        } else {
+            buf.extend_from_slice(b"{\"rank\":null,\"id\":");
+        }
+        id(buf, pos)?;
+        buf.extend_from_slice(b",\"program\":");
+        text.clear();
+        let _ = write!(text, "{}", self.program(di));
+        json_str(buf, text)?;
+        if !d.done {
+            write!(
+                buf,
+                ",\"status\":\"not_run\",\"error\":\"not run\",\"exact\":0,\"pairs\":{},\"score\":0,\"pair_scores\":[],\"test_scores\":[],\"test_exact\":null,\"hashes\":[]",
+                self.train_pairs
+            )?;
+        } else {
+            let o = &self.outcomes[di * self.np..(di + 1) * self.np];
+            let (train, test) = o.split_at(self.expected.train.len());
+            write!(
+                buf,
+                ",\"status\":\"ok\",\"error\":null,\"exact\":{},\"pairs\":{},\"score\":{},\"pair_scores\":[",
+                d.exact, self.train_pairs, d.score
+            )?;
+            for (i, (o, &(eh, ew))) in train.iter().zip(&self.expected.train).enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write!(buf, "{}", o.score(self.metric, eh, ew))?;
+            }
+            buf.extend_from_slice(b"],\"test_scores\":[");
+            let mut test_exact = 0u32;
+            for (i, (o, e)) in test.iter().zip(&self.expected.test).enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                match e {
+                    Some((eh, ew)) => {
+                        test_exact += u32::from(o.exact(*eh, *ew));
+                        write!(buf, "{}", o.score(self.metric, *eh, *ew))?;
+                    }
+                    None => buf.extend_from_slice(b"null"),
+                }
+            }
+            buf.extend_from_slice(b"],\"test_exact\":");
+            if self.expected.test.iter().any(Option::is_some) {
+                write!(buf, "{test_exact}")?;
+            } else {
+                buf.extend_from_slice(b"null");
+            }
+            buf.extend_from_slice(b",\"hashes\":[");
+            for (i, o) in o.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write!(buf, "\"{:016x}\"", o.hash)?;
+            }
+            buf.push(b']');
+        }
+        buf.extend_from_slice(b",\"duplicate_of\":");
+        if d.first != pos {
+            id(buf, d.first)?;
+        } else {
+            buf.extend_from_slice(b"null");
+        }
+        write!(
+            buf,
+            ",\"ops\":{},\"index\":{},\"line\":{},\"task\":",
+            d.ops, s.index, s.line
+        )?;
+        json_str(buf, &self.task_id)?;
+        buf.push(b'}');
+        Ok(())
+    }
+
     /// A report holding the first `n` ranked rows, every parse error and the
     /// first `n` rows not run, with the counts of the whole run (what a
     /// table of the `n` best shows).
@@ -553,13 +657,9 @@ impl FullRun {
                             .into_par_iter()
                             .map(|a| {
                                 let mut buf = Vec::with_capacity(ROWS * 256);
+                                let mut text = String::new();
                                 for k in a..(a + ROWS).min(end) {
-                                    let r = self.row(k);
-                                    let row = crate::engine::rows::Row {
-                                        result: &r,
-                                        task: &self.task_id,
-                                    };
-                                    serde_json::to_writer(&mut buf, &row)?;
+                                    self.write_row(k, &mut buf, &mut text)?;
                                     buf.push(b'\n');
                                 }
                                 Ok(buf)
