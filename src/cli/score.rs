@@ -185,6 +185,11 @@ pub fn run(a: ScoreArgs) -> CliResult {
     if let Some(top) = a.top {
         return run_streaming(&a, &tasks, by_candidate, top, deadline, &watch, failed);
     }
+    let pool = gridscore::lang::candidates::host_pool(flags::threads(a.run.threads))
+        .map_err(CliError::failed)?;
+    // The candidates file is opened before the devices: an unreadable file
+    // is reported first.
+    let mut first_reader = Some(read_candidate_blocks(&a.candidates, &pool)?);
     let pb = progress_bar(None, "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
     let format = a.output_format();
@@ -192,8 +197,6 @@ pub fn run(a: ScoreArgs) -> CliResult {
         metric: a.metric,
         predictions: a.predictions,
     };
-    let pool = gridscore::lang::candidates::host_pool(flags::threads(a.run.threads))
-        .map_err(CliError::failed)?;
     let mut out = common::Output::open(a.out.as_ref())?;
     let (mut evaluations, mut ncand, mut nerr) = (0u64, 0usize, 0usize);
     let mut deadline_hit = false;
@@ -201,7 +204,10 @@ pub fn run(a: ScoreArgs) -> CliResult {
     let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
     for (k, task) in tasks.iter().enumerate() {
-        let mut reader = read_candidate_blocks(&a.candidates, &pool)?;
+        let mut reader = match first_reader.take() {
+            Some(r) => r,
+            None => read_candidate_blocks(&a.candidates, &pool)?,
+        };
         let result = gridscore::sched::full::score_blocks(
             task,
             reader.by_ref().map(|b| {
@@ -226,7 +232,7 @@ pub fn run(a: ScoreArgs) -> CliResult {
                     signals::received().unwrap_or(libc::SIGINT),
                 ))
             }
-            Err(e @ EngineError::Read(_)) => {
+            Err(EngineError::Read(e)) => {
                 return Err(CliError::usage(anyhow::anyhow!(
                     "{}: cannot read the candidates file: {e}",
                     a.candidates.display()
