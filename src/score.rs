@@ -146,6 +146,17 @@ pub struct Expected {
 }
 
 impl Expected {
+    /// The exact train pairs and the total train score of
+    /// [`Expected::score`] (what ranks), without its per-pair lists.
+    #[inline]
+    pub fn rank_score(&self, outcomes: &[PairOutcome], metric: Metric) -> (u32, u64) {
+        let (mut exact, mut score) = (0u32, 0u64);
+        for (o, &(eh, ew)) in outcomes.iter().zip(&self.train) {
+            exact += u32::from(o.exact(eh, ew));
+            score += u64::from(o.score(metric, eh, ew));
+        }
+        (exact, score)
+    }
     /// Scores a candidate from its outcomes: train pairs first, then test
     /// pairs, in task order.
     pub fn score(&self, outcomes: &[PairOutcome], metric: Metric) -> CandidateScore {

@@ -500,3 +500,34 @@ fn search_solves_every_asset_task_and_writes_a_submission() {
     let bad = gridscore(&["search", "no-such-dir"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// `selfcheck` compares every GPU outcome with the CPU's on random programs
+/// and writes its report; without a GPU adapter it is a usage error.
+#[test]
+fn selfcheck_compares_gpu_and_cpu_or_says_there_is_no_gpu() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("check.json");
+    let o = gridscore(&[
+        "selfcheck",
+        "assets/tasks/mirror.json",
+        "-n",
+        "40",
+        "--v1",
+        "--json",
+        json.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    if o.status.code() == Some(2) {
+        assert!(err.contains("GPU"), "{err}");
+        assert!(!json.exists());
+        return;
+    }
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&json).unwrap()).unwrap();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["mismatches"], 0);
+    let t = &v["tasks"][0];
+    assert_eq!(t["task"], "mirror");
+    assert_eq!(t["programs"], 40);
+    assert!(t["devices"][0]["evaluations"].as_u64().unwrap() == 40 * t["pairs"].as_u64().unwrap());
+}

@@ -10,6 +10,7 @@ mod ops;
 mod plan;
 mod score;
 mod search;
+mod selfcheck;
 mod show;
 mod signals;
 
@@ -50,6 +51,11 @@ enum Command {
     /// Print how a batch would be run (threads, devices, chunk sizes, in-flight
     /// caps) and which limit set each number.
     Plan(plan::PlanArgs),
+    /// The GPU differential test at scale: seeded random programs (as
+    /// `random-programs` draws them) scored on every task by each GPU and by
+    /// the CPU, every outcome and a sample of predictions compared exactly
+    /// (exit 1 on any difference, 2 without a GPU).
+    Selfcheck(selfcheck::SelfcheckArgs),
     /// Show a task's pairs as colored grids, and a program's outputs beside
     /// the expected ones.
     Show(show::ShowArgs),
@@ -57,7 +63,8 @@ enum Command {
     /// kinds and ranges, one-line meaning (--json for program generators).
     Ops(ops::OpsArgs),
     /// Write N seeded random valid programs, one per line (drawn over every
-    /// op; the generator the differential tests use).
+    /// op, or the ops of v1 with --v1; the generator the differential tests
+    /// use).
     RandomPrograms(ops::RandomArgs),
     /// Write the bundled example tasks and candidates (generated from known
     /// programs) into DIR.
@@ -90,6 +97,7 @@ pub fn main() -> i32 {
     let result = match cli.command {
         Command::Score(a) => score::run(a),
         Command::Show(a) => show::run(a),
+        Command::Selfcheck(a) => selfcheck::run(a),
         Command::Plan(a) => plan::run(a),
         Command::Bench(a) => bench::run(a),
         Command::Devices(a) => devices::run(a),

@@ -5,7 +5,7 @@
 use super::{CliError, CliResult};
 use gridscore::lang::args::color;
 use gridscore::lang::ops::{ArgKind, OpSpec, OPS};
-use gridscore::lang::random::{all_codes, random_construct_program, random_program};
+use gridscore::lang::random::{all_codes, random_construct_program, random_program, v1_codes};
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -31,6 +31,11 @@ pub struct RandomArgs {
     /// of them.
     #[arg(long)]
     pub constructs: bool,
+    /// Draw only the 31 ops of language v1 (geometry, layout, color,
+    /// regions and objects) instead of all ops: the mix of the older
+    /// benchmarks, and what every device runs today.
+    #[arg(long)]
+    pub v1: bool,
 }
 
 fn arg_json(a: &gridscore::lang::ops::ArgSpec) -> Value {
@@ -121,7 +126,7 @@ pub fn run_ops(a: OpsArgs) -> CliResult {
 
 pub fn run_random(a: RandomArgs) -> CliResult {
     let mut rng = gridscore::rng::Rng::new(a.seed);
-    let codes = all_codes();
+    let codes = if a.v1 { v1_codes() } else { all_codes() };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let max = a.max_ops as usize;
     for _ in 0..a.n {

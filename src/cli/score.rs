@@ -7,7 +7,7 @@ use anyhow::Context;
 use gridscore::engine::rows::write_jsonl;
 use gridscore::engine::{BatchOptions, BatchReport, CandidateResult, EngineError, Status};
 use gridscore::metrics::{peak_rss_bytes, Stopwatch};
-use gridscore::sched::{self, DeviceStats, SchedOptions, Scheduler};
+use gridscore::sched::{DeviceStats, SchedOptions, Scheduler};
 use gridscore::score::Metric;
 use gridscore::shard::Shard;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -185,11 +185,12 @@ pub fn run(a: ScoreArgs) -> CliResult {
     if let Some(top) = a.top {
         return run_streaming(&a, &tasks, by_candidate, top, deadline, &watch, failed);
     }
-    let mut candidates = common::candidates(&a.candidates)?;
-    if let Some(s) = by_candidate {
-        candidates.retain(|c| s.owns(c.index));
-    }
-    let pb = progress_bar(Some((candidates.len() * tasks.len()) as u64), "programs");
+    let pool = gridscore::lang::candidates::host_pool(flags::threads(a.run.threads))
+        .map_err(CliError::failed)?;
+    // The candidates file is opened before the devices: an unreadable file
+    // is reported first.
+    let mut first_reader = Some(read_candidate_blocks(&a.candidates, &pool)?);
+    let pb = progress_bar(None, "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
     let format = a.output_format();
     let opts = BatchOptions {
@@ -197,18 +198,45 @@ pub fn run(a: ScoreArgs) -> CliResult {
         predictions: a.predictions,
     };
     let mut out = common::Output::open(a.out.as_ref())?;
-    let mut evaluations = 0u64;
+    let (mut evaluations, mut ncand, mut nerr) = (0u64, 0usize, 0usize);
     let mut deadline_hit = false;
     let mut faults: Vec<String> = Vec::new();
     let mut devices: Vec<DeviceStats> = Vec::new();
     let multi = tasks.len() > 1;
     for (k, task) in tasks.iter().enumerate() {
-        let mut run = match sched::score(task, &candidates, &sched, &opts) {
+        let mut reader = match first_reader.take() {
+            Some(r) => r,
+            None => read_candidate_blocks(&a.candidates, &pool)?,
+        };
+        let result = gridscore::sched::full::score_blocks(
+            task,
+            reader.by_ref().map(|b| {
+                let mut b = b?;
+                if let Some(s) = by_candidate {
+                    b.retain(|c| s.owns(c.index));
+                }
+                Ok(b)
+            }),
+            &sched,
+            &opts,
+        );
+        if k == 0 {
+            for w in reader.warnings() {
+                pb.suspend(|| super::warn(&format!("{}: {w}", a.candidates.display())));
+            }
+        }
+        let run = match result {
             Ok(run) => run,
             Err(EngineError::Cancelled) => {
                 return Err(CliError::interrupted(
                     signals::received().unwrap_or(libc::SIGINT),
                 ))
+            }
+            Err(EngineError::Read(e)) => {
+                return Err(CliError::usage(anyhow::anyhow!(
+                    "{}: cannot read the candidates file: {e}",
+                    a.candidates.display()
+                )))
             }
             Err(e) => {
                 pb.suspend(|| {
@@ -221,19 +249,15 @@ pub fn run(a: ScoreArgs) -> CliResult {
                 continue;
             }
         };
-        if by_candidate.is_some() {
-            // Rows give the index in the whole candidates file.
-            for r in &mut run.report.results {
-                r.index = candidates[r.index].index;
-            }
-        }
-        evaluations += run.report.evaluations;
+        evaluations += run.evaluations;
+        ncand += run.candidates;
+        nerr += run.parse_errors;
         deadline_hit |= run.deadline_hit;
         faults.extend(run.faults.iter().map(|f| format!("task {}: {f}", task.id)));
         merge_stats(&mut devices, &run.devices);
         let written = match format {
-            Format::Jsonl => write_jsonl(&mut out, &task.id, &run.report, a.top),
-            Format::Table => write_table(&mut out, &task.id, &run.report, a.top, multi),
+            Format::Jsonl => run.write_jsonl(&mut out, &pool),
+            Format::Table => write_table(&mut out, &task.id, &run.head(20), None, multi),
         };
         if let Err(e) = written {
             if e.kind() == std::io::ErrorKind::BrokenPipe {
@@ -249,15 +273,12 @@ pub fn run(a: ScoreArgs) -> CliResult {
     }
     pb.finish_and_clear();
     out.commit()?;
-    let parse_errors = candidates.iter().filter(|c| c.program.is_err()).count() * tasks.len();
-    let ncandidates = candidates.len();
-    std::mem::forget(candidates);
     finish(
         &a,
         &watch,
         tasks.len(),
-        ncandidates * tasks.len(),
-        parse_errors,
+        ncand,
+        nerr,
         evaluations,
         deadline_hit,
         &faults,
@@ -267,6 +288,36 @@ pub fn run(a: ScoreArgs) -> CliResult {
         return Err(CliError::partial(failed, "files or tasks"));
     }
     Ok(())
+}
+
+/// Opens the candidates file and reads it in blocks parsed on `pool` (a
+/// file that cannot be opened, or a directory, is a usage error).
+fn read_candidate_blocks(
+    path: &std::path::Path,
+    pool: &Arc<rayon::ThreadPool>,
+) -> Result<gridscore::lang::candidates::BlockReader, CliError> {
+    let open = || -> std::io::Result<gridscore::lang::candidates::BlockReader> {
+        let file = std::fs::File::open(path)?;
+        if file.metadata()?.is_dir() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::IsADirectory,
+                "is a directory",
+            ));
+        }
+        gridscore::lang::candidates::read_blocks(
+            file,
+            &gridscore::lang::candidates::BlockOptions {
+                pool: Some(pool.clone()),
+                // Small blocks keep the memory of the blocks read ahead
+                // low (about 8 MiB a block) and start scoring sooner.
+                lines: 8192,
+                ..Default::default()
+            },
+        )
+    };
+    open()
+        .with_context(|| format!("{}: cannot read the candidates file", path.display()))
+        .map_err(CliError::usage)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -386,32 +437,27 @@ fn run_streaming(
     };
     let pb = progress_bar(None, "programs");
     let sched = scheduler(&a.run, deadline, a.grace, Some(pb.clone()))?;
+    let pool = gridscore::lang::candidates::host_pool(flags::threads(a.run.threads))
+        .map_err(CliError::failed)?;
     let mut out = common::Output::open(a.out.as_ref())?;
     let (mut evaluations, mut ncand, mut nerr) = (0u64, 0usize, 0usize);
     let mut deadline_hit = false;
     let mut faults = Vec::new();
     let mut devices: Vec<DeviceStats> = Vec::new();
     for (k, task) in tasks.iter().enumerate() {
-        let file = std::fs::File::open(&a.candidates)
-            .with_context(|| {
-                format!(
-                    "{}: cannot read the candidates file",
-                    a.candidates.display()
-                )
-            })
-            .map_err(CliError::usage)?;
-        let mut reader =
-            gridscore::lang::candidates::CandidateReader::new(std::io::BufReader::new(file));
-        let result = gridscore::sched::stream::score_stream(
+        let mut reader = read_candidate_blocks(&a.candidates, &pool)?;
+        let result = gridscore::sched::stream::score_stream_blocks(
             task,
-            reader.by_ref().filter(|c| match (c, by_candidate) {
-                (Ok(c), Some(s)) => s.owns(c.index),
-                _ => true,
+            reader.by_ref().map(|b| {
+                let mut b = b?;
+                if let Some(s) = by_candidate {
+                    b.retain(|c| s.owns(c.index));
+                }
+                Ok(b)
             }),
             &sched,
             &opts,
             top,
-            1 << 16,
         );
         if k == 0 {
             for w in reader.warnings() {

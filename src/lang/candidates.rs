@@ -10,7 +10,7 @@
 
 use super::program::{ParseError, Program};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -127,50 +127,107 @@ pub fn parse_candidates_bytes(bytes: &[u8]) -> Vec<Candidate> {
 /// [`MAX_LINE_BYTES`] is one bad candidate; a NUL byte or a line longer than
 /// [`MAX_SKIP_BYTES`] makes the file unreadable (`InvalidData`).
 pub struct CandidateReader<R> {
-    reader: R,
-    line: usize,
+    lines: LineSplitter<R>,
     index: usize,
-    buf: Vec<u8>,
+    ids: IdChecker,
+}
+
+/// Splits a byte stream into lines (LF, CRLF or CR), keeping at most
+/// [`MAX_LINE_BYTES`] of each (and its full length).
+pub(crate) struct LineSplitter<R> {
+    reader: R,
+    /// Lines read so far (the 1-based number of the last one).
+    pub(crate) line: usize,
+    /// The last line's first [`MAX_LINE_BYTES`] bytes, without its end.
+    pub(crate) buf: Vec<u8>,
     /// The previous line ended with CR: a LF right after it belongs to it.
     after_cr: bool,
+}
+
+/// Checks candidate ids for duplicates, in file order.
+pub(crate) struct IdChecker {
     /// Line of each id seen, by a 64-bit hash of the id.
-    ids: HashMap<u64, usize>,
+    ids: HashMap<u64, usize, BuildHasherDefault<PassHasher>>,
     warnings: Vec<CandidateWarning>,
     more_warnings: usize,
 }
 
-/// A line as read (its first [`MAX_LINE_BYTES`] bytes are in the reader's
-/// buffer): its full length.
-struct Line {
-    len: u64,
+/// A hasher for keys that are already 64-bit hashes.
+#[derive(Default)]
+pub(crate) struct PassHasher(u64);
+
+impl Hasher for PassHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
 }
 
-impl<R: BufRead> CandidateReader<R> {
-    /// A reader over lines.
-    pub fn new(reader: R) -> Self {
-        CandidateReader {
-            reader,
-            line: 0,
-            index: 0,
-            buf: Vec::new(),
-            after_cr: false,
-            ids: HashMap::new(),
+/// The 64-bit hash of a candidate id, as the duplicate-id check keys it.
+pub(crate) fn id_hash(id: &str) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut h);
+    h.finish()
+}
+
+impl IdChecker {
+    pub(crate) fn new() -> IdChecker {
+        IdChecker {
+            ids: HashMap::default(),
             warnings: Vec::new(),
             more_warnings: 0,
         }
     }
 
-    /// The warnings so far (duplicate ids), and a count of those not kept.
-    pub fn warnings(&self) -> Vec<CandidateWarning> {
+    /// Notes the id of a candidate (`hash` = [`id_hash`] of `id`).
+    pub(crate) fn note(&mut self, id: &str, hash: u64, line: usize) {
+        match self.ids.entry(hash) {
+            std::collections::hash_map::Entry::Vacant(e) => {
+                e.insert(line);
+            }
+            std::collections::hash_map::Entry::Occupied(e) => {
+                if self.warnings.len() < MAX_WARNINGS {
+                    self.warnings.push(CandidateWarning::DuplicateId {
+                        id: id.to_string(),
+                        line,
+                        first_line: *e.get(),
+                    });
+                } else {
+                    self.more_warnings += 1;
+                }
+            }
+        }
+    }
+
+    pub(crate) fn warnings(&self) -> Vec<CandidateWarning> {
         let mut w = self.warnings.clone();
         if self.more_warnings > 0 {
             w.push(CandidateWarning::MoreDuplicateIds(self.more_warnings));
         }
         w
     }
+}
 
-    /// Reads one line into `buf` (without its end); `None` at the end.
-    fn read_line(&mut self) -> std::io::Result<Option<Line>> {
+impl<R: BufRead> LineSplitter<R> {
+    pub(crate) fn new(reader: R) -> Self {
+        LineSplitter {
+            reader,
+            line: 0,
+            buf: Vec::new(),
+            after_cr: false,
+        }
+    }
+
+    /// Reads one line into `buf` (without its end) and counts it; its full
+    /// length, or `None` at the end.
+    pub(crate) fn read_line(&mut self) -> std::io::Result<Option<u64>> {
         use std::io::{Error, ErrorKind};
         self.buf.clear();
         let mut len = 0u64;
@@ -182,7 +239,11 @@ impl<R: BufRead> CandidateReader<R> {
                 Err(e) => return Err(e),
             };
             if avail.is_empty() {
-                return Ok(any.then_some(Line { len }));
+                if any {
+                    self.line += 1;
+                    return Ok(Some(len));
+                }
+                return Ok(None);
             }
             if self.after_cr {
                 self.after_cr = false;
@@ -223,70 +284,76 @@ impl<R: BufRead> CandidateReader<R> {
                 }
                 Some(b) => {
                     self.after_cr = b == b'\r';
-                    return Ok(Some(Line { len }));
+                    self.line += 1;
+                    return Ok(Some(len));
                 }
                 None => {}
             }
         }
     }
+}
+
+/// The candidate on one line (`bytes`: its first [`MAX_LINE_BYTES`] bytes,
+/// `len`: its full length), not numbered yet (see
+/// [`parse_line_unnumbered`]), or `None` for a blank or comment line.
+pub(crate) fn line_candidate(bytes: &[u8], line: usize, len: u64) -> Option<(Candidate, bool)> {
+    let bytes = if line == 1 {
+        crate::text::strip_bom(bytes)
+    } else {
+        bytes
+    };
+    // A line that is not UTF-8 is one bad candidate, not a bad file: its
+    // invalid bytes are spelled out.
+    let text = crate::text::from_utf8_escaped(bytes);
+    let text = text.trim();
+    if text.is_empty() || text.starts_with('#') {
+        return None;
+    }
+    Some(if len > MAX_LINE_BYTES as u64 {
+        let (mut c, named) = parse_line_unnumbered("", line);
+        c.text = crate::text::prefix(text, 64);
+        c.program = Err(CandidateError::Line {
+            line,
+            message: format!(
+                "the line has {len} bytes (at most {MAX_LINE_BYTES}): `{}`",
+                crate::text::quote(text)
+            ),
+        });
+        (c, named)
+    } else {
+        parse_line_unnumbered(text, line)
+    })
+}
+
+impl<R: BufRead> CandidateReader<R> {
+    /// A reader over lines.
+    pub fn new(reader: R) -> Self {
+        CandidateReader {
+            lines: LineSplitter::new(reader),
+            index: 0,
+            ids: IdChecker::new(),
+        }
+    }
+
+    /// The warnings so far (duplicate ids), and a count of those not kept.
+    pub fn warnings(&self) -> Vec<CandidateWarning> {
+        self.ids.warnings()
+    }
 
     /// The next candidate, or `None` at the end.
     pub fn next_candidate(&mut self) -> std::io::Result<Option<Candidate>> {
         loop {
-            let Some(l) = self.read_line()? else {
+            let Some(len) = self.lines.read_line()? else {
                 return Ok(None);
             };
-            self.line += 1;
-            let mut bytes = &self.buf[..];
-            if self.line == 1 {
-                bytes = crate::text::strip_bom(bytes);
-            }
-            // A line that is not UTF-8 is one bad candidate, not a bad file:
-            // its invalid bytes are spelled out.
-            let text = crate::text::from_utf8_escaped(bytes);
-            let text = text.trim();
-            if text.is_empty() || text.starts_with('#') {
+            let line = self.lines.line;
+            let Some((mut c, named)) = line_candidate(&self.lines.buf, line, len) else {
                 continue;
-            }
-            let c = if l.len > MAX_LINE_BYTES as u64 {
-                let mut c = parse_line("", self.line, self.index);
-                c.text = crate::text::prefix(text, 64);
-                c.program = Err(CandidateError::Line {
-                    line: self.line,
-                    message: format!(
-                        "the line has {} bytes (at most {MAX_LINE_BYTES}): `{}`",
-                        l.len,
-                        crate::text::quote(text)
-                    ),
-                });
-                c
-            } else {
-                parse_line(text, self.line, self.index)
             };
+            number(&mut c, named, self.index);
             self.index += 1;
-            self.note_id(&c);
+            self.ids.note(&c.id, id_hash(&c.id), c.line);
             return Ok(Some(c));
-        }
-    }
-
-    fn note_id(&mut self, c: &Candidate) {
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        c.id.hash(&mut h);
-        match self.ids.entry(h.finish()) {
-            std::collections::hash_map::Entry::Vacant(e) => {
-                e.insert(c.line);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                if self.warnings.len() < MAX_WARNINGS {
-                    self.warnings.push(CandidateWarning::DuplicateId {
-                        id: c.id.clone(),
-                        line: c.line,
-                        first_line: *e.get(),
-                    });
-                } else {
-                    self.more_warnings += 1;
-                }
-            }
         }
     }
 }
@@ -295,6 +362,264 @@ impl<R: BufRead> Iterator for CandidateReader<R> {
     type Item = std::io::Result<Candidate>;
     fn next(&mut self) -> Option<Self::Item> {
         self.next_candidate().transpose()
+    }
+}
+
+/// The 64-bit fingerprint of a program (equal programs have equal
+/// fingerprints): what the streaming scorer remembers of each distinct
+/// program, and the hash the whole-file scorer deduplicates by.
+pub fn fingerprint(p: &Program) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    p.hash(&mut h);
+    h.finish()
+}
+
+/// Consecutive candidates of a file, with their programs' fingerprints.
+#[derive(Clone, Debug, Default)]
+pub struct CandidateBlock {
+    pub candidates: Vec<Candidate>,
+    /// [`fingerprint`] of each candidate's program (0 where it did not
+    /// parse).
+    pub fingerprints: Vec<u64>,
+}
+
+impl CandidateBlock {
+    /// Keeps only the candidates (and their fingerprints) `keep` accepts.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Candidate) -> bool) {
+        let fps = std::mem::take(&mut self.fingerprints);
+        let cs = std::mem::take(&mut self.candidates);
+        for (c, fp) in cs.into_iter().zip(fps) {
+            if keep(&c) {
+                self.candidates.push(c);
+                self.fingerprints.push(fp);
+            }
+        }
+    }
+}
+
+/// How [`read_blocks`] reads.
+#[derive(Clone, Debug)]
+pub struct BlockOptions {
+    /// Lines per block (blank and comment lines included), at least 1.
+    pub lines: usize,
+    /// Bytes of line text per block: a block ends early past this, so that
+    /// a block of long lines stays small.
+    pub bytes: usize,
+    /// The threads that parse; `None`: a pool of `threads` threads.
+    pub pool: Option<std::sync::Arc<rayon::ThreadPool>>,
+    /// Threads that parse when no pool is given (0 = physical cores).
+    pub threads: usize,
+    /// Blocks parsed ahead of the consumer.
+    pub ahead: usize,
+}
+
+impl Default for BlockOptions {
+    fn default() -> Self {
+        BlockOptions {
+            lines: 1 << 16,
+            bytes: 8 << 20,
+            pool: None,
+            threads: 0,
+            ahead: 2,
+        }
+    }
+}
+
+/// Candidates read in blocks by a background thread, each block's lines
+/// parsed in parallel (see [`read_blocks`]). Iterating gives the blocks in
+/// file order; an error (unreadable file, NUL byte, endless line) comes
+/// after the candidates before it and ends the stream.
+pub struct BlockReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<CandidateBlock>>,
+    thread: Option<std::thread::JoinHandle<IdChecker>>,
+    warnings: Vec<CandidateWarning>,
+}
+
+/// One line of a raw block: its number, its bytes in the block's buffer and
+/// its full length.
+struct RawLine {
+    line: usize,
+    start: usize,
+    end: usize,
+    len: u64,
+}
+
+/// Reads candidates from `reader` on a background thread, in blocks of
+/// `opts.lines` lines: the thread splits the lines (exactly as
+/// [`CandidateReader`] does: same line ends, byte order mark, limits and
+/// errors), parses each block's lines on a pool of `opts.threads` threads,
+/// numbers the candidates and checks their ids for duplicates in file
+/// order. At most `opts.ahead` blocks wait for the consumer, so memory stays
+/// bounded however long the file is. The candidates are exactly those of
+/// [`CandidateReader`], and so are the warnings (once the stream ends).
+pub fn read_blocks<R: std::io::Read + Send + 'static>(
+    reader: R,
+    opts: &BlockOptions,
+) -> std::io::Result<BlockReader> {
+    let pool = match &opts.pool {
+        Some(p) => p.clone(),
+        None => host_pool(opts.threads)?,
+    };
+    let (tx, rx) = std::sync::mpsc::sync_channel(opts.ahead.max(1));
+    let (max_lines, max_bytes) = (opts.lines.max(1), opts.bytes.max(1));
+    let thread = std::thread::Builder::new()
+        .name("gridscore-read".into())
+        .spawn(move || {
+            let mut lines = LineSplitter::new(std::io::BufReader::with_capacity(1 << 20, reader));
+            let mut ids = IdChecker::new();
+            let mut index = 0usize;
+            loop {
+                let mut bytes: Vec<u8> = Vec::new();
+                let mut raw: Vec<RawLine> = Vec::new();
+                let mut error = None;
+                let mut end = false;
+                while raw.len() < max_lines && bytes.len() < max_bytes {
+                    match lines.read_line() {
+                        Ok(Some(len)) => {
+                            let start = bytes.len();
+                            bytes.extend_from_slice(&lines.buf);
+                            raw.push(RawLine {
+                                line: lines.line,
+                                start,
+                                end: bytes.len(),
+                                len,
+                            });
+                        }
+                        Ok(None) => {
+                            end = true;
+                            break;
+                        }
+                        Err(e) => {
+                            error = Some(e);
+                            break;
+                        }
+                    }
+                }
+                let block = pool.install(|| parse_block(&bytes, &raw, &mut index));
+                drop((bytes, raw));
+                for c in &block.candidates {
+                    ids.note(&c.id, id_hash(&c.id), c.line);
+                }
+                if !block.candidates.is_empty() && tx.send(Ok(block)).is_err() {
+                    break;
+                }
+                if let Some(e) = error {
+                    let _ = tx.send(Err(e));
+                    break;
+                }
+                if end {
+                    break;
+                }
+            }
+            ids
+        })?;
+    Ok(BlockReader {
+        rx,
+        thread: Some(thread),
+        warnings: Vec::new(),
+    })
+}
+
+/// A pool of `threads` threads (0 = physical cores) for host-side work
+/// (parsing candidates, formatting rows), named `gridscore-host-N`.
+pub fn host_pool(threads: usize) -> std::io::Result<std::sync::Arc<rayon::ThreadPool>> {
+    let threads = if threads == 0 {
+        crate::engine::cpu::physical_cores()
+    } else {
+        threads
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("gridscore-host-{i}"))
+        .build()
+        .map(std::sync::Arc::new)
+        .map_err(|e| std::io::Error::other(format!("cannot start {threads} host threads: {e}")))
+}
+
+/// Parses a raw block in parallel and numbers its candidates from `*index`.
+fn parse_block(bytes: &[u8], raw: &[RawLine], index: &mut usize) -> CandidateBlock {
+    use rayon::prelude::*;
+    const PART: usize = 512;
+    let parts: Vec<Vec<(Candidate, bool)>> = raw
+        .par_chunks(PART)
+        .map(|ls| {
+            ls.iter()
+                .filter_map(|l| line_candidate(&bytes[l.start..l.end], l.line, l.len))
+                .collect()
+        })
+        .collect();
+    let mut firsts = Vec::with_capacity(parts.len());
+    for p in &parts {
+        firsts.push(*index);
+        *index += p.len();
+    }
+    let numbered: Vec<Vec<(Candidate, u64)>> = parts
+        .into_par_iter()
+        .zip(firsts)
+        .map(|(p, first)| {
+            p.into_iter()
+                .enumerate()
+                .map(|(k, (mut c, named))| {
+                    number(&mut c, named, first + k);
+                    let fp = c.program.as_ref().map_or(0, fingerprint);
+                    (c, fp)
+                })
+                .collect()
+        })
+        .collect();
+    let n = numbered.iter().map(Vec::len).sum();
+    let mut block = CandidateBlock {
+        candidates: Vec::with_capacity(n),
+        fingerprints: Vec::with_capacity(n),
+    };
+    for p in numbered {
+        for (c, fp) in p {
+            block.candidates.push(c);
+            block.fingerprints.push(fp);
+        }
+    }
+    block
+}
+
+impl BlockReader {
+    /// The warnings about the file (duplicate ids): complete once the
+    /// iteration has ended.
+    pub fn warnings(&mut self) -> Vec<CandidateWarning> {
+        self.finish();
+        self.warnings.clone()
+    }
+
+    /// Collects the reader thread's warnings once it is done.
+    fn finish(&mut self) {
+        let done = self.thread.as_ref().is_some_and(|t| t.is_finished());
+        if done {
+            if let Some(Ok(ids)) = self.thread.take().map(|t| t.join()) {
+                self.warnings = ids.warnings();
+            }
+        }
+    }
+}
+
+impl Iterator for BlockReader {
+    type Item = std::io::Result<CandidateBlock>;
+    fn next(&mut self) -> Option<Self::Item> {
+        match self.rx.recv() {
+            Ok(b) => Some(b),
+            Err(_) => {
+                // The thread has sent everything and ended.
+                if let Some(t) = self.thread.take() {
+                    match t.join() {
+                        Ok(ids) => self.warnings = ids.warnings(),
+                        Err(_) => {
+                            return Some(Err(std::io::Error::other(
+                                "the candidates reader thread panicked",
+                            )))
+                        }
+                    }
+                }
+                None
+            }
+        }
     }
 }
 
@@ -367,25 +692,39 @@ fn parse_json_line(text: &str) -> Result<JsonLine, String> {
     }
 }
 
-fn parse_line(text: &str, line: usize, index: usize) -> Candidate {
+/// Gives a candidate parsed by [`parse_line_unnumbered`] its index (and its
+/// id, when it has no name).
+fn number(c: &mut Candidate, named: bool, index: usize) {
+    c.index = index;
+    if !named {
+        c.id = index.to_string();
+    }
+}
+
+/// Parses one candidate line, leaving the index 0 and, when the line names
+/// no id, the id empty; the flag says whether it names one.
+fn parse_line_unnumbered(text: &str, line: usize) -> (Candidate, bool) {
     let mut c = Candidate {
-        id: index.to_string(),
-        index,
+        id: String::new(),
+        index: 0,
         line,
-        text: text.to_string(),
+        text: String::new(),
         program: Ok(Program::empty()),
     };
+    let mut named = false;
     let bad = |message: String| CandidateError::Line { line, message };
     if text.starts_with('{') {
         let j = match parse_json_line(text) {
             Ok(j) => j,
             Err(m) => {
+                c.text = text.to_string();
                 c.program = Err(bad(m));
-                return c;
+                return (c, false);
             }
         };
         if let Some(id) = j.id {
             c.id = id;
+            named = true;
         }
         match j.program {
             Some(Ok(p)) => {
@@ -393,8 +732,14 @@ fn parse_line(text: &str, line: usize, index: usize) -> Candidate {
                     Program::parse(&p).map_err(|source| CandidateError::Parse { line, source });
                 c.text = p;
             }
-            Some(Err(m)) => c.program = Err(bad(m)),
-            None => c.program = Err(bad("the JSON line has no `program`".into())),
+            Some(Err(m)) => {
+                c.text = text.to_string();
+                c.program = Err(bad(m));
+            }
+            None => {
+                c.text = text.to_string();
+                c.program = Err(bad("the JSON line has no `program`".into()));
+            }
         }
     } else {
         let body = match text.split_once(':') {
@@ -403,9 +748,10 @@ fn parse_line(text: &str, line: usize, index: usize) -> Candidate {
                 if name.is_empty() {
                     c.program = Err(bad("empty candidate name before `:`".into()));
                     c.text = rest.trim().to_string();
-                    return c;
+                    return (c, false);
                 }
                 c.id = name.to_string();
+                named = true;
                 rest.trim()
             }
             None => text,
@@ -421,7 +767,7 @@ fn parse_line(text: &str, line: usize, index: usize) -> Candidate {
         )));
         c.id = crate::text::prefix(&c.id, 64);
     }
-    c
+    (c, named)
 }
 
 #[cfg(test)]

@@ -19,6 +19,7 @@
 //! `not_run`.
 
 pub mod devices;
+pub mod full;
 pub mod plan;
 pub mod stream;
 pub mod testing;

@@ -11,11 +11,12 @@
 use super::{DeviceStats, Scheduler};
 use crate::engine::batch::{dedup, BatchReport, CandidateResult, Hash64, Status};
 use crate::engine::{Backend, BatchOptions, EngineError};
+use crate::lang::candidates::{fingerprint, CandidateBlock, PassHasher};
 use crate::lang::{Candidate, Program};
 use crate::score::{CandidateScore, PairOutcome};
 use crate::task::Task;
 use std::collections::{BinaryHeap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 /// Rank key: smaller is better (more exact, higher score, fewer ops,
@@ -61,6 +62,24 @@ impl Ord for Entry {
     }
 }
 
+/// What the evaluator thread made of a block's new programs.
+enum Eval {
+    Ran(super::SchedRun),
+    /// Not run: the deadline had passed.
+    Deadline,
+    /// The block had no new program.
+    Nothing,
+}
+
+/// A block waiting for its outcomes: its candidates, their fingerprints,
+/// the positions of its new programs, and each candidate's representative.
+type Pending = (
+    Vec<Candidate>,
+    Vec<Option<u64>>,
+    Vec<usize>,
+    Vec<Option<usize>>,
+);
+
 /// The result of a streaming run.
 pub struct StreamRun {
     /// The `top` best rows, every parse error and at most `top` rows not
@@ -71,13 +90,8 @@ pub struct StreamRun {
     pub faults: Vec<String>,
 }
 
-fn fingerprint(p: &Program) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    p.hash(&mut h);
-    h.finish()
-}
-
-/// Scores a stream of candidates, keeping the `top` best rows.
+/// Scores a stream of candidates, keeping the `top` best rows; they are
+/// scored in blocks of `block` candidates.
 pub fn score_stream<I>(
     task: &Task,
     candidates: I,
@@ -88,6 +102,38 @@ pub fn score_stream<I>(
 ) -> Result<StreamRun, EngineError>
 where
     I: Iterator<Item = std::io::Result<Candidate>>,
+{
+    let mut candidates = candidates.peekable();
+    let blocks = std::iter::from_fn(move || {
+        candidates.peek()?;
+        let mut b = CandidateBlock::default();
+        while b.candidates.len() < block.max(1) {
+            match candidates.next() {
+                Some(Ok(c)) => {
+                    b.fingerprints
+                        .push(c.program.as_ref().map_or(0, fingerprint));
+                    b.candidates.push(c);
+                }
+                Some(Err(e)) => return Some(Err(e)),
+                None => break,
+            }
+        }
+        Some(Ok(b))
+    });
+    score_stream_blocks(task, blocks, sched, opts, top)
+}
+
+/// Scores a stream of candidate blocks (as [`crate::lang::candidates::read_blocks`]
+/// gives them), keeping the `top` best rows: the rows of [`score_stream`].
+pub fn score_stream_blocks<I>(
+    task: &Task,
+    blocks: I,
+    sched: &Scheduler,
+    opts: &BatchOptions,
+    top: usize,
+) -> Result<StreamRun, EngineError>
+where
+    I: Iterator<Item = std::io::Result<CandidateBlock>>,
 {
     let expected = task.expected_sizes();
     let np = task.num_pairs();
@@ -111,8 +157,6 @@ where
     let mut devices: Vec<DeviceStats> = Vec::new();
     let mut faults = Vec::new();
     let mut deadline_hit = false;
-    let mut candidates = candidates.peekable();
-    let mut buf: Vec<Candidate> = Vec::with_capacity(block);
     let empty_result = |c: &Candidate, status: Status, error: Option<String>| CandidateResult {
         rank: None,
         id: c.id.clone(),
@@ -135,42 +179,25 @@ where
         index: c.index,
         line: c.line,
     };
-    while candidates.peek().is_some() {
-        buf.clear();
-        while buf.len() < block {
-            match candidates.next() {
-                Some(Ok(c)) => buf.push(c),
-                Some(Err(e)) => return Err(EngineError::Read(e)),
-                None => break,
-            }
-        }
+    // Programs sent to the devices so far (those of blocks not processed
+    // yet included): they are not sent again.
+    let mut known: std::collections::HashSet<u64, BuildHasherDefault<PassHasher>> =
+        Default::default();
+    let mut process = |buf: Vec<Candidate>,
+                       fps: Vec<Option<u64>>,
+                       reps: Vec<usize>,
+                       rep_of: Vec<Option<usize>>,
+                       eval: Eval|
+     -> Result<(), EngineError> {
         report.candidates += buf.len();
-        // Programs seen in an earlier block are not evaluated again: a
-        // duplicate ranks just below its first occurrence (same scores, later
-        // index), so it can enter the top only when that one is in it, and
-        // then its row is a copy.
-        let fps: Vec<Option<u64>> = buf
-            .iter()
-            .map(|c| c.program.as_ref().ok().map(fingerprint))
-            .collect();
         let earlier = |fp: Option<u64>| fp.and_then(|f| seen.get(&f).copied());
-        let (reps, rep_of) = dedup(&buf);
-        let reps: Vec<usize> = reps
-            .into_iter()
-            .filter(|&i| earlier(fps[i]).is_none())
-            .collect();
-        let programs: Vec<Program> = reps
-            .iter()
-            .map(|&i| buf[i].program.clone().expect("representatives parsed"))
-            .collect();
-        let stop_now = sched
-            .options()
-            .deadline
-            .is_some_and(|d| std::time::Instant::now() >= d);
-        let run = if stop_now || programs.is_empty() {
-            None
-        } else {
-            Some(sched.evaluate(task_arc.clone(), Arc::new(programs)))
+        let run = match eval {
+            Eval::Ran(r) => Some(r),
+            Eval::Deadline => {
+                deadline_hit = true;
+                None
+            }
+            Eval::Nothing => None,
         };
         let mut slot_of = vec![usize::MAX; buf.len()];
         for (k, &i) in reps.iter().enumerate() {
@@ -185,8 +212,6 @@ where
             merge_stats(&mut devices, &run.devices);
             let done = run.done.iter().filter(|&&d| d).count();
             report.evaluations += (done * np) as u64;
-        } else if stop_now {
-            deadline_hit = true;
         }
         report.distinct += reps.len();
         for (i, c) in buf.iter().enumerate() {
@@ -287,7 +312,96 @@ where
             }
         }
         seen.extend(new_in_block.drain());
-    }
+        Ok(())
+    };
+    // Each block's new programs go to an evaluator thread (one batch waits
+    // while one runs), and a block is processed when its outcomes are back,
+    // in file order: reading, parsing and deduplicating the next blocks
+    // overlap the scoring.
+    let (ptx, prx) = std::sync::mpsc::sync_channel::<Arc<Vec<Program>>>(1);
+    let (rtx, rrx) = std::sync::mpsc::channel::<Eval>();
+    let mut ptx = Some(ptx);
+    let mut queue: std::collections::VecDeque<Pending> = Default::default();
+    std::thread::scope(|scope| -> Result<(), EngineError> {
+        let evaluator = move || {
+            for programs in prx {
+                let stop_now = sched
+                    .options()
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d);
+                let e = if programs.is_empty() {
+                    Eval::Nothing
+                } else if stop_now {
+                    Eval::Deadline
+                } else {
+                    Eval::Ran(sched.evaluate(task_arc.clone(), programs))
+                };
+                let cancelled = matches!(&e, Eval::Ran(r) if r.cancelled);
+                if rtx.send(e).is_err() || cancelled {
+                    break;
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .name("gridscore-eval".into())
+            .spawn_scoped(scope, evaluator)
+            .map_err(|e| {
+                EngineError::Read(std::io::Error::other(format!(
+                    "cannot start the evaluator thread: {e}"
+                )))
+            })?;
+        let mut next = |queue: &mut std::collections::VecDeque<Pending>, e: Eval| {
+            let (buf, fps, reps, rep_of) = queue.pop_front().ok_or(EngineError::Cancelled)?;
+            process(buf, fps, reps, rep_of, e)
+        };
+        let result = (|| -> Result<(), EngineError> {
+            for b in blocks {
+                let CandidateBlock {
+                    candidates: buf,
+                    fingerprints,
+                } = b.map_err(EngineError::Read)?;
+                // Programs seen in an earlier block are not evaluated again:
+                // a duplicate ranks just below its first occurrence (same
+                // scores, later index), so it can enter the top only when
+                // that one is in it, and then its row is a copy.
+                let fps: Vec<Option<u64>> = buf
+                    .iter()
+                    .zip(fingerprints)
+                    .map(|(c, fp)| c.program.as_ref().ok().map(|_| fp))
+                    .collect();
+                let (reps, rep_of) = dedup(&buf);
+                let reps: Vec<usize> = reps
+                    .into_iter()
+                    .filter(|&i| fps[i].is_some_and(|f| !known.contains(&f)))
+                    .collect();
+                known.extend(reps.iter().filter_map(|&i| fps[i]));
+                let programs: Vec<Program> = reps
+                    .iter()
+                    .filter_map(|&i| buf[i].program.as_ref().ok().cloned())
+                    .collect();
+                queue.push_back((buf, fps, reps, rep_of));
+                let sent = ptx
+                    .as_ref()
+                    .is_some_and(|tx| tx.send(Arc::new(programs)).is_ok());
+                if !sent {
+                    // The evaluator stopped: the run was cancelled.
+                    return Err(EngineError::Cancelled);
+                }
+                while let Ok(e) = rrx.try_recv() {
+                    next(&mut queue, e)?;
+                }
+            }
+            ptx = None;
+            for e in rrx.iter() {
+                next(&mut queue, e)?;
+            }
+            Ok(())
+        })();
+        // On an error the evaluator ends after the batch it runs.
+        ptx = None;
+        result
+    })?;
+    drop(ptx);
     let mut best = heap.into_sorted_vec();
     let ids: HashMap<usize, String> = best
         .iter()

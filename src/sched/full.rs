@@ -1,0 +1,696 @@
+//! Full ranking of a stream of candidate blocks (`gridscore score` without
+//! `--top`): each block is deduplicated against every program seen before
+//! and its new programs are scored across the devices while the next blocks
+//! are read and parsed (see [`crate::lang::candidates::read_blocks`]).
+//!
+//! Only a compact record of each candidate is kept (its index, line, id when
+//! it names one, and its distinct program); a distinct program keeps its
+//! parsed form and its outcomes. The rows are built from these when written
+//! ([`FullRun::row`]), so they are never all in memory at once, and can be
+//! formatted in parallel. The rows are exactly those of
+//! [`crate::sched::score`] on the same candidates: ranked rows in rank order,
+//! then the others (parse errors and candidates not run) in file order.
+
+use super::{DeviceStats, Scheduler};
+use crate::engine::batch::{BatchReport, CandidateResult, Hash64, Status};
+use crate::engine::{Backend, BatchOptions, EngineError};
+use crate::grid::Grid;
+use crate::lang::candidates::{CandidateBlock, PassHasher};
+use crate::lang::{Candidate, Program};
+use crate::score::{Expected, PairOutcome};
+use crate::task::Task;
+use std::cmp::Reverse;
+use std::collections::HashMap;
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
+
+/// `Slot::distinct` of a candidate that did not parse.
+const PARSE_ERROR: u32 = u32::MAX;
+
+/// What is kept of one candidate.
+struct Slot {
+    index: usize,
+    line: usize,
+    /// Its distinct program, or [`PARSE_ERROR`].
+    distinct: u32,
+    /// Its id when it is not its index (a named candidate), or for a parse
+    /// error the position of the candidate in `FullRun::errors`.
+    id: Option<Box<str>>,
+}
+
+/// Sends batches of new programs (with the number of the first) to the
+/// evaluator thread.
+type BatchSender = std::sync::mpsc::SyncSender<(usize, Arc<Vec<Program>>)>;
+
+/// New distinct programs sent to the devices together.
+const EVAL_BATCH: usize = 16_384;
+
+/// One distinct program.
+struct Distinct {
+    /// Its number of ops.
+    ops: usize,
+    /// Position (in file order) of its first candidate.
+    first: usize,
+    done: bool,
+    exact: u32,
+    score: u64,
+}
+
+/// The result of a full ranking run: every candidate's row, built on demand.
+pub struct FullRun {
+    task_id: String,
+    expected: Expected,
+    train_pairs: usize,
+    np: usize,
+    metric: crate::score::Metric,
+    slots: Vec<Slot>,
+    /// Candidates that did not parse, in file order.
+    errors: Vec<Candidate>,
+    distinct: Vec<Distinct>,
+    /// The distinct programs, in batches as they were sent to the devices.
+    batches: Vec<Arc<Vec<Program>>>,
+    /// The number of the first distinct program of each batch.
+    batch_starts: Vec<usize>,
+    /// `np` outcomes per distinct program.
+    outcomes: Vec<PairOutcome>,
+    /// Positions of the ranked candidates in rank order, then of the others
+    /// in file order.
+    order: Vec<u32>,
+    /// Test predictions of the first ranked candidates.
+    predictions: Vec<Vec<Option<Grid>>>,
+    /// Candidates read, scored, not parsed, not run; distinct programs;
+    /// evaluations.
+    pub candidates: usize,
+    pub scored: usize,
+    pub parse_errors: usize,
+    pub not_run: usize,
+    pub distinct_programs: usize,
+    pub evaluations: u64,
+    pub devices: Vec<DeviceStats>,
+    pub deadline_hit: bool,
+    pub faults: Vec<String>,
+}
+
+/// Whether `id` is the decimal spelling of `index` (the id of an unnamed
+/// candidate), so that it need not be stored.
+fn is_index(id: &str, index: usize) -> bool {
+    let mut buf = [0u8; 20];
+    let mut n = index;
+    let mut k = buf.len();
+    loop {
+        k -= 1;
+        buf[k] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    id.as_bytes() == &buf[k..]
+}
+
+/// Scores every candidate of `blocks` on `task` (see the module
+/// documentation). A read error ends the run with [`EngineError::Read`].
+pub fn score_blocks<I>(
+    task: &Task,
+    blocks: I,
+    sched: &Scheduler,
+    opts: &BatchOptions,
+) -> Result<FullRun, EngineError>
+where
+    I: Iterator<Item = std::io::Result<CandidateBlock>>,
+{
+    let np = task.num_pairs();
+    let expected = task.expected_sizes();
+    let task_arc = Arc::new(task.clone());
+    let mut run = FullRun {
+        task_id: task.id.clone(),
+        expected,
+        train_pairs: task.train.len(),
+        np,
+        metric: opts.metric,
+        slots: Vec::new(),
+        errors: Vec::new(),
+        distinct: Vec::new(),
+        batches: Vec::new(),
+        batch_starts: Vec::new(),
+        outcomes: Vec::new(),
+        order: Vec::new(),
+        predictions: Vec::new(),
+        candidates: 0,
+        scored: 0,
+        parse_errors: 0,
+        not_run: 0,
+        distinct_programs: 0,
+        evaluations: 0,
+        devices: Vec::new(),
+        deadline_hit: false,
+        faults: Vec::new(),
+    };
+    // Distinct program of each fingerprint; programs of equal fingerprints
+    // that differ (a 64-bit collision) go to `others`.
+    let mut by_fp: HashMap<u64, u32, BuildHasherDefault<PassHasher>> = HashMap::default();
+    let mut others: HashMap<Program, u32> = HashMap::new();
+    // New distinct programs not yet sent to the evaluator.
+    let mut pending: Vec<Program> = Vec::new();
+    // Batches of new programs go to an evaluator thread (one waits while
+    // one runs), so that reading, parsing and deduplicating the next blocks
+    // overlap the scoring of the last ones.
+    let (ptx, prx) = std::sync::mpsc::sync_channel::<(usize, Arc<Vec<Program>>)>(1);
+    let (rtx, rrx) = std::sync::mpsc::channel::<(usize, Option<super::SchedRun>)>();
+    let mut ptx = Some(ptx);
+    std::thread::scope(|scope| -> Result<(), EngineError> {
+        let evaluator = move || {
+            for (start, programs) in prx {
+                let stop_now = sched
+                    .options()
+                    .deadline
+                    .is_some_and(|d| std::time::Instant::now() >= d);
+                let r = (!stop_now).then(|| sched.evaluate(task_arc.clone(), programs));
+                let cancelled = r.as_ref().is_some_and(|r| r.cancelled);
+                if rtx.send((start, r)).is_err() || cancelled {
+                    break;
+                }
+            }
+        };
+        std::thread::Builder::new()
+            .name("gridscore-eval".into())
+            .spawn_scoped(scope, evaluator)
+            .map_err(|e| {
+                EngineError::Read(std::io::Error::other(format!(
+                    "cannot start the evaluator thread: {e}"
+                )))
+            })?;
+        let result = (|| -> Result<(), EngineError> {
+            for block in blocks {
+                let block = block.map_err(EngineError::Read)?;
+                run.add_block(block, &mut by_fp, &mut others, &mut pending)?;
+                if pending.len() >= EVAL_BATCH {
+                    run.send(&mut pending, ptx.as_ref())?;
+                }
+                while let Ok(r) = rrx.try_recv() {
+                    run.apply(r, opts.metric)?;
+                }
+            }
+            run.send(&mut pending, ptx.as_ref())?;
+            ptx = None;
+            for r in rrx.iter() {
+                run.apply(r, opts.metric)?;
+            }
+            Ok(())
+        })();
+        // On an error the evaluator ends after the batch it runs.
+        ptx = None;
+        result
+    })?;
+    drop(ptx);
+    run.candidates = run.slots.len();
+    run.distinct_programs = run.distinct.len();
+    run.parse_errors = run.errors.len();
+    run.rank();
+    if !run.deadline_hit {
+        // The scheduler predicts on its first healthy device, else the CPU.
+        let programs: Vec<&Program> = run
+            .order
+            .iter()
+            .take(run.scored.min(opts.predictions))
+            .map(|&p| run.program(run.slots[p as usize].distinct as usize))
+            .collect();
+        run.predictions = sched.predict(task, &programs)?;
+    }
+    Ok(run)
+}
+
+impl FullRun {
+    /// Distinct program `d`.
+    fn program(&self, d: usize) -> &Program {
+        let b = self.batch_starts.partition_point(|&s| s <= d) - 1;
+        &self.batches[b][d - self.batch_starts[b]]
+    }
+
+    /// Records the candidates of a block: each parsed program is matched
+    /// with the distinct programs seen before, new ones go to `pending`.
+    fn add_block(
+        &mut self,
+        block: CandidateBlock,
+        by_fp: &mut HashMap<u64, u32, BuildHasherDefault<PassHasher>>,
+        others: &mut HashMap<Program, u32>,
+        pending: &mut Vec<Program>,
+    ) -> Result<(), EngineError> {
+        let np = self.np;
+        let CandidateBlock {
+            candidates,
+            fingerprints,
+        } = block;
+        for (c, fp) in candidates.into_iter().zip(fingerprints) {
+            let pos = self.slots.len();
+            let Candidate {
+                id,
+                index,
+                line,
+                program,
+                ..
+            } = c;
+            let program = match program {
+                Ok(p) => p,
+                Err(e) => {
+                    self.slots.push(Slot {
+                        index,
+                        line,
+                        distinct: PARSE_ERROR,
+                        id: None,
+                    });
+                    self.errors.push(Candidate {
+                        id,
+                        index,
+                        line,
+                        text: c.text,
+                        program: Err(e),
+                    });
+                    continue;
+                }
+            };
+            let first_pending = self.distinct.len() - pending.len();
+            let known = by_fp.get(&fp).copied().and_then(|d| {
+                let same = match (d as usize).checked_sub(first_pending) {
+                    Some(k) => pending[k] == program,
+                    None => *self.program(d as usize) == program,
+                };
+                if same {
+                    Some(d)
+                } else {
+                    others.get(&program).copied()
+                }
+            });
+            let d = match known {
+                Some(d) => d,
+                None => {
+                    let d = u32::try_from(self.distinct.len())
+                        .ok()
+                        .filter(|&d| d != PARSE_ERROR)
+                        .ok_or_else(|| {
+                            EngineError::Read(std::io::Error::other(
+                                "more than 4294967294 distinct programs",
+                            ))
+                        })?;
+                    match by_fp.entry(fp) {
+                        std::collections::hash_map::Entry::Vacant(e) => {
+                            e.insert(d);
+                        }
+                        std::collections::hash_map::Entry::Occupied(_) => {
+                            others.insert(program.clone(), d);
+                        }
+                    }
+                    self.distinct.push(Distinct {
+                        ops: program.len(),
+                        first: pos,
+                        done: false,
+                        exact: 0,
+                        score: 0,
+                    });
+                    self.outcomes
+                        .extend(std::iter::repeat_n(PairOutcome::INVALID, np));
+                    pending.push(program);
+                    d
+                }
+            };
+            let id = (!is_index(&id, index)).then(|| id.into_boxed_str());
+            self.slots.push(Slot {
+                index,
+                line,
+                distinct: d,
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// Sends the pending programs to the evaluator as one batch.
+    fn send(
+        &mut self,
+        pending: &mut Vec<Program>,
+        tx: Option<&BatchSender>,
+    ) -> Result<(), EngineError> {
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let start = self.distinct.len() - pending.len();
+        let batch = Arc::new(std::mem::take(pending));
+        self.batches.push(batch.clone());
+        self.batch_starts.push(start);
+        let sent = tx.is_some_and(|tx| tx.send((start, batch)).is_ok());
+        if !sent {
+            // The evaluator stopped (cancelled): the run ends.
+            return Err(EngineError::Cancelled);
+        }
+        Ok(())
+    }
+
+    /// Records the outcomes of a batch (`None`: not run, the deadline had
+    /// passed).
+    fn apply(
+        &mut self,
+        (start, run): (usize, Option<super::SchedRun>),
+        metric: crate::score::Metric,
+    ) -> Result<(), EngineError> {
+        let np = self.np;
+        let Some(r) = run else {
+            self.deadline_hit = true;
+            return Ok(());
+        };
+        if r.cancelled {
+            return Err(EngineError::Cancelled);
+        }
+        self.deadline_hit |= r.deadline_hit;
+        self.faults.extend(r.faults.iter().cloned());
+        super::stream::merge_stats(&mut self.devices, &r.devices);
+        for (k, &done) in r.done.iter().enumerate() {
+            if !done {
+                continue;
+            }
+            let o = &r.outcomes[k * np..(k + 1) * np];
+            let (exact, score) = self.expected.rank_score(o, metric);
+            let d = &mut self.distinct[start + k];
+            (d.done, d.exact, d.score) = (true, exact, score);
+            self.outcomes[(start + k) * np..(start + k + 1) * np].copy_from_slice(o);
+            self.evaluations += np as u64;
+        }
+        Ok(())
+    }
+
+    /// Sorts the scored candidates (more exact, higher score, fewer ops,
+    /// earlier) and puts the others after them in file order.
+    fn rank(&mut self) {
+        use rayon::prelude::*;
+        type Key = (Reverse<u32>, Reverse<u64>, usize, u32);
+        let mut keys: Vec<Key> = Vec::with_capacity(self.slots.len());
+        let mut rest: Vec<u32> = Vec::new();
+        for (pos, s) in self.slots.iter().enumerate() {
+            let pos = pos as u32;
+            match self.distinct.get(s.distinct as usize) {
+                Some(d) if d.done => keys.push((Reverse(d.exact), Reverse(d.score), d.ops, pos)),
+                _ => rest.push(pos),
+            }
+        }
+        keys.par_sort_unstable();
+        self.scored = keys.len();
+        self.not_run = self.slots.len() - keys.len() - self.errors.len();
+        self.order = keys.into_iter().map(|k| k.3).collect();
+        self.order.extend(rest);
+    }
+
+    /// The task's id.
+    pub fn task_id(&self) -> &str {
+        &self.task_id
+    }
+
+    /// Number of rows (one per candidate).
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    fn id(&self, pos: usize) -> String {
+        let s = &self.slots[pos];
+        match &s.id {
+            Some(id) => id.to_string(),
+            None => s.index.to_string(),
+        }
+    }
+
+    /// The `k`-th row (0-based, in output order).
+    pub fn row(&self, k: usize) -> CandidateResult {
+        let pos = self.order[k] as usize;
+        let s = &self.slots[pos];
+        let Some(d) = self.distinct.get(s.distinct as usize) else {
+            // Parse errors are few: found by binary search on the index.
+            let c = self
+                .errors
+                .binary_search_by_key(&s.index, |c| c.index)
+                .map(|i| &self.errors[i])
+                .expect("every parse error is kept");
+            return CandidateResult {
+                rank: None,
+                id: c.id.clone(),
+                program: c.text.clone(),
+                status: Status::ParseError,
+                error: c.program.as_ref().err().map(|e| e.to_string()),
+                exact: 0,
+                pairs: self.train_pairs,
+                score: 0,
+                pair_scores: Vec::new(),
+                test_scores: Vec::new(),
+                test_exact: None,
+                hashes: Vec::new(),
+                duplicate_of: None,
+                predictions: None,
+                ops: 0,
+                index: c.index,
+                line: c.line,
+            };
+        };
+        let di = s.distinct as usize;
+        let duplicate_of = (d.first != pos).then(|| self.id(d.first));
+        let mut r = CandidateResult {
+            rank: None,
+            id: self.id(pos),
+            program: self.program(di).canonical(),
+            status: Status::NotRun,
+            error: Some("not run".to_string()),
+            exact: 0,
+            pairs: self.train_pairs,
+            score: 0,
+            pair_scores: Vec::new(),
+            test_scores: Vec::new(),
+            test_exact: None,
+            hashes: Vec::new(),
+            duplicate_of,
+            predictions: None,
+            ops: d.ops,
+            index: s.index,
+            line: s.line,
+        };
+        if d.done {
+            let o = &self.outcomes[di * self.np..(di + 1) * self.np];
+            let sc = self.expected.score(o, self.metric);
+            r.rank = Some(k + 1);
+            r.status = Status::Ok;
+            r.error = None;
+            r.exact = sc.exact;
+            r.score = sc.score;
+            r.pair_scores = sc.pair_scores;
+            r.test_exact = sc
+                .test_scores
+                .iter()
+                .any(Option::is_some)
+                .then_some(sc.test_exact);
+            r.test_scores = sc.test_scores;
+            r.hashes = o.iter().map(|p| Hash64(p.hash)).collect();
+            r.predictions = self.predictions.get(k).cloned();
+        }
+        r
+    }
+
+    /// Writes the `k`-th row as JSON: the bytes `serde_json` writes for
+    /// [`crate::engine::rows::Row`] of [`FullRun::row`], without building
+    /// the row (`text` is scratch space).
+    fn write_row(&self, k: usize, buf: &mut Vec<u8>, text: &mut String) -> std::io::Result<()> {
+        use std::fmt::Write as _;
+        use std::io::Write as _;
+        let pos = self.order[k] as usize;
+        let s = &self.slots[pos];
+        let d = self.distinct.get(s.distinct as usize);
+        let with_predictions = d.is_some_and(|d| d.done) && k < self.predictions.len();
+        let Some(d) = d.filter(|_| !with_predictions) else {
+            // Parse errors and rows with predictions (a few): through serde.
+            let r = self.row(k);
+            let row = crate::engine::rows::Row {
+                result: &r,
+                task: &self.task_id,
+            };
+            return serde_json::to_writer(&mut *buf, &row).map_err(std::io::Error::from);
+        };
+        let json_str = |buf: &mut Vec<u8>, v: &str| serde_json::to_writer(buf, v);
+        let id = |buf: &mut Vec<u8>, pos: usize| -> std::io::Result<()> {
+            let s = &self.slots[pos];
+            match &s.id {
+                Some(id) => json_str(buf, id)?,
+                None => write!(buf, "\"{}\"", s.index)?,
+            }
+            Ok(())
+        };
+        let di = s.distinct as usize;
+        if d.done {
+            write!(buf, "{{\"rank\":{},\"id\":", k + 1)?;
+        } else {
+            buf.extend_from_slice(b"{\"rank\":null,\"id\":");
+        }
+        id(buf, pos)?;
+        buf.extend_from_slice(b",\"program\":");
+        text.clear();
+        let _ = write!(text, "{}", self.program(di));
+        json_str(buf, text)?;
+        if !d.done {
+            write!(
+                buf,
+                ",\"status\":\"not_run\",\"error\":\"not run\",\"exact\":0,\"pairs\":{},\"score\":0,\"pair_scores\":[],\"test_scores\":[],\"test_exact\":null,\"hashes\":[]",
+                self.train_pairs
+            )?;
+        } else {
+            let o = &self.outcomes[di * self.np..(di + 1) * self.np];
+            let (train, test) = o.split_at(self.expected.train.len());
+            write!(
+                buf,
+                ",\"status\":\"ok\",\"error\":null,\"exact\":{},\"pairs\":{},\"score\":{},\"pair_scores\":[",
+                d.exact, self.train_pairs, d.score
+            )?;
+            for (i, (o, &(eh, ew))) in train.iter().zip(&self.expected.train).enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write!(buf, "{}", o.score(self.metric, eh, ew))?;
+            }
+            buf.extend_from_slice(b"],\"test_scores\":[");
+            let mut test_exact = 0u32;
+            for (i, (o, e)) in test.iter().zip(&self.expected.test).enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                match e {
+                    Some((eh, ew)) => {
+                        test_exact += u32::from(o.exact(*eh, *ew));
+                        write!(buf, "{}", o.score(self.metric, *eh, *ew))?;
+                    }
+                    None => buf.extend_from_slice(b"null"),
+                }
+            }
+            buf.extend_from_slice(b"],\"test_exact\":");
+            if self.expected.test.iter().any(Option::is_some) {
+                write!(buf, "{test_exact}")?;
+            } else {
+                buf.extend_from_slice(b"null");
+            }
+            buf.extend_from_slice(b",\"hashes\":[");
+            for (i, o) in o.iter().enumerate() {
+                if i > 0 {
+                    buf.push(b',');
+                }
+                write!(buf, "\"{:016x}\"", o.hash)?;
+            }
+            buf.push(b']');
+        }
+        buf.extend_from_slice(b",\"duplicate_of\":");
+        if d.first != pos {
+            id(buf, d.first)?;
+        } else {
+            buf.extend_from_slice(b"null");
+        }
+        write!(
+            buf,
+            ",\"ops\":{},\"index\":{},\"line\":{},\"task\":",
+            d.ops, s.index, s.line
+        )?;
+        json_str(buf, &self.task_id)?;
+        buf.push(b'}');
+        Ok(())
+    }
+
+    /// A report holding the first `n` ranked rows, every parse error and the
+    /// first `n` rows not run, with the counts of the whole run (what a
+    /// table of the `n` best shows).
+    pub fn head(&self, n: usize) -> BatchReport {
+        let mut results: Vec<CandidateResult> =
+            (0..self.scored.min(n)).map(|k| self.row(k)).collect();
+        let mut not_run = 0;
+        for k in self.scored..self.order.len() {
+            let s = &self.slots[self.order[k] as usize];
+            if s.distinct == PARSE_ERROR {
+                results.push(self.row(k));
+            } else if not_run < n {
+                not_run += 1;
+                results.push(self.row(k));
+            }
+        }
+        self.report(results)
+    }
+
+    /// A report with these results and the counts of the whole run.
+    pub fn report(&self, results: Vec<CandidateResult>) -> BatchReport {
+        BatchReport {
+            results,
+            distinct: self.distinct_programs,
+            evaluations: self.evaluations,
+            candidates: self.candidates,
+            scored: self.scored,
+            parse_errors: self.parse_errors,
+            not_run: self.not_run,
+        }
+    }
+
+    /// Writes every row as JSON Lines (the rows of
+    /// [`crate::engine::rows::write_jsonl`] without `top`), formatting
+    /// groups of rows in parallel on `pool`.
+    pub fn write_jsonl(
+        &self,
+        out: &mut dyn std::io::Write,
+        pool: &rayon::ThreadPool,
+    ) -> std::io::Result<()> {
+        use rayon::prelude::*;
+        const ROWS: usize = 2048;
+        const GROUP: usize = 8;
+        let n = self.len();
+        // A thread formats groups of rows on the pool while this one writes
+        // the group before (at most two groups wait).
+        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
+        let stop = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let format = || {
+                let mut start = 0;
+                while start < n && !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let end = (start + ROWS * GROUP).min(n);
+                    let starts: Vec<usize> = (start..end).step_by(ROWS).collect();
+                    let parts: std::io::Result<Vec<Vec<u8>>> = pool.install(|| {
+                        starts
+                            .into_par_iter()
+                            .map(|a| {
+                                let mut buf = Vec::with_capacity(ROWS * 256);
+                                let mut text = String::new();
+                                for k in a..(a + ROWS).min(end) {
+                                    self.write_row(k, &mut buf, &mut text)?;
+                                    buf.push(b'\n');
+                                }
+                                Ok(buf)
+                            })
+                            .collect()
+                    });
+                    if tx.send(parts).is_err() {
+                        break;
+                    }
+                    start = end;
+                }
+                drop(tx);
+            };
+            let formatter = std::thread::Builder::new()
+                .name("gridscore-rows".into())
+                .spawn_scoped(scope, format)?;
+            let mut result = Ok(());
+            for parts in rx.iter() {
+                let written =
+                    parts.and_then(|parts| parts.iter().try_for_each(|p| out.write_all(p)));
+                if let Err(e) = written {
+                    result = Err(e);
+                    break;
+                }
+            }
+            stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            drop(rx);
+            if formatter.join().is_err() {
+                return Err(std::io::Error::other("the rows formatter thread panicked"));
+            }
+            result
+        })
+    }
+}
