@@ -382,14 +382,12 @@ pub fn search_task(
     let views = views::views(task, opts.normalize, opts.transpose);
     for (pass, &depth) in passes.iter().enumerate() {
         // The deep pass is skipped when an exact chain was found (unless
-        // thorough), and with `--first` when anything exact was
-        // (compositions are exact on the train pairs by construction).
+        // thorough). An exact composition does not skip it: compositions
+        // overfit more than chains, and the deep pass looks for a chain.
         let chain_exact = cands
             .iter()
             .any(|c| c.search_score.is_some_and(|(e, _)| e as usize == nt));
-        let any_exact = chain_exact || cands.iter().any(|c| c.stage == Stage::Composition);
-        let solved = (chain_exact && !opts.thorough) || (any_exact && opts.stop_when_solved);
-        if pass > 0 && (stop.now() || (nt > 0 && solved)) {
+        if pass > 0 && (stop.now() || (nt > 0 && chain_exact && !opts.thorough)) {
             if stop.now() {
                 stopped_by.get_or_insert(Budget::Time);
             }
