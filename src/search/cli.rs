@@ -18,12 +18,15 @@ pub struct SearchArgs {
     /// Task files, directories of task files, or combined challenges files.
     #[arg(required = true, value_name = "TASK_OR_DIR")]
     pub tasks: Vec<PathBuf>,
-    /// Longest program, in ops (depth 3 explodes: use --time-limit).
+    /// Longest chain, in ops. Depth 3 and more run a whole depth-2 search
+    /// first, then the deep one with the time left (depth 3 explodes: use
+    /// --time-limit, e.g. 1.4 s per task).
     #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u32).range(0..=16))]
     pub depth: u32,
-    /// Per-task time limit in seconds (0 to 10000000): deepening stops, a
-    /// backend batch is cut short, and the best programs found so far are
-    /// kept. Kept within max(10%, 0.5 s).
+    /// Per-task time limit in seconds (0 to 10000000): enumeration stops at
+    /// 80% of it, the pieces found are composed, a backend batch is cut
+    /// short, and the best programs found so far are kept. Kept within
+    /// max(10%, 0.5 s).
     #[arg(long, value_name = "SECS", value_parser = parse_secs, allow_hyphen_values = true)]
     pub time_limit: Option<f64>,
     /// Cap on the states kept for deepening (all depths of one task), 1 to
