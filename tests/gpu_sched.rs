@@ -5,7 +5,6 @@
 
 use gridscore::bench::{self, BenchConfig};
 use gridscore::engine::{Backend, CpuBackend};
-use gridscore::gpu::{self, GpuBackend};
 use gridscore::lang::random::{all_codes, random_grid_sized, random_program};
 use gridscore::lang::Program;
 use gridscore::rng::Rng;
@@ -13,22 +12,8 @@ use gridscore::sched::{SchedOptions, Scheduler};
 use gridscore::task::{Pair, Task, TestPair};
 use std::sync::Arc;
 
-fn open_gpu() -> Option<GpuBackend> {
-    match gpu::open_gpus_matching(true, None) {
-        Ok(mut v) if !v.is_empty() => Some(v.remove(0)),
-        other => {
-            let why = other
-                .err()
-                .map_or("no adapter".to_string(), |e| e.to_string());
-            assert!(
-                std::env::var("GRIDSCORE_REQUIRE_GPU").as_deref() != Ok("1"),
-                "GRIDSCORE_REQUIRE_GPU=1 but no GPU: {why}"
-            );
-            eprintln!("skipped: no GPU adapter (install mesa-vulkan-drivers): {why}");
-            None
-        }
-    }
-}
+mod common;
+use common::open_gpu;
 
 fn workload(n: usize, seed: u64) -> (Arc<Task>, Arc<Vec<Program>>) {
     let mut rng = Rng::new(seed);

@@ -6,57 +6,15 @@
 //! `GRIDSCORE_REQUIRE_GPU=1`.
 
 use gridscore::engine::{Backend, CpuBackend};
-use gridscore::gpu::{self, GpuBackend};
-use gridscore::lang::{run_program, OpCode, Program};
+use gridscore::gpu::GpuBackend;
+use gridscore::lang::{OpCode, Program};
 use gridscore::rng::Rng;
 use gridscore::search::{search_task, LastDepth, SearchOptions, Stage};
-use gridscore::task::{Pair, Task, TestPair};
+use gridscore::task::Task;
+
+mod common;
+use common::{open_gpu, task_from_grids};
 use gridscore::Grid;
-
-fn open_gpu() -> Option<GpuBackend> {
-    match gpu::open_gpus_matching(true, None) {
-        Ok(mut v) if !v.is_empty() => Some(v.remove(0)),
-        other => {
-            let why = other
-                .err()
-                .map_or("no adapter".to_string(), |e| e.to_string());
-            assert!(
-                std::env::var("GRIDSCORE_REQUIRE_GPU").as_deref() != Ok("1"),
-                "GRIDSCORE_REQUIRE_GPU=1 but no GPU: {why}"
-            );
-            eprintln!("skipped: no GPU adapter (install mesa-vulkan-drivers): {why}");
-            None
-        }
-    }
-}
-
-/// A task made by running `truth` on grids from `make` (3 train pairs and
-/// one test pair, every output different from its input).
-fn task_from(truth: &str, seed: u64, make: impl Fn(&mut Rng) -> Grid) -> Task {
-    let p = Program::parse(truth).unwrap();
-    let mut rng = Rng::new(seed);
-    let mut pairs: Vec<(Grid, Grid)> = Vec::new();
-    while pairs.len() < 4 {
-        let g = make(&mut rng);
-        if let Some(o) = run_program(&p, &g) {
-            if o != g && !pairs.iter().any(|(i, _)| *i == g) {
-                pairs.push((g, o));
-            }
-        }
-    }
-    let (input, output) = pairs.pop().unwrap();
-    Task {
-        id: format!("gen-{seed}"),
-        train: pairs
-            .into_iter()
-            .map(|(input, output)| Pair { input, output })
-            .collect(),
-        test: vec![TestPair {
-            input,
-            output: Some(output),
-        }],
-    }
-}
 
 /// Sparse grids: a few cells of colors 1 to 3 on 0, one 2 in the top row.
 fn rain(rng: &mut Rng) -> Grid {
@@ -130,7 +88,12 @@ fn ranked_match(gpu: &GpuBackend, task: &Task, opts: &SearchOptions) -> Vec<Stri
 #[test]
 fn composed_programs_score_the_same_on_the_gpu() {
     let Some(gpu) = open_gpu() else { return };
-    let task = task_from("overlay { [nz] keep 2 0 | smear down ; [all] }", 41, rain);
+    let task = task_from_grids(
+        "overlay { [nz] keep 2 0 | smear down ; [all] }",
+        41,
+        3,
+        rain,
+    );
     // A small alphabet, so that the last depth sent to the GPU as programs
     // (`LastDepth::Backend`) stays a few thousand programs on lavapipe.
     let only = ["keep", "smear", "recolor", "gravity", "flip_h", "halo"]
@@ -155,7 +118,7 @@ fn composed_programs_score_the_same_on_the_gpu() {
 #[test]
 fn normalised_programs_score_the_same_on_the_gpu() {
     let Some(gpu) = open_gpu() else { return };
-    let task = task_from("norm { recolor 2 1 }", 7, roles);
+    let task = task_from_grids("norm { recolor 2 1 }", 7, 3, roles);
     let opts = SearchOptions {
         depth: 1,
         thorough: true,

@@ -15,6 +15,9 @@ use gridscore::Grid;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+use common::task_from_grids;
+
 /// A task made by running `program` on random grids (retrying grids on which
 /// the program is INVALID or the identity).
 fn task_from(program: &str, seed: u64, ntrain: usize, ntest: usize, size: (usize, usize)) -> Task {
@@ -497,41 +500,6 @@ fn empty_and_missing_inputs_are_errors_not_panics() {
 }
 
 // ------------------------------------------------------------ search v2
-
-/// A task made by running `program` on grids from `make`.
-fn task_from_grids(
-    program: &str,
-    seed: u64,
-    ntrain: usize,
-    make: impl Fn(&mut Rng) -> Grid,
-) -> Task {
-    let p = Program::parse(program).unwrap();
-    let mut rng = Rng::new(seed);
-    let mut pairs = Vec::new();
-    let mut tries = 0;
-    while pairs.len() < ntrain + 1 {
-        tries += 1;
-        assert!(tries < 10_000, "cannot make pairs for {program}");
-        let g = make(&mut rng);
-        if let Some(o) = run_program(&p, &g) {
-            if o != g && !pairs.iter().any(|(i, _)| *i == g) {
-                pairs.push((g, o));
-            }
-        }
-    }
-    let (ti, to) = pairs.pop().unwrap();
-    Task {
-        id: format!("gen-{seed}"),
-        train: pairs
-            .into_iter()
-            .map(|(input, output)| Pair { input, output })
-            .collect(),
-        test: vec![TestPair {
-            input: ti,
-            output: Some(to),
-        }],
-    }
-}
 
 /// Sparse grids: a few cells of colors 1 to 3 on 0.
 fn sparse(rng: &mut Rng) -> Grid {

@@ -172,14 +172,7 @@ where
                 }
             }
         };
-        std::thread::Builder::new()
-            .name("gridscore-eval".into())
-            .spawn_scoped(scope, evaluator)
-            .map_err(|e| {
-                EngineError::Read(std::io::Error::other(format!(
-                    "cannot start the evaluator thread: {e}"
-                )))
-            })?;
+        super::stream::spawn_evaluator(scope, evaluator)?;
         let result = (|| -> Result<(), EngineError> {
             for block in blocks {
                 let block = block.map_err(EngineError::Read)?;

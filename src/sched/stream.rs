@@ -342,14 +342,7 @@ where
                 }
             }
         };
-        std::thread::Builder::new()
-            .name("gridscore-eval".into())
-            .spawn_scoped(scope, evaluator)
-            .map_err(|e| {
-                EngineError::Read(std::io::Error::other(format!(
-                    "cannot start the evaluator thread: {e}"
-                )))
-            })?;
+        spawn_evaluator(scope, evaluator)?;
         let mut next = |queue: &mut std::collections::VecDeque<Pending>, e: Eval| {
             let (buf, fps, reps, rep_of) = queue.pop_front().ok_or(EngineError::Cancelled)?;
             process(buf, fps, reps, rep_of, e)
@@ -435,6 +428,27 @@ where
         deadline_hit,
         faults,
     })
+}
+
+/// Starts the thread that scores batches while the caller reads, parses
+/// and deduplicates the next blocks (`score_stream_blocks`, and the full
+/// ranking of `full::score_blocks`).
+pub(crate) fn spawn_evaluator<'scope, F>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    evaluator: F,
+) -> Result<(), EngineError>
+where
+    F: FnOnce() + Send + 'scope,
+{
+    std::thread::Builder::new()
+        .name("gridscore-eval".into())
+        .spawn_scoped(scope, evaluator)
+        .map(drop)
+        .map_err(|e| {
+            EngineError::Read(std::io::Error::other(format!(
+                "cannot start the evaluator thread: {e}"
+            )))
+        })
 }
 
 /// Adds one run's device statistics to running totals.
