@@ -28,6 +28,12 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
 /// border through 4-connected selected cells (a selected border cell has
 /// reached it); the others get 0.
 pub fn reach_border(x: &Grid, pass: impl Fn(u8) -> bool, s: &mut Scratch) {
+    reach_border_by(x, pass, false, s);
+}
+
+/// [`reach_border`] through 4-connected (`eight` false) or 8-connected
+/// selected cells.
+pub fn reach_border_by(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, s: &mut Scratch) {
     let (h, w) = (x.h(), x.w());
     let src = x.data();
     let mark = &mut s.mark[..h * w];
@@ -54,17 +60,32 @@ pub fn reach_border(x: &Grid, pass: impl Fn(u8) -> bool, s: &mut Scratch) {
                 top += 1;
             }
         };
-        if i > 0 {
+        let (up, down, left, right) = (i > 0, i + 1 < h, j > 0, j + 1 < w);
+        if up {
             visit(k - w);
         }
-        if i + 1 < h {
+        if down {
             visit(k + w);
         }
-        if j > 0 {
+        if left {
             visit(k - 1);
         }
-        if j + 1 < w {
+        if right {
             visit(k + 1);
+        }
+        if eight {
+            if up && left {
+                visit(k - w - 1);
+            }
+            if up && right {
+                visit(k - w + 1);
+            }
+            if down && left {
+                visit(k + w - 1);
+            }
+            if down && right {
+                visit(k + w + 1);
+            }
         }
     }
 }

@@ -12,40 +12,7 @@ use crate::lang::Op;
 /// Marks (`s.mark[k] = 1`) the outside: 0-cells on the border and 0-cells
 /// 8-connected to them through 0-cells.
 fn outside8(x: &Grid, s: &mut Scratch) {
-    let (h, w) = (x.h(), x.w());
-    let src = x.data();
-    let mark = &mut s.mark[..h * w];
-    mark.fill(0);
-    let mut top = 0;
-    for i in 0..h {
-        for j in 0..w {
-            let k = i * w + j;
-            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) && src[k] == 0 {
-                mark[k] = 1;
-                s.stack[top] = k as u16;
-                top += 1;
-            }
-        }
-    }
-    while top > 0 {
-        top -= 1;
-        let k = s.stack[top] as usize;
-        let (i, j) = ((k / w) as isize, (k % w) as isize);
-        for di in -1isize..=1 {
-            for dj in -1isize..=1 {
-                let (ni, nj) = (i + di, j + dj);
-                if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
-                    continue;
-                }
-                let nk = ni as usize * w + nj as usize;
-                if mark[nk] == 0 && src[nk] == 0 {
-                    mark[nk] = 1;
-                    s.stack[top] = nk as u16;
-                    top += 1;
-                }
-            }
-        }
-    }
+    super::region::reach_border_by(x, |v| v == 0, true, s);
 }
 
 /// Whether non-0 cell (i, j) is on the shapes' border: on the grid's
