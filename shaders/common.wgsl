@@ -34,8 +34,10 @@ struct Params {
     pair_count: u32,
     // Workgroups per row of the 2-D dispatch grid.
     groups_x: u32,
-    // 1: also write each output grid to `grids_out` (predict).
-    write_grids: u32,
+    // What else is written to `extra_out` per (program, pair): EXTRA_NONE,
+    // EXTRA_GRIDS (the output grid, predict) or EXTRA_MASKS (the match
+    // masks, evaluate_masks).
+    extra: u32,
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
@@ -51,8 +53,11 @@ struct Params {
 // 4 words per (program, pair): h | w << 8 | matching << 16, hash lo, hash hi,
 // and 1 when the loop-limit canary fired (see eval.wgsl), else 0.
 @group(0) @binding(3) var<storage, read_write> results: array<u32>;
-// 900 words per (program, pair) when params.write_grids == 1.
-@group(0) @binding(4) var<storage, read_write> grids_out: array<u32>;
+// MAX_CELLS words per (program, pair) with EXTRA_GRIDS (the output grid),
+// MASK_WORDS with EXTRA_MASKS (non-0 cells, then cells that differ from the
+// expected grid; all 0 unless the output has the expected size), nothing
+// with EXTRA_NONE.
+@group(0) @binding(4) var<storage, read_write> extra_out: array<u32>;
 
 // The two ping-pong grids: grid[sb + i * w + j] (sb = 0 or MAX_CELLS).
 var<workgroup> grid: array<u32, 1800>;

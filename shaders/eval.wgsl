@@ -6,7 +6,8 @@
 // pair's input grid into workgroup memory, runs the program (each op is a
 // pass over the output cells, threads striding over cells, followed by a
 // barrier; see ops_*.wgsl), then compares the result with the expected grid
-// and hashes it, and writes one 4-word result record.
+// and hashes it, and writes one 4-word result record (and, when asked, the
+// output grid or the match masks: params.extra).
 //
 // Program records (src/gpu/encode.rs): word 0 = n_prefix | n_suffix << 8
 // | n_layers << 16 | flags << 24 (flag 1: norm); when there is a norm or an
@@ -252,22 +253,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         workgroupBarrier();
     }
 
-    // The loop-limit canary: lavapipe (gallivm) lets each SIMD bundle run at
-    // most 65,535 loop iterations in all, then ends every loop after one
-    // iteration, silently (and a bundle whose loops end early skips
-    // barriers, so the workgroup's shared values are no longer trustworthy).
-    // A loop of pair_count + 1 >= 2 iterations (a count the compiler cannot
-    // know) that runs once shows that this happened to this invocation's
-    // bundle; the invocation itself then sets word 3 of the record, without
-    // any workgroup memory or barrier, and the host recomputes the (program,
-    // pair) on the CPU (docs/gpu.md).
-    var spins = 0u;
-    for (var i = 0u; i <= params.pair_count; i++) {
-        spins++;
-    }
-    if (spins != params.pair_count + 1u) {
-        results[slot * 4u + 3u] = 1u;
-    }
     // Hash lanes and matching cells (`grid_hash`, `matching_cells`).
     if (lid == 0u) {
         atomicStore(&red[0], 0u);
@@ -292,8 +277,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         if (i < eh && j < ew && task[exp_off + i * ew + j] == c) {
             m += 1u;
         }
-        if (params.write_grids == 1u) {
-            grids_out[slot * MAX_CELLS + k] = c;
+        if (params.extra == EXTRA_GRIDS) {
+            extra_out[slot * MAX_CELLS + k] = c;
         }
     }
     atomicAdd(&red[0], lo);
@@ -312,5 +297,45 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             results[rec + 1u] = 0u;
             results[rec + 2u] = 0u;
         }
+    }
+
+    // Match masks (`match_masks` in src/score.rs): one thread per 32-cell
+    // word, no barrier (each word is written by one invocation).
+    if (params.extra == EXTRA_MASKS) {
+        let same = r.valid && h == eh && w == ew;
+        let base = slot * MASK_WORDS;
+        for (var q = lid; q < MASK_SET_WORDS; q += WG) {
+            var nz = 0u;
+            var bad = 0u;
+            if (same) {
+                let k0 = 32u * q;
+                let k1 = min(k0 + 32u, n);
+                for (var k = k0; k < k1; k++) {
+                    let c = grid[sb + k];
+                    nz |= select(0u, 1u << (k - k0), c != 0u);
+                    bad |= select(0u, 1u << (k - k0), c != task[exp_off + k]);
+                }
+            }
+            extra_out[base + q] = nz;
+            extra_out[base + MASK_SET_WORDS + q] = bad;
+        }
+    }
+
+    // The loop-limit canary, last so that it covers every loop above:
+    // lavapipe (gallivm) lets each SIMD bundle run at most 65,535 loop
+    // iterations in all, then ends every loop after one
+    // iteration, silently (and a bundle whose loops end early skips
+    // barriers, so the workgroup's shared values are no longer trustworthy).
+    // A loop of pair_count + 1 >= 2 iterations (a count the compiler cannot
+    // know) that runs once shows that this happened to this invocation's
+    // bundle; the invocation itself then sets word 3 of the record, without
+    // any workgroup memory or barrier, and the host recomputes the (program,
+    // pair) on the CPU (docs/gpu.md).
+    var spins = 0u;
+    for (var i = 0u; i <= params.pair_count; i++) {
+        spins++;
+    }
+    if (spins != params.pair_count + 1u) {
+        results[slot * 4u + 3u] = 1u;
     }
 }

@@ -8,6 +8,14 @@ const MAX_CELLS: u32 = 900u;
 const MAX_OPS: u32 = 16u;
 const MAX_LAYERS: u32 = 8u;
 
+// What a dispatch writes besides the results (params.extra).
+const EXTRA_NONE: u32 = 0u;
+const EXTRA_GRIDS: u32 = 1u;
+const EXTRA_MASKS: u32 = 2u;
+// Match masks: words per bitset, per (program, pair).
+const MASK_SET_WORDS: u32 = 29u;
+const MASK_WORDS: u32 = 58u;
+
 // Color tokens (encoded color arguments).
 const COLOR_BG: i32 = 10;
 const COLOR_FG: i32 = 11;

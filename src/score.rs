@@ -121,6 +121,37 @@ pub fn matching_cells(y: &Grid, e: &Grid) -> u16 {
     m
 }
 
+/// Words of one match-mask bitset: one bit per cell of a 30 x 30 grid,
+/// row-major (bit k of the set is bit k % 32 of word k / 32).
+pub const MASK_SET_WORDS: usize = crate::grid::MAX_CELLS.div_ceil(32);
+/// Words of one (program, pair)'s match masks: the output's non-0 cells
+/// ([`MASK_SET_WORDS`] words), then the cells where it differs from the
+/// expected grid. The search composes answers from these two bitsets (see
+/// `docs/search.md`, "Composition"); the GPU writes them in the pass that
+/// scores (`shaders/eval.wgsl`).
+pub const MASK_WORDS: usize = 2 * MASK_SET_WORDS;
+
+/// The match masks of `out` (`None` = INVALID) against `expected` into
+/// `dst` ([`MASK_WORDS`] words): bit k of the first set when cell k of the
+/// output is not 0, bit k of the second when it differs from cell k of the
+/// expected grid. Every word is 0 unless the output is valid and has the
+/// expected grid's size (cells are then in the same places).
+pub fn match_masks(out: Option<&Grid>, expected: Option<&Grid>, dst: &mut [u32]) {
+    let dst = &mut dst[..MASK_WORDS];
+    dst.fill(0);
+    let (Some(y), Some(e)) = (out, expected) else {
+        return;
+    };
+    if (y.h(), y.w()) != (e.h(), e.w()) {
+        return;
+    }
+    let (nz, bad) = dst.split_at_mut(MASK_SET_WORDS);
+    for (k, (&a, &b)) in y.data().iter().zip(e.data()).enumerate() {
+        nz[k / 32] |= u32::from(a != 0) << (k % 32);
+        bad[k / 32] |= u32::from(a != b) << (k % 32);
+    }
+}
+
 /// A candidate's scores on a task.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CandidateScore {

@@ -459,6 +459,66 @@ fn random_programs_match_cpu() {
     }
 }
 
+/// The match masks (`evaluate_masks`: non-0 cells and wrong cells of every
+/// (program, pair) whose output has the expected size) are the CPU's, bit
+/// for bit, with the outcomes of the same pass.
+#[test]
+fn match_masks_match_cpu() {
+    let Some(g) = gpu() else { return };
+    let before = g.cpu_fallbacks();
+    let mut rng = Rng::new(seed() ^ 0x3a5c);
+    let codes = all_codes();
+    let (mut slots, mut same_size, mut set_bits) = (0, 0, 0u64);
+    for t in 0..12 {
+        let (ntrain, ntest) = (2 + rng.below(3), 1 + rng.below(2));
+        let task = random_task(&mut rng, ntrain, ntest);
+        let programs: Vec<Program> = (0..120)
+            .map(|_| {
+                if rng.chance(0.2) {
+                    random_construct_program(&mut rng, &codes, 3)
+                } else {
+                    random_program(&mut rng, &codes, 0, 3)
+                }
+            })
+            .collect();
+        let refs: Vec<&Program> = programs.iter().collect();
+        let cpu = CpuBackend::new(2)
+            .evaluate_masks(&task, &refs)
+            .expect("cpu");
+        let gpu = g.evaluate_masks(&task, &refs).expect("gpu");
+        // The outcomes are those of `evaluate`.
+        assert_eq!(
+            cpu.outcomes,
+            CpuBackend::new(2).evaluate(&task, &refs).expect("cpu"),
+            "task {t}"
+        );
+        assert_eq!(cpu.outcomes.len(), gpu.outcomes.len(), "task {t}");
+        assert_eq!(cpu.masks.len(), gpu.masks.len(), "task {t}");
+        let np = task.num_pairs();
+        for s in 0..cpu.outcomes.len() {
+            let what = format!("task {t}, program `{}`, pair {}", programs[s / np], s % np);
+            assert_eq!(cpu.outcomes[s], gpu.outcomes[s], "{what}");
+            assert_eq!(cpu.masks_of(s), gpu.masks_of(s), "{what}: masks");
+            slots += 1;
+            let (nz, wrong) = cpu.masks_of(s);
+            if nz.iter().chain(wrong).any(|&w| w != 0) {
+                same_size += 1;
+            }
+            set_bits += nz
+                .iter()
+                .chain(wrong)
+                .map(|w| w.count_ones() as u64)
+                .sum::<u64>();
+        }
+    }
+    assert_no_fallbacks(g, before, "match masks");
+    eprintln!("gpu_diff: match masks of {slots} (program, pair) cases identical ({same_size} with the expected size, {set_bits} bits set)");
+    assert!(
+        same_size >= 500,
+        "only {same_size} outputs of the expected size"
+    );
+}
+
 /// Programs ending in each op of a class (after a short random prefix), so a
 /// failure names the op.
 fn class_test(class: OpClass, seed_salt: u64) {

@@ -116,6 +116,40 @@ fn composed_programs_score_the_same_on_the_gpu() {
 }
 
 #[test]
+fn the_gpu_last_depth_gives_the_pieces_of_the_cpu() {
+    // The last depth sent to the GPU as programs: the match masks written
+    // in the scoring pass make its programs pieces, so the depth-2 piece
+    // `keep 2 0 | smear down` is there and the composition is found, as on
+    // the CPU path that extends the last depth itself.
+    let Some(gpu) = open_gpu() else { return };
+    let task = task_from_grids(
+        "overlay { [nz] keep 2 0 | smear down ; [all] }",
+        41,
+        3,
+        rain,
+    );
+    let only: Vec<OpCode> = ["keep", "smear", "recolor", "gravity", "flip_h", "halo"]
+        .iter()
+        .map(|n| OpCode::from_name(n).unwrap())
+        .collect();
+    let opts = |last_depth| SearchOptions {
+        depth: 2,
+        last_depth,
+        only_ops: Some(only.clone()),
+        ..SearchOptions::default()
+    };
+    let before = gpu.cpu_fallbacks();
+    let states = search_task(&task, &opts(LastDepth::States), &CpuBackend::new(2)).unwrap();
+    let r = search_task(&task, &opts(LastDepth::Backend), &gpu).unwrap();
+    assert_eq!(gpu.cpu_fallbacks(), before, "results recomputed on the CPU");
+    assert_eq!(r.backend_mismatches, 0);
+    assert_eq!(r.ranked[0].stage, Stage::Composition, "{:?}", r.ranked[0]);
+    assert_eq!(r.ranked[0].program, states.ranked[0].program);
+    assert_eq!(r.attempts, states.attempts);
+    assert_eq!(r.pieces, states.pieces);
+}
+
+#[test]
 fn normalised_programs_score_the_same_on_the_gpu() {
     let Some(gpu) = open_gpu() else { return };
     let task = task_from_grids("norm { recolor 2 1 }", 7, 3, roles);

@@ -548,6 +548,43 @@ fn composition_finds_a_two_piece_answer() {
 }
 
 #[test]
+fn the_last_depth_on_the_backend_still_gives_pieces() {
+    // The two-piece answer above needs a piece of the last depth
+    // (`keep 2 0 | smear down`). With the last depth sent to the backend as
+    // programs, the backend's match masks make its programs pieces: the
+    // same composition, the same attempts, as many pieces as when the last
+    // depth is extended on the CPU.
+    let truth = "overlay { [nz] keep 2 0 | smear down ; [all] }";
+    let task = task_from_grids(truth, 41, 4, |rng| {
+        let mut g = sparse(rng);
+        g.set(0, rng.below(g.w()), 2);
+        g
+    });
+    // A small alphabet keeps the last depth's programs few (debug builds).
+    let only: Vec<OpCode> = ["keep", "smear", "recolor", "gravity", "flip_h", "halo"]
+        .iter()
+        .map(|n| OpCode::from_name(n).unwrap())
+        .collect();
+    let small = SearchOptions {
+        only_ops: Some(only),
+        ..opts(2)
+    };
+    let states = search_task(&task, &small, &CpuBackend::new(2)).unwrap();
+    let backend = SearchOptions {
+        last_depth: gridscore::search::LastDepth::Backend,
+        ..small
+    };
+    let r = search_task(&task, &backend, &CpuBackend::new(2)).unwrap();
+    assert!(r.solved_train, "{:?}", r.ranked.first());
+    assert_eq!(r.test_correct, Some(true), "{:?}", r.programs);
+    assert_eq!(r.ranked[0].stage, gridscore::search::Stage::Composition);
+    assert_eq!(r.ranked[0].program, states.ranked[0].program);
+    assert_eq!(r.attempts, states.attempts);
+    assert_eq!(r.pieces, states.pieces);
+    assert!(r.compositions > 0);
+}
+
+#[test]
 fn normalisation_solves_color_roles() {
     // Each pair recolors its least frequent color with its most frequent
     // non-background one: the colors differ from pair to pair, the roles

@@ -2,10 +2,10 @@
 //! (two 30x30 buffers) per worker, each program run once per input and
 //! compared in the same pass.
 
-use super::{Backend, EngineError};
+use super::{Backend, EngineError, Masked};
 use crate::grid::Grid;
 use crate::lang::{Interp, Program};
-use crate::score::PairOutcome;
+use crate::score::{match_masks, PairOutcome, MASK_WORDS};
 use crate::task::Task;
 use rayon::prelude::*;
 use std::sync::Arc;
@@ -65,6 +65,28 @@ pub fn evaluate_one(interp: &mut Interp, task: &Task, program: &Program, out: &m
     }
 }
 
+/// [`evaluate_one`] with the match masks of every pair into `masks`
+/// ([`MASK_WORDS`] words per pair).
+#[inline]
+pub fn evaluate_one_masked(
+    interp: &mut Interp,
+    task: &Task,
+    program: &Program,
+    out: &mut [PairOutcome],
+    masks: &mut [u32],
+) {
+    for (((o, m), input), expected) in out
+        .iter_mut()
+        .zip(masks.chunks_exact_mut(MASK_WORDS))
+        .zip(task.inputs())
+        .zip(task.expected())
+    {
+        let y = interp.run_program(program, input);
+        *o = PairOutcome::compare(y, expected);
+        match_masks(y, expected, m);
+    }
+}
+
 impl Backend for CpuBackend {
     fn name(&self) -> String {
         format!("cpu ({} threads)", self.threads())
@@ -91,6 +113,24 @@ impl Backend for CpuBackend {
                 .with_min_len(64)
                 .for_each_init(Interp::new, |interp, (o, p)| {
                     evaluate_one(interp, task, p, o)
+                });
+        });
+        Ok(out)
+    }
+    fn evaluate_masks(&self, task: &Task, programs: &[&Program]) -> Result<Masked, EngineError> {
+        let np = task.num_pairs();
+        let mut out = Masked::new(programs.len() * np);
+        if np == 0 {
+            return Ok(out);
+        }
+        self.pool.install(|| {
+            out.outcomes
+                .par_chunks_mut(np)
+                .zip(out.masks.par_chunks_mut(np * MASK_WORDS))
+                .zip(programs.par_iter())
+                .with_min_len(64)
+                .for_each_init(Interp::new, |interp, ((o, m), p)| {
+                    evaluate_one_masked(interp, task, p, o, m)
                 });
         });
         Ok(out)

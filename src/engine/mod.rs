@@ -7,7 +7,7 @@ pub mod rows;
 
 use crate::grid::Grid;
 use crate::lang::Program;
-use crate::score::PairOutcome;
+use crate::score::{PairOutcome, MASK_SET_WORDS, MASK_WORDS};
 use crate::task::Task;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -73,6 +73,29 @@ impl Partial {
     }
 }
 
+/// Outcomes with match masks ([`Backend::evaluate_masks`]): `outcomes` as
+/// [`Backend::evaluate`] returns them, and [`MASK_WORDS`] words of `masks`
+/// per outcome, in the same order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Masked {
+    pub outcomes: Vec<PairOutcome>,
+    pub masks: Vec<u32>,
+}
+
+impl Masked {
+    /// `slots` INVALID outcomes with empty masks.
+    pub fn new(slots: usize) -> Masked {
+        Masked {
+            outcomes: vec![PairOutcome::INVALID; slots],
+            masks: vec![0; slots * MASK_WORDS],
+        }
+    }
+    /// The masks of outcome `slot`: (non-0 cells, wrong cells).
+    pub fn masks_of(&self, slot: usize) -> (&[u32], &[u32]) {
+        self.masks[slot * MASK_WORDS..(slot + 1) * MASK_WORDS].split_at(MASK_SET_WORDS)
+    }
+}
+
 /// A device that evaluates programs on a task's inputs.
 ///
 /// `evaluate` returns one outcome per (program, pair), program-major, with
@@ -127,6 +150,25 @@ pub trait Backend: Send + Sync {
             out.outcomes[i * np..end * np].copy_from_slice(&o);
             out.done[i..end].fill(true);
             i = end;
+        }
+        Ok(out)
+    }
+    /// [`Backend::evaluate`] with the match masks of every (program, pair)
+    /// ([`crate::score::match_masks`]), computed in the same pass. This
+    /// default runs the CPU interpreter on the calling thread; the CPU and
+    /// GPU backends compute them in their own pass.
+    fn evaluate_masks(&self, task: &Task, programs: &[&Program]) -> Result<Masked, EngineError> {
+        let mut interp = crate::lang::Interp::new();
+        let np = task.num_pairs();
+        let mut out = Masked::new(programs.len() * np);
+        for (p, prog) in programs.iter().enumerate() {
+            cpu::evaluate_one_masked(
+                &mut interp,
+                task,
+                prog,
+                &mut out.outcomes[p * np..(p + 1) * np],
+                &mut out.masks[p * np * MASK_WORDS..(p + 1) * np * MASK_WORDS],
+            );
         }
         Ok(out)
     }

@@ -4,10 +4,12 @@
 //! and WGSL. `tests/shaders.rs` fails when the checked-in file differs from
 //! [`generate`] (`GRIDSCORE_BLESS=1 cargo test --test shaders` rewrites it).
 
+use super::encode::Extra;
 use crate::grid::{MAX_CELLS, MAX_DIM};
 use crate::lang::args::{color, Axes, SmearDir, CHOICES};
 use crate::lang::ops::{ArgKind, OPS};
 use crate::lang::{MAX_LAYERS, MAX_OPS};
+use crate::score::{MASK_SET_WORDS, MASK_WORDS};
 use std::fmt::Write;
 
 /// The WGSL constant for a choice value (`DIR4_UP`, `T_FLIP_H`, ...).
@@ -71,6 +73,16 @@ pub fn generate() -> String {
     let _ = writeln!(w, "const MAX_CELLS: u32 = {MAX_CELLS}u;");
     let _ = writeln!(w, "const MAX_OPS: u32 = {MAX_OPS}u;");
     let _ = writeln!(w, "const MAX_LAYERS: u32 = {MAX_LAYERS}u;\n");
+    let _ = writeln!(
+        w,
+        "// What a dispatch writes besides the results (params.extra)."
+    );
+    for e in Extra::ALL {
+        let _ = writeln!(w, "const {}: u32 = {}u;", e.wgsl_const(), e as u32);
+    }
+    let _ = writeln!(w, "// Match masks: words per bitset, per (program, pair).");
+    let _ = writeln!(w, "const MASK_SET_WORDS: u32 = {MASK_SET_WORDS}u;");
+    let _ = writeln!(w, "const MASK_WORDS: u32 = {MASK_WORDS}u;\n");
     let _ = writeln!(w, "// Color tokens (encoded color arguments).");
     for (k, t) in color::TOKENS.iter().enumerate() {
         let _ = writeln!(

@@ -7,7 +7,7 @@
 //! form a 2-D grid `groups_x` wide, row-major, and the padding workgroups of
 //! the last row return at once.
 
-use super::encode::{GRID_WORDS, RESULT_WORDS};
+use super::encode::{Extra, RESULT_WORDS};
 use std::ops::Range;
 
 /// The device limits a plan honours (and a cap on the work per submission).
@@ -71,12 +71,13 @@ pub fn grid_for(n: u64, max_per_dim: u32) -> (u32, u32) {
 }
 
 /// Splits a batch into chunks. `record_words[p]` is the size of program
-/// p's encoded record; every program runs on `pair_count` pairs; with
-/// `write_grids` each (program, pair) also needs a 900-word output grid.
+/// p's encoded record; every program runs on `pair_count` pairs; each
+/// (program, pair) also needs `extra.words()` words of the second output
+/// (the output grid of `predict`, the match masks).
 pub fn plan(
     record_words: &[usize],
     pair_count: usize,
-    write_grids: bool,
+    extra: Extra,
     limits: &PlanLimits,
 ) -> Result<Vec<Chunk>, PlanError> {
     let mut chunks = Vec::new();
@@ -90,7 +91,7 @@ pub fn plan(
     }
     let max_bytes = limits.max_binding_bytes();
     let pairs = pair_count as u64;
-    let slot_bytes = 4 * (RESULT_WORDS as u64 + if write_grids { GRID_WORDS as u64 } else { 0 });
+    let slot_bytes = 4 * (RESULT_WORDS + extra.words()) as u64;
     let mut start = 0;
     while start < record_words.len() {
         let mut end = start;
@@ -139,7 +140,7 @@ mod tests {
         }
     }
 
-    fn check(chunks: &[Chunk], n: usize, pairs: usize, l: &PlanLimits, write: bool) {
+    fn check(chunks: &[Chunk], n: usize, pairs: usize, l: &PlanLimits, extra: Extra) {
         let mut next = 0;
         for c in chunks {
             assert_eq!(c.programs.start, next);
@@ -151,7 +152,7 @@ mod tests {
             assert!(x as u64 * y as u64 >= c.workgroups);
             // No row of padding only.
             assert!((x as u64) * (y as u64 - 1) < c.workgroups);
-            let slot = 4 * (RESULT_WORDS + if write { GRID_WORDS } else { 0 }) as u64;
+            let slot = 4 * (RESULT_WORDS + extra.words()) as u64;
             assert!(c.workgroups * slot <= l.max_binding_bytes());
             assert!(4 * c.program_words <= l.max_binding_bytes());
             assert!(c.workgroups <= l.max_workgroups_per_chunk);
@@ -172,12 +173,12 @@ mod tests {
     fn one_chunk_when_everything_fits() {
         let l = limits(65535, 1 << 30, u64::MAX);
         let words = vec![5; 1000];
-        let c = plan(&words, 4, false, &l).unwrap();
+        let c = plan(&words, 4, Extra::None, &l).unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].workgroups, 4000);
         assert_eq!(c[0].groups, (4000, 1));
         assert_eq!(c[0].program_words, 6000);
-        check(&c, 1000, 4, &l, false);
+        check(&c, 1000, 4, &l, Extra::None);
     }
 
     #[test]
@@ -185,10 +186,10 @@ mod tests {
         // 200,000 programs x 3 pairs = 600,000 workgroups: a 65535-wide grid.
         let l = limits(65535, 1 << 30, u64::MAX);
         let words = vec![3; 200_000];
-        let c = plan(&words, 3, false, &l).unwrap();
+        let c = plan(&words, 3, Extra::None, &l).unwrap();
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].groups, (65535, 10));
-        check(&c, 200_000, 3, &l, false);
+        check(&c, 200_000, 3, &l, Extra::None);
     }
 
     #[test]
@@ -196,12 +197,12 @@ mod tests {
         // 10 x 10 = 100 workgroups per chunk at most.
         let l = limits(10, 1 << 30, u64::MAX);
         let words = vec![3; 100];
-        let c = plan(&words, 3, false, &l).unwrap();
+        let c = plan(&words, 3, Extra::None, &l).unwrap();
         // 33 programs (99 workgroups) per chunk.
         assert_eq!(c[0].programs, 0..33);
         assert_eq!(c[0].groups, (10, 10));
         assert_eq!(c.len(), 4);
-        check(&c, 100, 3, &l, false);
+        check(&c, 100, 3, &l, Extra::None);
     }
 
     #[test]
@@ -209,49 +210,49 @@ mod tests {
         // Results: 16 bytes per (program, pair); 1 KiB allows 64 slots.
         let l = limits(65535, 1024, u64::MAX);
         let words = vec![3; 100];
-        let c = plan(&words, 2, false, &l).unwrap();
+        let c = plan(&words, 2, Extra::None, &l).unwrap();
         assert!(c.iter().all(|c| c.workgroups <= 64));
-        check(&c, 100, 2, &l, false);
+        check(&c, 100, 2, &l, Extra::None);
         // Program records: 1 KiB = 256 words; records of 33 words + 1.
         let words = vec![33; 100];
-        let c = plan(&words, 1, false, &l).unwrap();
+        let c = plan(&words, 1, Extra::None, &l).unwrap();
         assert!(c.iter().all(|c| c.program_words <= 256));
         assert_eq!(c[0].programs.len(), 7);
-        check(&c, 100, 1, &l, false);
+        check(&c, 100, 1, &l, Extra::None);
         // Storage binding smaller than the buffer limit.
         let mut l2 = limits(65535, 1 << 30, u64::MAX);
         l2.max_storage_binding = 160;
-        let c = plan(&[1; 50], 1, false, &l2).unwrap();
+        let c = plan(&[1; 50], 1, Extra::None, &l2).unwrap();
         assert!(c.iter().all(|c| c.workgroups <= 10));
-        check(&c, 50, 1, &l2, false);
+        check(&c, 50, 1, &l2, Extra::None);
     }
 
     #[test]
     fn predict_grids_count_against_the_buffer_limit() {
         let l = limits(65535, 4 * 904 * 5, u64::MAX);
-        let c = plan(&[3; 12], 1, true, &l).unwrap();
+        let c = plan(&[3; 12], 1, Extra::Grids, &l).unwrap();
         assert!(c.iter().all(|c| c.workgroups <= 5));
-        check(&c, 12, 1, &l, true);
+        check(&c, 12, 1, &l, Extra::Grids);
     }
 
     #[test]
     fn per_chunk_cap() {
         let l = limits(65535, 1 << 30, 1000);
-        let c = plan(&[3; 10_000], 7, false, &l).unwrap();
+        let c = plan(&[3; 10_000], 7, Extra::None, &l).unwrap();
         assert!(c.iter().all(|c| c.workgroups <= 1000));
-        check(&c, 10_000, 7, &l, false);
+        check(&c, 10_000, 7, &l, Extra::None);
     }
 
     #[test]
     fn impossible_plans_are_errors() {
         let l = limits(65535, 16, u64::MAX);
         assert!(matches!(
-            plan(&[3], 2, false, &l),
+            plan(&[3], 2, Extra::None, &l),
             Err(PlanError::TooBig { .. })
         ));
-        assert_eq!(plan(&[], 2, false, &l), Ok(vec![]));
-        assert_eq!(plan(&[3], 0, false, &l), Ok(vec![]));
+        assert_eq!(plan(&[], 2, Extra::None, &l), Ok(vec![]));
+        assert_eq!(plan(&[3], 0, Extra::None, &l), Ok(vec![]));
         let l = limits(0, 1 << 20, u64::MAX);
-        assert_eq!(plan(&[3], 1, false, &l), Err(PlanError::NoWorkgroups));
+        assert_eq!(plan(&[3], 1, Extra::None, &l), Err(PlanError::NoWorkgroups));
     }
 }

@@ -12,6 +12,9 @@
 //!   `h | w << 8 | matching << 16`, hash low lane, hash high lane, and 1
 //!   when the shader's loop-limit canary fired (the host then recomputes
 //!   that result on the CPU), else 0.
+//! - What else a dispatch writes per (program, pair) ([`Extra`]): nothing,
+//!   the output grid (one word per cell, `predict`), or the match masks
+//!   ([`crate::score::MASK_WORDS`] words, `evaluate_masks`).
 
 use crate::grid::{Grid, MAX_CELLS};
 use crate::lang::{Op, Program};
@@ -24,6 +27,44 @@ pub const WORDS_PER_OP: usize = 2;
 pub const RESULT_WORDS: usize = 4;
 /// Words per output grid written by `predict` (a 30x30 grid).
 pub const GRID_WORDS: usize = MAX_CELLS;
+/// What a dispatch writes besides the result records, per (program, pair),
+/// into its second output buffer (`params.extra` in the shader; the
+/// values are generated into `shaders/generated.wgsl` as `EXTRA_*`).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Extra {
+    /// Nothing (`evaluate`).
+    None = 0,
+    /// The output grid, [`GRID_WORDS`] words (`predict`).
+    Grids = 1,
+    /// The match masks, [`crate::score::MASK_WORDS`] words
+    /// (`evaluate_masks`).
+    Masks = 2,
+}
+
+impl Extra {
+    /// Every kind, for the generated constants.
+    pub const ALL: [Extra; 3] = [Extra::None, Extra::Grids, Extra::Masks];
+
+    /// Words written per (program, pair).
+    pub fn words(self) -> usize {
+        match self {
+            Extra::None => 0,
+            Extra::Grids => GRID_WORDS,
+            Extra::Masks => crate::score::MASK_WORDS,
+        }
+    }
+
+    /// The WGSL constant's name.
+    pub fn wgsl_const(self) -> &'static str {
+        match self {
+            Extra::None => "EXTRA_NONE",
+            Extra::Grids => "EXTRA_GRIDS",
+            Extra::Masks => "EXTRA_MASKS",
+        }
+    }
+}
+
 /// Words of a pair's metadata in the task buffer.
 pub const PAIR_WORDS: usize = 6;
 
@@ -39,8 +80,8 @@ pub struct Params {
     pub pair_count: u32,
     /// Workgroups per row of the 2-D dispatch grid.
     pub groups_x: u32,
-    /// 1: write the output grids too (predict).
-    pub write_grids: u32,
+    /// What else is written ([`Extra`] as u32).
+    pub extra: u32,
     /// Padding to 32 bytes.
     pub pad: [u32; 3],
 }

@@ -28,12 +28,12 @@ pub mod shader;
 pub use device::{AdapterInfo, LimitsSummary};
 pub use dispatch::{Chunk, PlanError, PlanLimits};
 
-use crate::engine::{Backend, EngineError};
+use crate::engine::{Backend, EngineError, Masked};
 use crate::grid::Grid;
 use crate::lang::{Interp, Program};
-use crate::score::PairOutcome;
+use crate::score::{match_masks, PairOutcome, MASK_WORDS};
 use crate::task::Task;
-use encode::{Params, GRID_WORDS, RESULT_WORDS};
+use encode::{Extra, Params, GRID_WORDS, RESULT_WORDS};
 use pool::BufferPool;
 use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -224,8 +224,9 @@ struct State {
 struct RunOutput {
     /// [`RESULT_WORDS`] words per (program, pair).
     results: Vec<u32>,
-    /// [`GRID_WORDS`] words per (program, pair) when grids were asked for.
-    grids: Vec<u32>,
+    /// `extra.words()` words per (program, pair): the output grids
+    /// ([`GRID_WORDS`]) or the match masks ([`MASK_WORDS`]) when asked for.
+    extra: Vec<u32>,
     /// GPU time from timestamp queries.
     gpu_time: Option<Duration>,
 }
@@ -480,7 +481,7 @@ impl GpuBackend {
         programs: &[&Program],
     ) -> Result<(Vec<PairOutcome>, Option<Duration>), EngineError> {
         let np = task.num_pairs();
-        let out = self.run(task, programs, 0, np, false)?;
+        let out = self.run(task, programs, 0, np, Extra::None)?;
         let expected = programs.len() * np * RESULT_WORDS;
         if out.results.len() != expected {
             return Err(self.device_error(format!(
@@ -504,6 +505,51 @@ impl GpuBackend {
             })
             .collect();
         Ok((outcomes, out.gpu_time))
+    }
+
+    /// [`Backend::evaluate_masks`]: the outcomes and the match masks, written
+    /// by the shader in the pass that scores (a record whose canary fired
+    /// is recomputed on the CPU, masks included).
+    pub fn evaluate_masks_gpu(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<Masked, EngineError> {
+        let np = task.num_pairs();
+        let out = self.run(task, programs, 0, np, Extra::Masks)?;
+        let slots = programs.len() * np;
+        if out.results.len() != slots * RESULT_WORDS || out.extra.len() != slots * MASK_WORDS {
+            return Err(self.device_error(format!(
+                "read back {} result words and {} mask words, expected {} and {}",
+                out.results.len(),
+                out.extra.len(),
+                slots * RESULT_WORDS,
+                slots * MASK_WORDS
+            )));
+        }
+        let inputs: Vec<&Grid> = task.inputs().collect();
+        let expected: Vec<Option<&Grid>> = task.expected().collect();
+        let mut it = Interp::new();
+        let mut masks = out.extra;
+        let outcomes = out
+            .results
+            .chunks_exact(RESULT_WORDS)
+            .enumerate()
+            .map(|(s, rec)| {
+                if rec[TRUNCATED_WORD] == 0 {
+                    return encode::decode_outcome(rec);
+                }
+                let (p, k) = (s / np, s % np);
+                let y = self.recompute(&mut it, programs[p], inputs[k]);
+                match_masks(
+                    y,
+                    expected[k],
+                    &mut masks[s * MASK_WORDS..(s + 1) * MASK_WORDS],
+                );
+                PairOutcome::compare(y, expected[k])
+            })
+            .collect();
+        Ok(Masked { outcomes, masks })
     }
 
     /// (program, pair) results recomputed on the CPU so far because the
@@ -675,19 +721,19 @@ impl GpuBackend {
     }
 
     /// Evaluates `programs` on pairs `pair_start..pair_start + pair_count`
-    /// of `task`, reading back the result records (and the grids with
-    /// `write_grids`).
+    /// of `task`, reading back the result records (and what `extra` asks
+    /// for).
     fn run(
         &self,
         task: &Task,
         programs: &[&Program],
         pair_start: usize,
         pair_count: usize,
-        write_grids: bool,
+        extra: Extra,
     ) -> Result<RunOutput, EngineError> {
         let mut out = RunOutput {
             results: Vec::new(),
-            grids: Vec::new(),
+            extra: Vec::new(),
             gpu_time: None,
         };
         if programs.is_empty() || pair_count == 0 {
@@ -695,7 +741,7 @@ impl GpuBackend {
         }
         let limits = self.plan_limits();
         let records: Vec<usize> = programs.iter().map(|p| encode::record_words(p)).collect();
-        let chunks = dispatch::plan(&records, pair_count, write_grids, &limits)
+        let chunks = dispatch::plan(&records, pair_count, extra, &limits)
             .map_err(|e| self.device_error(e.to_string()))?;
         let task_words = encode::encode_task(task);
         let max_binding = limits.max_binding_bytes();
@@ -718,7 +764,7 @@ impl GpuBackend {
             &chunks,
             pair_start,
             pair_count,
-            write_grids,
+            extra,
             &mut out,
         );
         let val = pollster::block_on(val_scope.pop());
@@ -748,7 +794,7 @@ impl GpuBackend {
         chunks: &[Chunk],
         pair_start: usize,
         pair_count: usize,
-        write_grids: bool,
+        extra: Extra,
         out: &mut RunOutput,
     ) -> Result<(), EngineError> {
         use wgpu::BufferUsages as U;
@@ -772,11 +818,7 @@ impl GpuBackend {
             let words = encode::encode_programs(&programs[chunk.programs.clone()]);
             let slots = chunk.workgroups;
             let res_bytes = slots * 4 * RESULT_WORDS as u64;
-            let grid_bytes = if write_grids {
-                slots * 4 * GRID_WORDS as u64
-            } else {
-                4
-            };
+            let grid_bytes = (slots * 4 * extra.words() as u64).max(4);
             let prog_buf = self.acquire(
                 U::STORAGE | U::COPY_DST,
                 4 * words.len() as u64,
@@ -791,7 +833,7 @@ impl GpuBackend {
                 max,
                 "results readback",
             );
-            let grid_read = write_grids.then(|| {
+            let grid_read = (extra != Extra::None).then(|| {
                 self.acquire(U::MAP_READ | U::COPY_DST, grid_bytes, max, "grids readback")
             });
             let ts_bufs = timestamps.as_ref().map(|_| {
@@ -806,7 +848,7 @@ impl GpuBackend {
                 pair_start: pair_start as u32,
                 pair_count: pair_count as u32,
                 groups_x: chunk.groups.0,
-                write_grids: u32::from(write_grids),
+                extra: extra as u32,
                 pad: [0; 3],
             };
             self.queue
@@ -864,8 +906,8 @@ impl GpuBackend {
                 let words = self.read_back(&maps)?;
                 let mut it = words.into_iter();
                 out.results.extend(it.next().unwrap_or_default());
-                if write_grids {
-                    out.grids.extend(it.next().unwrap_or_default());
+                if extra != Extra::None {
+                    out.extra.extend(it.next().unwrap_or_default());
                 }
                 if let (Some(ts), Some((_, period))) = (it.next(), &timestamps) {
                     if ts.len() >= 4 {
@@ -1043,6 +1085,10 @@ impl Backend for GpuBackend {
         self.evaluate_timed(task, programs).map(|(o, _)| o)
     }
 
+    fn evaluate_masks(&self, task: &Task, programs: &[&Program]) -> Result<Masked, EngineError> {
+        self.evaluate_masks_gpu(task, programs)
+    }
+
     fn predict(
         &self,
         task: &Task,
@@ -1052,9 +1098,9 @@ impl Backend for GpuBackend {
         if nt == 0 {
             return Ok(vec![Vec::new(); programs.len()]);
         }
-        let out = self.run(task, programs, task.train.len(), nt, true)?;
+        let out = self.run(task, programs, task.train.len(), nt, Extra::Grids)?;
         let slots = programs.len() * nt;
-        if out.results.len() != slots * RESULT_WORDS || out.grids.len() != slots * GRID_WORDS {
+        if out.results.len() != slots * RESULT_WORDS || out.extra.len() != slots * GRID_WORDS {
             return Err(self.device_error("read back fewer predictions than asked for"));
         }
         let mut it = Interp::new();
@@ -1069,7 +1115,7 @@ impl Backend for GpuBackend {
                                 .recompute(&mut it, programs[p], &task.test[t].input)
                                 .cloned();
                         }
-                        encode::decode_grid(rec, &out.grids[s * GRID_WORDS..(s + 1) * GRID_WORDS])
+                        encode::decode_grid(rec, &out.extra[s * GRID_WORDS..(s + 1) * GRID_WORDS])
                     })
                     .collect()
             })

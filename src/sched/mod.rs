@@ -714,6 +714,21 @@ impl Backend for Scheduler {
             done: run.done,
         })
     }
+    /// Match masks on the first healthy device (a GPU computes them in its
+    /// scoring pass), else on the CPU; a device error falls back to the
+    /// CPU too.
+    fn evaluate_masks(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<crate::engine::Masked, EngineError> {
+        if let Some(d) = self.healthy_device() {
+            if let Ok(m) = d.evaluate_masks(task, programs) {
+                return Ok(m);
+            }
+        }
+        CpuBackend::try_new(0)?.evaluate_masks(task, programs)
+    }
     fn predict(
         &self,
         task: &Task,

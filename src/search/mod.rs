@@ -20,7 +20,7 @@ pub mod views;
 use crate::engine::{Backend, EngineError};
 use crate::grid::Grid;
 use crate::lang::Program;
-use crate::score::{CandidateScore, Metric, PairOutcome};
+use crate::score::{CandidateScore, Metric, PairOutcome, MASK_WORDS};
 use crate::task::Task;
 use enumerate::{
     derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
@@ -671,6 +671,7 @@ fn search_view(
                 derive_map,
                 &mut stats,
                 &mut tracker,
+                cells.as_ref().map(|c| (c, &mut pieces)),
             )?
         } else {
             let mut st = DepthState {
@@ -1047,6 +1048,7 @@ fn depth_on_backend(
     derive_map: bool,
     stats: &mut DepthStats,
     tracker: &mut Tracker,
+    mut pieces: Option<(&Cells, &mut PieceSink)>,
 ) -> Result<Option<Budget>, SearchError> {
     let nt = task.train.len();
     let np = task.num_pairs();
@@ -1071,7 +1073,17 @@ fn depth_on_backend(
             return Ok(());
         }
         let refs: Vec<&Program> = batch.iter().collect();
-        let outs = backend.evaluate(task, &refs)?;
+        // While pieces are collected, the backend also returns the match
+        // masks, so that the last depth's programs become pieces as on the
+        // CPU path (`Origin::Child`).
+        let piece_sink = pieces.as_mut().filter(|(_, sink)| !sink.full());
+        let (outs, masks) = if piece_sink.is_some() {
+            let m = backend.evaluate_masks(task, &refs)?;
+            (m.outcomes, Some(m.masks))
+        } else {
+            (backend.evaluate(task, &refs)?, None)
+        };
+        let mut bits = Vec::new();
         for (i, o) in outs.chunks(np.max(1)).enumerate().take(batch.len()) {
             stats.candidates += 1;
             if o[..nt].iter().any(|p| !p.valid()) {
@@ -1090,6 +1102,29 @@ fn depth_on_backend(
             let s = exp.score(o, opts.metric);
             let prog = &batch[i];
             tracker.offer(s.exact, s.score, keys[i], test_hash, || prog.clone());
+            if let (Some((cells, sink)), Some(masks)) = (pieces.as_mut(), &masks) {
+                let sizes: Vec<(u8, u8)> = o.iter().map(|p| (p.h, p.w)).collect();
+                let piece_sizes = sizes[..nt]
+                    .iter()
+                    .zip(&cells.sizes)
+                    .all(|(&(h, w), &(eh, ew))| (h as usize, w as usize) == (eh, ew));
+                if piece_sizes && o[nt..].iter().all(|p| p.valid()) && !sink.full() {
+                    let slots = &masks[i * np * MASK_WORDS..(i * np + nt) * MASK_WORDS];
+                    cells.signature_from_masks(slots, &mut bits);
+                    let (nz, wrong) = bits.split_at(cells.words);
+                    let (parent, op) = (keys[i].1, prog.prefix().last().copied());
+                    if let Some(op) = op {
+                        sink.offer(
+                            nz,
+                            wrong,
+                            &sizes[nt..],
+                            Origin::Child { parent, op },
+                            d,
+                            test_hash,
+                        );
+                    }
+                }
+            }
         }
         batch.clear();
         keys.clear();

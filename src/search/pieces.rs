@@ -11,6 +11,7 @@
 use super::enumerate::IdMap;
 use crate::grid::Grid;
 use crate::lang::{Mask, Op};
+use crate::score::{MASK_SET_WORDS, MASK_WORDS};
 
 /// How a piece is laid as a layer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -161,6 +162,32 @@ impl Cells {
     }
 }
 
+impl Cells {
+    /// The `nz` and `wrong` bitsets (`words` each, in `out`: `nz` then
+    /// `wrong`) from a backend's match masks of the train pairs (`masks`:
+    /// [`MASK_WORDS`] words per train pair, grids of the right sizes; see
+    /// [`crate::score::match_masks`]). Equal to [`Cells::signature`] of the
+    /// grids the masks were made from.
+    pub fn signature_from_masks(&self, masks: &[u32], out: &mut Vec<u64>) {
+        out.clear();
+        out.resize(2 * self.words, 0);
+        let (nz, wrong) = out.split_at_mut(self.words);
+        for (k, m) in masks.chunks_exact(MASK_WORDS).enumerate() {
+            let (h, w) = self.sizes[k];
+            let (mn, mw) = m.split_at(MASK_SET_WORDS);
+            for c in 0..(h * w).div_ceil(64) {
+                let word = |set: &[u32]| {
+                    let lo = set[2 * c] as u64;
+                    let hi = set.get(2 * c + 1).map_or(0, |&x| x as u64);
+                    lo | hi << 32
+                };
+                nz[self.offsets[k] + c] = word(mn);
+                wrong[self.offsets[k] + c] = word(mw);
+            }
+        }
+    }
+}
+
 /// Most other programs remembered per piece signature.
 pub const MAX_ALTERNATIVES: usize = 3;
 
@@ -284,6 +311,44 @@ impl PieceStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signatures_from_backend_masks_equal_those_from_grids() {
+        use crate::lang::random::random_grid;
+        let mut rng = crate::rng::Rng::new(9);
+        for _ in 0..300 {
+            let n = 1 + rng.below(4);
+            let expected: Vec<Grid> = (0..n)
+                .map(|_| {
+                    let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
+                    random_grid(&mut rng, h, w)
+                })
+                .collect();
+            let grids: Vec<Grid> = expected
+                .iter()
+                .map(|e| {
+                    let mut g = random_grid(&mut rng, e.h(), e.w());
+                    for k in 0..g.len() {
+                        if rng.chance(0.5) {
+                            g.data_mut()[k] = e.data()[k];
+                        }
+                    }
+                    g
+                })
+                .collect();
+            let cells = Cells::new(&expected);
+            let (mut nz, mut wrong) = (vec![0; cells.words], vec![0; cells.words]);
+            cells.signature(&grids, &expected, &mut nz, &mut wrong);
+            let mut masks = vec![0u32; n * MASK_WORDS];
+            for (k, m) in masks.chunks_exact_mut(MASK_WORDS).enumerate() {
+                crate::score::match_masks(Some(&grids[k]), Some(&expected[k]), m);
+            }
+            let mut bits = Vec::new();
+            cells.signature_from_masks(&masks, &mut bits);
+            assert_eq!(bits[..cells.words], nz[..]);
+            assert_eq!(bits[cells.words..], wrong[..]);
+        }
+    }
 
     #[test]
     fn masks_match_a_cell_by_cell_reading() {

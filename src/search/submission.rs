@@ -435,6 +435,42 @@ impl Backend for TimeLimited<'_> {
             _ => self.small().evaluate(task, programs),
         }
     }
+    /// In chunks that grow while they take under 50 ms, none started after
+    /// the deadline: the programs not evaluated are INVALID (and counted as
+    /// cut), as in `evaluate`.
+    fn evaluate_masks(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<crate::engine::Masked, EngineError> {
+        if self.cancel.is_cancelled() {
+            return Err(EngineError::Cancelled);
+        }
+        let Some(deadline) = self.deadline.filter(|_| programs.len() > Self::SMALL) else {
+            return self.small().evaluate_masks(task, programs);
+        };
+        let np = task.num_pairs();
+        let mut out = crate::engine::Masked::new(programs.len() * np);
+        let (mut i, mut size) = (0, Self::SMALL);
+        while i < programs.len() {
+            if Instant::now() >= deadline {
+                self.cut
+                    .fetch_add((programs.len() - i) as u64, Ordering::Relaxed);
+                break;
+            }
+            let end = (i + size).min(programs.len());
+            let t0 = Instant::now();
+            let m = self.inner.evaluate_masks(task, &programs[i..end])?;
+            if t0.elapsed() < std::time::Duration::from_millis(50) {
+                size = size.saturating_mul(2);
+            }
+            let w = crate::score::MASK_WORDS;
+            out.outcomes[i * np..end * np].copy_from_slice(&m.outcomes);
+            out.masks[i * np * w..end * np * w].copy_from_slice(&m.masks);
+            i = end;
+        }
+        Ok(out)
+    }
     fn predict(
         &self,
         task: &Task,
