@@ -156,16 +156,23 @@ pub fn shift(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (dy, dx) = (op.args[0] as isize, op.args[1] as isize);
     let fill = Colors::of(x).get(op.args[2]);
     out.resize(h, w);
-    for i in 0..h {
-        for j in 0..w {
-            let (si, sj) = (i as isize - dy, j as isize - dx);
-            let v = if si >= 0 && sj >= 0 && (si as usize) < h && (sj as usize) < w {
-                x.get(si as usize, sj as usize)
-            } else {
-                fill
-            };
-            out.set(i, j, v);
+    // Row by row: out row i is source row i - dy moved right by dx (cells
+    // from outside the grid are `fill`).
+    let (src, dst) = (x.data(), out.data_mut());
+    // Output columns [j0, j1) come from source columns [j0 - dx, j1 - dx).
+    let j0 = dx.clamp(0, w as isize) as usize;
+    let j1 = (w as isize + dx).clamp(0, w as isize) as usize;
+    for (i, row) in dst.chunks_exact_mut(w).enumerate() {
+        let si = i as isize - dy;
+        if si < 0 || si >= h as isize || j0 >= j1 {
+            row.fill(fill);
+            continue;
         }
+        let s0 = si as usize * w;
+        let from = (j0 as isize - dx) as usize;
+        row[..j0].fill(fill);
+        row[j0..j1].copy_from_slice(&src[s0 + from..s0 + from + (j1 - j0)]);
+        row[j1..].fill(fill);
     }
     true
 }

@@ -31,6 +31,8 @@ pub type CpuFn = fn(&Op, &Grid, &mut Grid, &mut Scratch) -> bool;
 /// once per interpreter.
 pub struct Scratch {
     pub mark: [u8; MAX_CELLS],
+    /// Recent `fill_enclosed` reach maps (see [`region::ReachCache`]).
+    pub reach: region::ReachCache,
     pub stack: [u16; MAX_CELLS],
     pub aux: [u16; MAX_CELLS],
     pub pieces: pieces::Pieces,
@@ -44,6 +46,7 @@ impl Default for Scratch {
     fn default() -> Self {
         Scratch {
             mark: [0; MAX_CELLS],
+            reach: region::ReachCache::default(),
             stack: [0; MAX_CELLS],
             aux: [0; MAX_CELLS],
             pieces: pieces::Pieces::default(),
@@ -53,6 +56,24 @@ impl Default for Scratch {
             syms: Vec::with_capacity(4096),
         }
     }
+}
+
+/// A cheap 64-bit key of a grid's size and cells (folded eight cells at a
+/// time) and `seed`, for the caches of the ops: entries whose key differs
+/// are not compared cell by cell (equal keys still are).
+#[inline]
+pub(crate) fn fingerprint(x: &Grid, seed: u64) -> u64 {
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+    let mut h = seed << 16 | (x.h() as u64) << 8 | x.w() as u64;
+    let chunks = x.data().chunks_exact(8);
+    let rest = chunks.remainder();
+    for c in chunks {
+        h = (h.rotate_left(5) ^ u64::from_le_bytes(c.try_into().expect("8 bytes"))).wrapping_mul(K);
+    }
+    for &b in rest {
+        h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
+    }
+    h
 }
 
 /// Reusable evaluation state: the ping-pong grids, the grids of the
@@ -390,3 +411,41 @@ pub fn split_part(len: usize, n: usize, i: usize) -> Option<(usize, usize)> {
 }
 
 pub use geometry::{transform_size, transform_src};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::{all_codes, random_grid_sized, random_op};
+
+    /// The ops' caches (pieces cuts, reach maps) never change a result: one
+    /// interpreter applying random ops to a few grids in turn, as the
+    /// search does (the same grids again and again, and grids that differ
+    /// in one cell), gives what a fresh interpreter gives for each op.
+    #[test]
+    fn op_caches_do_not_change_results() {
+        let mut rng = crate::rng::Rng::new(0xcac4e);
+        let codes = all_codes();
+        let mut shared = Interp::new();
+        let mut grids: Vec<Grid> = (0..4).map(|_| random_grid_sized(&mut rng, 1, 12)).collect();
+        let mut out = Grid::default();
+        let mut fresh_out = Grid::default();
+        for n in 0..20_000 {
+            if n % 500 == 0 {
+                // A grid changes in one cell: same size, nearly the same key.
+                let g = &mut grids[rng.below(4)];
+                let (i, j) = (rng.below(g.h()), rng.below(g.w()));
+                let v = (g.get(i, j) + 1) % 10;
+                g.set(i, j, v);
+            }
+            let op = random_op(&mut rng, &codes);
+            for x in &grids {
+                let a = shared.apply_op(&op, x, &mut out);
+                let b = Interp::new().apply_op(&op, x, &mut fresh_out);
+                assert_eq!(a, b, "#{n}: `{op}` on {x:?}");
+                if a {
+                    assert_eq!(out, fresh_out, "#{n}: `{op}` on {x:?}");
+                }
+            }
+        }
+    }
+}

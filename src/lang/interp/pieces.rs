@@ -56,16 +56,30 @@ pub struct Pieces {
     pub label: Box<[u16; MAX_CELLS]>,
     pub list: Vec<Piece>,
     /// Scratch of the flood fill.
-    stack: Vec<u16>,
+    stack: Vec<u32>,
     /// Recent cuts (the search runs every op of a split on the same few
     /// grids, one train or test grid after the other). The entry whose cut
     /// is in `label` and `list` lends them its buffers (`out`): they are
     /// swapped, never copied.
     cache: Vec<Cached>,
+    /// The entries' keys ([`cut_key`]), apart from the entries (a scan
+    /// reads one small array, not every entry's grid).
+    keys: Vec<u64>,
     /// The entry whose buffers `label` and `list` hold.
     out: Option<usize>,
     /// The cache entry replaced next.
     next: usize,
+    /// Where the next cache lookup starts.
+    hint: usize,
+}
+
+/// A cheap key of a cut: the split and [`super::fingerprint`] of the grid.
+fn cut_key(x: &Grid, split: CutKey) -> u64 {
+    let k = match split {
+        CutKey::Split(s) => s as u64,
+        CutKey::NotColor(b) => 16 + b as u64,
+    };
+    super::fingerprint(x, k)
 }
 
 /// One remembered cut.
@@ -87,8 +101,10 @@ impl Default for Pieces {
             list: Vec::with_capacity(64),
             stack: Vec::with_capacity(MAX_CELLS),
             cache: Vec::new(),
+            keys: Vec::new(),
             out: None,
             next: 0,
+            hint: 0,
         }
     }
 }
@@ -130,11 +146,19 @@ impl Pieces {
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
         }
-        if let Some(i) = self
-            .cache
-            .iter()
-            .position(|c| c.split == split && c.grid == *x)
-        {
+        // The scan starts after the last hit: the search cuts the same few
+        // grids in turn, so the next one is usually there.
+        let len = self.cache.len();
+        let key = cut_key(x, split);
+        let hint = self.hint.min(len);
+        let hit = (hint..len).chain(0..hint).find(|&i| {
+            self.keys[i] == key && {
+                let c = &self.cache[i];
+                c.split == split && c.grid == *x
+            }
+        });
+        if let Some(i) = hit {
+            self.hint = i + 1;
             let c = &mut self.cache[i];
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
@@ -143,6 +167,7 @@ impl Pieces {
         }
         let found = self.cut_fresh(x, split);
         let i = if self.cache.len() < CACHE {
+            self.keys.push(key);
             self.cache.push(Cached {
                 split,
                 grid: x.clone(),
@@ -156,10 +181,12 @@ impl Pieces {
             self.next = (self.next + 1) % CACHE;
             i
         };
+        self.keys[i] = key;
         let c = &mut self.cache[i];
         c.split = split;
         c.grid.copy_from(x);
         c.found = found;
+        self.hint = i + 1;
         // The entry's own buffers are scratch until `label` and `list`
         // are given back to it.
         self.out = Some(i);
@@ -180,33 +207,54 @@ impl Pieces {
             Split::Obj | Split::Obj4 | Split::Cobj => {
                 let eight = split == Split::Obj;
                 let same = split == Split::Cobj;
+                // Depth-first fill; the stack holds (cell, column) so that
+                // no division is needed per cell.
+                let label = &mut self.label;
+                let stack = &mut self.stack;
                 for start in 0..n {
-                    if src[start] == bg || self.label[start] != NONE {
+                    if src[start] == bg || label[start] != NONE {
                         continue;
                     }
                     let id = self.list.len() as u16;
                     let col = src[start];
-                    self.label[start] = id;
-                    self.stack.clear();
-                    self.stack.push(start as u16);
-                    while let Some(k) = self.stack.pop() {
-                        let k = k as usize;
-                        let (i, j) = ((k / w) as isize, (k % w) as isize);
-                        for di in -1isize..=1 {
-                            for dj in -1isize..=1 {
-                                if (di, dj) == (0, 0) || (!eight && di != 0 && dj != 0) {
-                                    continue;
-                                }
-                                let (ni, nj) = (i + di, j + dj);
-                                if ni < 0 || nj < 0 || ni as usize >= h || nj as usize >= w {
-                                    continue;
-                                }
-                                let nk = ni as usize * w + nj as usize;
-                                let v = src[nk];
-                                if v != bg && self.label[nk] == NONE && (!same || v == col) {
-                                    self.label[nk] = id;
-                                    self.stack.push(nk as u16);
-                                }
+                    label[start] = id;
+                    stack.clear();
+                    stack.push(start as u32 | ((start % w) as u32) << 16);
+                    let joins = |v: u8| v != bg && (!same || v == col);
+                    while let Some(e) = stack.pop() {
+                        let k = (e & 0xffff) as usize;
+                        let j = (e >> 16) as usize;
+                        let (left, right) = (j > 0, j + 1 < w);
+                        let mut visit = |nk: usize, nj: usize| {
+                            if label[nk] == NONE && joins(src[nk]) {
+                                label[nk] = id;
+                                stack.push(nk as u32 | (nj as u32) << 16);
+                            }
+                        };
+                        if left {
+                            visit(k - 1, j - 1);
+                        }
+                        if right {
+                            visit(k + 1, j + 1);
+                        }
+                        if k >= w {
+                            let u = k - w;
+                            visit(u, j);
+                            if eight && left {
+                                visit(u - 1, j - 1);
+                            }
+                            if eight && right {
+                                visit(u + 1, j + 1);
+                            }
+                        }
+                        if k + w < n {
+                            let d = k + w;
+                            visit(d, j);
+                            if eight && left {
+                                visit(d - 1, j - 1);
+                            }
+                            if eight && right {
+                                visit(d + 1, j + 1);
                             }
                         }
                     }

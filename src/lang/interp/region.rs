@@ -4,7 +4,7 @@
 use super::layout::crop_to;
 use super::pieces::CutKey;
 use super::{split_part, Colors, Scratch};
-use crate::grid::Grid;
+use crate::grid::{Grid, MAX_CELLS};
 use crate::lang::args::{Dir4, Logic, Selector};
 use crate::lang::Op;
 
@@ -15,13 +15,59 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
     let (h, w) = (x.h(), x.w());
     let src = x.data();
-    reach_border(x, |v| v == cb, s);
+    // The reach map depends on the grid and b only: the search tries every
+    // a for each (grid, b) in turn.
+    let key = super::fingerprint(x, cb as u64);
+    let n = h * w;
+    match s.reach.find(key, x) {
+        Some(i) => s.mark[..n].copy_from_slice(&s.reach.marks[i][..n]),
+        None => {
+            reach_border(x, |v| v == cb, s);
+            let i = s.reach.insert(key, x);
+            s.reach.marks[i][..n].copy_from_slice(&s.mark[..n]);
+        }
+    }
     out.resize(h, w);
     for (k, d) in out.data_mut().iter_mut().enumerate() {
         let v = src[k];
         *d = if v == cb && s.mark[k] == 0 { ca } else { v };
     }
     true
+}
+
+/// Recent reach maps of `fill_enclosed`, keyed by the grid and the color
+/// b ([`super::fingerprint`] with b as the seed; a hit also compares the
+/// grid).
+#[derive(Default)]
+pub struct ReachCache {
+    keys: Vec<u64>,
+    grids: Vec<Grid>,
+    pub marks: Vec<Box<[u8; MAX_CELLS]>>,
+    next: usize,
+}
+
+/// Reach maps remembered.
+const REACH_CACHE: usize = 16;
+
+impl ReachCache {
+    /// The entry of `key` and grid `x`, if remembered.
+    fn find(&self, key: u64, x: &Grid) -> Option<usize> {
+        (0..self.keys.len()).find(|&i| self.keys[i] == key && self.grids[i] == *x)
+    }
+    /// An entry for `key` and `x` (its marks are to be written).
+    fn insert(&mut self, key: u64, x: &Grid) -> usize {
+        if self.keys.len() < REACH_CACHE {
+            self.keys.push(key);
+            self.grids.push(x.clone());
+            self.marks.push(Box::new([0; MAX_CELLS]));
+            return self.keys.len() - 1;
+        }
+        let i = self.next;
+        self.next = (self.next + 1) % REACH_CACHE;
+        self.keys[i] = key;
+        self.grids[i].copy_from(x);
+        i
+    }
 }
 
 /// Marks (`s.mark[k] = 1`) every cell selected by `pass` that reaches the
@@ -95,34 +141,42 @@ pub fn reach_border_by(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, s: &mut
 pub fn halo(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let mut c = Colors::of(x);
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
+    paint_touching(x, out, ca, cb, true);
+    true
+}
+
+/// `out` = `x` with every cell of color `cb` that touches a cell not of
+/// color `cb` (8-connected with `eight`, else 4-connected) painted `ca`.
+/// Rows as bitmasks: bit j of `ne[i]` says cell (i, j) is not `cb`.
+pub fn paint_touching(x: &Grid, out: &mut Grid, ca: u8, cb: u8, eight: bool) {
     let (h, w) = (x.h(), x.w());
     out.copy_from(x);
+    let full = (1u32 << w) - 1;
+    let mut ne = [0u32; 32];
+    for (i, row) in x.data().chunks_exact(w).enumerate() {
+        ne[i] = row
+            .iter()
+            .enumerate()
+            .fold(0, |m, (j, &v)| m | u32::from(v != cb) << j);
+    }
+    // Cells whose row neighbours (and, for `eight`, diagonals through the
+    // rows above and below) are not cb.
+    let side = |m: u32| (m << 1 | m >> 1) & full;
+    let data = out.data_mut();
     for i in 0..h {
-        for j in 0..w {
-            if x.get(i, j) != cb {
-                continue;
-            }
-            let mut touch = false;
-            for di in -1isize..=1 {
-                for dj in -1isize..=1 {
-                    let (ni, nj) = (i as isize + di, j as isize + dj);
-                    if (di, dj) != (0, 0)
-                        && ni >= 0
-                        && nj >= 0
-                        && (ni as usize) < h
-                        && (nj as usize) < w
-                        && x.get(ni as usize, nj as usize) != cb
-                    {
-                        touch = true;
-                    }
-                }
-            }
-            if touch {
-                out.set(i, j, ca);
-            }
+        let above = if i > 0 { ne[i - 1] } else { 0 };
+        let below = if i + 1 < h { ne[i + 1] } else { 0 };
+        let mut touch = side(ne[i]) | above | below;
+        if eight {
+            touch |= side(above) | side(below);
+        }
+        let mut paint = touch & !ne[i] & full;
+        while paint != 0 {
+            let j = paint.trailing_zeros() as usize;
+            data[i * w + j] = ca;
+            paint &= paint - 1;
         }
     }
-    true
 }
 
 /// `gravity dir b`: in each column (up/down) or row (left/right) the cells
@@ -224,15 +278,25 @@ fn halves(op: &Op, x: &Grid, out: &mut Grid, horizontal: bool) -> bool {
     };
     let (oh, ow) = if horizontal { (h, p) } else { (p, w) };
     out.resize(oh, ow);
+    // The color of each (A != 0, B != 0) case, looked up per cell.
+    let table: [u8; 4] = std::array::from_fn(|k| {
+        if l.eval(k & 2 != 0, k & 1 != 0) {
+            ca
+        } else {
+            0
+        }
+    });
+    let src = x.data();
+    let dst = out.data_mut();
     for i in 0..oh {
-        for j in 0..ow {
-            let av = x.get(i, j) != 0;
-            let bv = if horizontal {
-                x.get(i, j + off)
-            } else {
-                x.get(i + off, j)
-            } != 0;
-            out.set(i, j, if l.eval(av, bv) { ca } else { 0 });
+        let a = &src[i * w..i * w + ow];
+        let b = if horizontal {
+            &src[i * w + off..i * w + off + ow]
+        } else {
+            &src[(i + off) * w..(i + off) * w + ow]
+        };
+        for ((o, &av), &bv) in dst[i * ow..(i + 1) * ow].iter_mut().zip(a).zip(b) {
+            *o = table[usize::from(av != 0) << 1 | usize::from(bv != 0)];
         }
     }
     true

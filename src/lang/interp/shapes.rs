@@ -3,7 +3,7 @@
 //! `shaders/ops_shapes.wgsl`.
 
 use super::pieces::{count_of, NONE};
-use super::region::reach_border;
+use super::region::{paint_touching, reach_border};
 use super::{gather, Colors, Scratch};
 use crate::grid::Grid;
 use crate::lang::args::{Count, Shape, Split};
@@ -160,22 +160,7 @@ pub fn bbox_fill(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
 pub fn halo4(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let mut c = Colors::of(x);
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
-    let (h, w) = (x.h(), x.w());
-    out.copy_from(x);
-    for i in 0..h {
-        for j in 0..w {
-            if x.get(i, j) != cb {
-                continue;
-            }
-            let touch = (i > 0 && x.get(i - 1, j) != cb)
-                || (i + 1 < h && x.get(i + 1, j) != cb)
-                || (j > 0 && x.get(i, j - 1) != cb)
-                || (j + 1 < w && x.get(i, j + 1) != cb);
-            if touch {
-                out.set(i, j, ca);
-            }
-        }
-    }
+    paint_touching(x, out, ca, cb, false);
     true
 }
 
