@@ -62,7 +62,27 @@ pub fn hash_grid(mut h: u64, g: Option<&Grid>) -> u64 {
         return fx(h, 0xdead_beef);
     };
     h = fx(h, ((g.h() as u64) << 8) | g.w() as u64 | 0x1_0000);
-    let mut chunks = g.data().chunks_exact(8);
+    // Four independent lanes over 32-byte blocks (no chain of multiplies
+    // through the whole grid), folded into h, then the tail eight bytes at
+    // a time.
+    let mut blocks = g.data().chunks_exact(32);
+    let word =
+        |b: &[u8], k: usize| u64::from_le_bytes(b[8 * k..8 * k + 8].try_into().expect("8 bytes"));
+    if blocks.len() > 0 {
+        let mut l = [
+            h,
+            h ^ 0x9e37_79b9_7f4a_7c15,
+            h ^ 0x6a09_e667_f3bc_c909,
+            h ^ 0xbb67_ae85_84ca_a73b,
+        ];
+        for b in &mut blocks {
+            for (k, lane) in l.iter_mut().enumerate() {
+                *lane = fx(*lane, word(b, k));
+            }
+        }
+        h = fx(fx(fx(l[0], l[1]), l[2]), l[3]);
+    }
+    let mut chunks = blocks.remainder().chunks_exact(8);
     for c in &mut chunks {
         h = fx(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
     }
@@ -618,6 +638,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         return out;
     }
     ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
+    w.interp.declare_inputs(&w.pg);
     // The ops tried: the alphabet, then the derived color map.
     let index = ctx.alphabet.index(parent, ctx.last);
     let alphabet = ctx.alphabet.for_parent(parent, ctx.last);
@@ -672,8 +693,11 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         // When the child cannot be a piece, only the shortlist can take it:
         // score the train pairs one by one and stop as soon as even exact
         // remaining pairs could not reach the shortlist's bar.
+        // With pieces collected, that is known once a train grid has
+        // another size than its output: the pairs so far are scored then.
         let (mut run_exact, mut run_score) = (0u32, 0u64);
-        let early = if ctx.pieces.is_none() { ctx.bar } else { None };
+        let mut scoring = ctx.pieces.is_none() && ctx.bar.is_some();
+        let mut scored = 0;
         for k in 0..nt {
             let o = if has_tokens {
                 resolve(&op, w.tokens[k])
@@ -684,17 +708,27 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
                 killed = true;
                 break;
             }
-            if let Some(bar) = early {
-                let e = &ctx.expected[k];
-                let g = &w.cg[k];
-                let o = PairOutcome {
-                    h: g.h() as u8,
-                    w: g.w() as u8,
-                    matching: matching_cells(g, e),
-                    hash: 1,
-                };
-                run_exact += u32::from(o.exact(e.h(), e.w()));
-                run_score += o.score(ctx.metric, e.h(), e.w()) as u64;
+            let Some(bar) = ctx.bar else {
+                continue;
+            };
+            if !scoring {
+                let (g, e) = (&w.cg[k], &ctx.expected[k]);
+                scoring = (g.h(), g.w()) != (e.h(), e.w());
+            }
+            if scoring {
+                while scored <= k {
+                    let e = &ctx.expected[scored];
+                    let g = &w.cg[scored];
+                    let o = PairOutcome {
+                        h: g.h() as u8,
+                        w: g.w() as u8,
+                        matching: matching_cells(g, e),
+                        hash: 1,
+                    };
+                    run_exact += u32::from(o.exact(e.h(), e.w()));
+                    run_score += o.score(ctx.metric, e.h(), e.w()) as u64;
+                    scored += 1;
+                }
                 let rest = (nt - 1 - k) as u32;
                 if (run_exact + rest, run_score + ctx.max_score_rest[k]) < bar {
                     killed = true;
@@ -730,7 +764,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
                 });
                 (exact, score)
             }
-            _ if early.is_some() => (run_exact, run_score),
+            _ if scoring => (run_exact, run_score),
             _ => score_train(&w.cg[..nt], ctx.expected, ctx.metric),
         };
         if ctx.last && !piece_sizes && ctx.bar.is_some_and(|b| (exact, score) < b) {

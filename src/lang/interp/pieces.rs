@@ -62,7 +62,7 @@ pub struct Pieces {
     /// is in `label` and `list` lends them its buffers (`out`): they are
     /// swapped, never copied.
     cache: Vec<Cached>,
-    /// The entries' keys ([`cut_key`]), apart from the entries (a scan
+    /// The entries' keys ([`Pieces::key_of`] of the grid, the split as the seed), apart from the entries (a scan
     /// reads one small array, not every entry's grid).
     keys: Vec<u64>,
     /// The entry whose buffers `label` and `list` hold.
@@ -71,15 +71,9 @@ pub struct Pieces {
     next: usize,
     /// Where the next cache lookup starts.
     hint: usize,
-}
-
-/// A cheap key of a cut: the split and [`super::fingerprint`] of the grid.
-fn cut_key(x: &Grid, split: CutKey) -> u64 {
-    let k = match split {
-        CutKey::Split(s) => s as u64,
-        CutKey::NotColor(b) => 16 + b as u64,
-    };
-    super::fingerprint(x, k)
+    /// (address, fingerprint) of the grids of
+    /// [`super::Interp::declare_inputs`].
+    pub(crate) declared: Vec<(usize, u64)>,
 }
 
 /// One remembered cut.
@@ -105,6 +99,7 @@ impl Default for Pieces {
             out: None,
             next: 0,
             hint: 0,
+            declared: Vec::with_capacity(super::MAX_DECLARED),
         }
     }
 }
@@ -132,6 +127,19 @@ pub fn separator(x: &Grid) -> Option<u8> {
 }
 
 impl Pieces {
+    /// A cache key of grid `x` and `seed`: [`super::fingerprint`] of the
+    /// grid (from the declared inputs when `x` is one of them), mixed with
+    /// the seed.
+    #[inline]
+    pub(crate) fn key_of(&self, x: &Grid, seed: u64) -> u64 {
+        let at = x as *const Grid as usize;
+        let base = match self.declared.iter().find(|d| d.0 == at) {
+            Some(&(_, fp)) => fp,
+            None => super::fingerprint(x, 0),
+        };
+        (base ^ seed.wrapping_mul(0x9e37_79b9_7f4a_7c15)).wrapping_mul(0xff51_afd7_ed55_8ccd)
+    }
+
     /// Cuts `x` by `split`. Returns false when the split finds no piece.
     pub fn cut(&mut self, x: &Grid, split: Split) -> bool {
         self.cut_by(x, CutKey::Split(split))
@@ -149,7 +157,13 @@ impl Pieces {
         // The scan starts after the last hit: the search cuts the same few
         // grids in turn, so the next one is usually there.
         let len = self.cache.len();
-        let key = cut_key(x, split);
+        let key = self.key_of(
+            x,
+            match split {
+                CutKey::Split(s) => s as u64,
+                CutKey::NotColor(b) => 16 + b as u64,
+            },
+        );
         let hint = self.hint.min(len);
         let hit = (hint..len).chain(0..hint).find(|&i| {
             self.keys[i] == key && {

@@ -17,7 +17,7 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
     let src = x.data();
     // The reach map depends on the grid and b only: the search tries every
     // a for each (grid, b) in turn.
-    let key = super::fingerprint(x, cb as u64);
+    let key = s.key_of(x, cb as u64);
     let n = h * w;
     match s.reach.find(key, x) {
         Some(i) => s.mark[..n].copy_from_slice(&s.reach.marks[i][..n]),
@@ -36,7 +36,7 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
 }
 
 /// Recent reach maps of `fill_enclosed`, keyed by the grid and the color
-/// b ([`super::fingerprint`] with b as the seed; a hit also compares the
+/// b ([`Scratch::key_of`] with b as the seed; a hit also compares the
 /// grid).
 #[derive(Default)]
 pub struct ReachCache {
