@@ -30,32 +30,51 @@ pub fn smear(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let dirs = SmearDir::from_arg(op.args[0]).dirs();
     let (h, w) = (x.h(), x.w());
     out.copy_from(x);
+    let src = x.data();
+    let dst = out.data_mut();
     // One sweep per direction, lowest priority first, each carrying the
     // last non-0 color along its lines: a higher-priority hit overwrites.
     for &(dy, dx) in dirs.iter().rev() {
-        for si in 0..h {
-            for sj in 0..w {
-                // Lines start where the previous cell is outside the grid.
-                let (pi, pj) = (si as i32 - dy, sj as i32 - dx);
-                if pi >= 0 && pj >= 0 && (pi as usize) < h && (pj as usize) < w {
-                    continue;
+        for_each_line(h, w, dy, dx, |line| {
+            let mut c = 0u8;
+            for &k in line {
+                let v = src[k as usize];
+                if v != 0 {
+                    c = v;
+                } else if c != 0 {
+                    dst[k as usize] = c;
                 }
-                let (mut i, mut j) = (si as i32, sj as i32);
-                let mut c = 0u8;
-                while i >= 0 && j >= 0 && (i as usize) < h && (j as usize) < w {
-                    let v = x.get(i as usize, j as usize);
-                    if v != 0 {
-                        c = v;
-                    } else if c != 0 {
-                        out.set(i as usize, j as usize, c);
-                    }
-                    i += dy;
-                    j += dx;
-                }
+            }
+        });
+    }
+    true
+}
+
+/// Calls `f` with the cells (row-major indices, in walking order) of every
+/// line of an h x w grid in direction (dy, dx): each line starts at a cell
+/// whose previous cell is outside the grid.
+#[inline]
+pub fn for_each_line(h: usize, w: usize, dy: i32, dx: i32, mut f: impl FnMut(&[u16])) {
+    let mut buf = [0u16; 30];
+    let mut walk = |si: usize, sj: usize| {
+        let (mut i, mut j) = (si as i32, sj as i32);
+        let mut n = 0;
+        while i >= 0 && j >= 0 && (i as usize) < h && (j as usize) < w {
+            buf[n] = (i as usize * w + j as usize) as u16;
+            n += 1;
+            i += dy;
+            j += dx;
+        }
+        f(&buf[..n]);
+    };
+    for si in 0..h {
+        for sj in 0..w {
+            let (pi, pj) = (si as i32 - dy, sj as i32 - dx);
+            if pi < 0 || pj < 0 || pi as usize >= h || pj as usize >= w {
+                walk(si, sj);
             }
         }
     }
-    true
 }
 
 /// `connect A`: along each axis of A (in priority order), the 0-cells
@@ -67,20 +86,32 @@ pub fn connect(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     out.copy_from(x);
     let filled = &mut s.mark[..h * w];
     filled.fill(0);
+    let src = x.data();
+    let dst = out.data_mut();
     for &(dy, dx) in dirs {
-        for i in 0..h {
-            for j in 0..w {
-                let k = i * w + j;
-                if x.data()[k] != 0 || filled[k] != 0 {
+        // Along each line, the 0-cells between two consecutive non-0 cells
+        // of the same color.
+        for_each_line(h, w, dy, dx, |line| {
+            let mut last: Option<(u8, usize)> = None;
+            for (p, &k) in line.iter().enumerate() {
+                let v = src[k as usize];
+                if v == 0 {
                     continue;
                 }
-                let a = first_behind(x, i, j, dy, dx);
-                if a != 0 && a == first_behind(x, i, j, -dy, -dx) {
-                    out.data_mut()[k] = a;
-                    filled[k] = 1;
+                if let Some((c, q)) = last {
+                    if c == v {
+                        for &g in &line[q + 1..p] {
+                            let g = g as usize;
+                            if filled[g] == 0 {
+                                dst[g] = v;
+                                filled[g] = 1;
+                            }
+                        }
+                    }
                 }
+                last = Some((v, p));
             }
-        }
+        });
     }
     true
 }
