@@ -109,6 +109,12 @@ fn backend(c: &mut Criterion) {
             BenchmarkId::new("evaluations", format!("{side}x{side}")),
             |b| b.iter(|| black_box(cpu.evaluate(&t, &refs).expect("cpu never fails"))),
         );
+        // The same with the match masks of every (program, pair) (what the
+        // search asks for while it collects pieces).
+        group.bench_function(
+            BenchmarkId::new("evaluations_with_masks", format!("{side}x{side}")),
+            |b| b.iter(|| black_box(cpu.evaluate_masks(&t, &refs).expect("cpu never fails"))),
+        );
     }
     group.finish();
 }

@@ -9,7 +9,7 @@
 //! then full comparison) are dropped, and so are children INVALID on a
 //! train input.
 
-use super::pieces::Cells;
+use super::pieces::{Cells, PieceStore};
 use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
 use crate::lang::interp::color_tokens;
@@ -529,6 +529,11 @@ pub struct ExpandCtx<'a> {
     /// test grids): the train cells' layout (None: no more pieces are
     /// wanted).
     pub pieces: Option<&'a Cells>,
+    /// The pieces stored before this chunk of parents: a last-depth child
+    /// below the bar whose signature is saturated there
+    /// ([`PieceStore::saturated`]) changes nothing, and its test grids are
+    /// not computed.
+    pub stored: Option<&'a PieceStore>,
     /// The best score train pairs after pair k can add (`max_score_rest[k]`).
     pub max_score_rest: &'a [u64],
 }
@@ -767,7 +772,17 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             _ if scoring => (run_exact, run_score),
             _ => score_train(&w.cg[..nt], ctx.expected, ctx.metric),
         };
-        if ctx.last && !piece_sizes && ctx.bar.is_some_and(|b| (exact, score) < b) {
+        let below_bar = ctx.bar.is_some_and(|b| (exact, score) < b);
+        if ctx.last && piece_sizes && below_bar {
+            if let Some(stored) = ctx.stored {
+                let (nz, wrong) = out.piece_bits[piece_at..].split_at(words);
+                if stored.saturated(PieceStore::hash(nz, wrong), nz, wrong) {
+                    out.piece_bits.truncate(piece_at);
+                    continue;
+                }
+            }
+        }
+        if ctx.last && !piece_sizes && below_bar {
             // Neither a piece nor a shortlist candidate: its test grids
             // are not needed.
             out.piece_bits.truncate(piece_at);

@@ -926,6 +926,7 @@ fn depth_on_states(
                 stop,
                 derive_map,
                 pieces: cells.filter(|_| !st.pieces.full()),
+                stored: Some(&st.pieces.store),
                 max_score_rest: &max_score_rest,
             };
             parents[lo..hi]

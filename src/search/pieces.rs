@@ -293,6 +293,24 @@ impl PieceStore {
         true
     }
 
+    /// Whether offering a piece of these bitsets (hash `hash`) can change
+    /// nothing, whatever its test outputs: a piece of the same hash is
+    /// stored and either its bitsets differ (a collision: [`Self::offer`]
+    /// drops the newcomer) or it has all its alternatives already.
+    pub fn saturated(&self, hash: u64, nz: &[u64], wrong: &[u64]) -> bool {
+        let Some(&i) = self.seen.get(&hash) else {
+            return false;
+        };
+        let i = i as usize;
+        let (a, b) = self.bits(i);
+        if a != nz || b != wrong {
+            return true;
+        }
+        self.alternatives
+            .get(&(i as u64))
+            .is_some_and(|alts| alts.len() >= MAX_ALTERNATIVES)
+    }
+
     /// The bitsets of piece `i`.
     #[inline]
     pub fn bits(&self, i: usize) -> (&[u64], &[u64]) {
