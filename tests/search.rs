@@ -270,6 +270,14 @@ impl Backend for Counting {
         self.programs.fetch_add(programs.len(), Ordering::Relaxed);
         self.inner.evaluate(task, programs)
     }
+    fn evaluate_masks(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+    ) -> Result<gridscore::engine::Masked, EngineError> {
+        self.programs.fetch_add(programs.len(), Ordering::Relaxed);
+        self.inner.evaluate_masks(task, programs)
+    }
     fn predict(
         &self,
         task: &Task,
