@@ -541,5 +541,6 @@ fn selfcheck_compares_gpu_and_cpu_or_says_there_is_no_gpu() {
     let t = &v["tasks"][0];
     assert_eq!(t["task"], "mirror");
     assert_eq!(t["programs"], 40);
+    assert_eq!(t["masks_compared"], 40);
     assert!(t["devices"][0]["evaluations"].as_u64().unwrap() == 40 * t["pairs"].as_u64().unwrap());
 }

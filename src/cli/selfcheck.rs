@@ -3,8 +3,8 @@
 //!
 //! Draws seeded random programs exactly as `random-programs` does, scores
 //! them on every task with each GPU and with the CPU, and compares every
-//! (program, pair) outcome (output size, matching cells, 64-bit hash) and
-//! the test predictions of a sample exactly.
+//! (program, pair) outcome (output size, matching cells, 64-bit hash), the
+//! test predictions of a sample and the match masks of another exactly.
 
 use super::common;
 use super::{flags, CliError, CliResult};
@@ -41,6 +41,11 @@ pub struct SelfcheckArgs {
     /// Programs whose test predictions (output grids) are compared too.
     #[arg(long = "predictions", default_value_t = 256)]
     pub predictions: usize,
+    /// Programs whose match masks (`evaluate_masks`: the non-0 and wrong
+    /// cells of every (program, pair), what the search's pieces need) are
+    /// compared too.
+    #[arg(long = "masks", default_value_t = 4096)]
+    pub masks: usize,
     /// CPU threads of the reference [default: physical cores].
     #[arg(long, default_value_t = 0, value_parser = flags::parse_threads, allow_hyphen_values = true)]
     pub threads: usize,
@@ -142,6 +147,11 @@ pub fn run(a: SelfcheckArgs) -> CliResult {
         // Predictions (output grids) of a sample.
         let sample: Vec<&Program> = programs.iter().take(a.predictions).collect();
         let want = cpu.predict(task, &sample).map_err(CliError::failed)?;
+        // Match masks of a sample, with their outcomes.
+        let masked: Vec<&Program> = programs.iter().take(a.masks).collect();
+        let want_masks = cpu
+            .evaluate_masks(task, &masked)
+            .map_err(CliError::failed)?;
         let mut devices = Vec::new();
         for (g, slot) in gpus.iter().zip(per_gpu) {
             let (gpu_s, mut bad, mut examples, mut failed) = slot;
@@ -162,6 +172,23 @@ pub fn run(a: SelfcheckArgs) -> CliResult {
                             }
                         }
                     }
+                    Err(e) => failed = Some(e.to_string()),
+                }
+            }
+            if failed.is_none() && !masked.is_empty() {
+                match g.evaluate_masks(task, &masked) {
+                    Ok(got) if got.outcomes.len() == want_masks.outcomes.len() => {
+                        for s in 0..got.outcomes.len() {
+                            let (c, gg) = (want_masks.masks_of(s), got.masks_of(s));
+                            if c != gg || want_masks.outcomes[s] != got.outcomes[s] {
+                                bad += 1;
+                                if examples.len() < 10 {
+                                    examples.push(mismatch(masked[s / np], s % np, c, gg));
+                                }
+                            }
+                        }
+                    }
+                    Ok(_) => bad += 1,
                     Err(e) => failed = Some(e.to_string()),
                 }
             }
@@ -193,6 +220,8 @@ pub fn run(a: SelfcheckArgs) -> CliResult {
             "task": task.id,
             "programs": programs.len(),
             "pairs": np,
+            "predictions_compared": sample.len(),
+            "masks_compared": masked.len(),
             "cpu_wall_s": cpu_s,
             "cpu_evals_per_s": if cpu_s > 0.0 { (programs.len() * np) as f64 / cpu_s } else { 0.0 },
             "devices": devices,

@@ -27,6 +27,12 @@ from conftest import ASSETS  # noqa: E402
 @pytest.fixture(scope="module")
 def cluster():
     temp = tempfile.mkdtemp(prefix="gsray")
+    # Ray writes the cluster's address to <RAY_TMPDIR or /tmp>/ray/ whatever
+    # the nodes' temp_dir, and expects that folder to exist (a node started
+    # with the default temp_dir creates it; ours are not): give it one of
+    # our own, so that a fresh machine without /tmp/ray works too.
+    os.environ["RAY_TMPDIR"] = temp
+    os.makedirs(os.path.join(temp, "ray"), exist_ok=True)
     node = dict(
         num_cpus=1,
         node_ip_address="127.0.0.1",
