@@ -148,10 +148,32 @@ pub fn match_masks(out: Option<&Grid>, expected: Option<&Grid>, dst: &mut [u32])
         return;
     }
     let (nz, bad) = dst.split_at_mut(MASK_SET_WORDS);
-    for (k, (&a, &b)) in y.data().iter().zip(e.data()).enumerate() {
-        nz[k / 32] |= u32::from(a != 0) << (k % 32);
-        bad[k / 32] |= u32::from(a != b) << (k % 32);
+    // Eight cells at a time: one flag bit per byte.
+    let (a, b) = (y.data(), e.data());
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let tail = ca.len() * 8;
+    for (c, (p, q)) in ca.zip(cb).enumerate() {
+        let x = u64::from_le_bytes(p.try_into().expect("8 bytes"));
+        let t = u64::from_le_bytes(q.try_into().expect("8 bytes"));
+        let (w, sh) = (c / 4, 8 * (c % 4));
+        nz[w] |= (byte_flags(x) as u32) << sh;
+        bad[w] |= (byte_flags(x ^ t) as u32) << sh;
     }
+    for k in tail..a.len() {
+        nz[k / 32] |= u32::from(a[k] != 0) << (k % 32);
+        bad[k / 32] |= u32::from(a[k] != b[k]) << (k % 32);
+    }
+}
+
+/// One bit per byte of `x` (bit k: byte k is not 0), for bytes below 128
+/// (colors and XORs of colors are).
+#[inline(always)]
+pub(crate) fn byte_flags(x: u64) -> u64 {
+    // Adding 0x7f to a byte below 128 sets its high bit exactly when it is
+    // not 0, without carries between bytes.
+    let h = (x + 0x7f7f_7f7f_7f7f_7f7f) & 0x8080_8080_8080_8080;
+    // Gather the eight high bits into the low byte.
+    (h.wrapping_mul(0x0002_0408_1020_4081) >> 56) & 0xff
 }
 
 /// How many positions of `a` and `b` (the same length) hold equal bytes,
@@ -262,6 +284,44 @@ mod tests {
 
     fn g(rows: &[&[u8]]) -> Grid {
         Grid::from_rows(rows).unwrap()
+    }
+
+    #[test]
+    fn match_masks_are_a_cell_by_cell_reading() {
+        let mut rng = crate::rng::Rng::new(4);
+        let mut m = vec![0u32; MASK_WORDS];
+        for _ in 0..2000 {
+            let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
+            let e = crate::lang::random::random_grid(&mut rng, h, w);
+            let mut y = e.clone();
+            for k in 0..y.len() {
+                if rng.chance(0.3) {
+                    y.data_mut()[k] = rng.below(10) as u8;
+                }
+            }
+            match_masks(Some(&y), Some(&e), &mut m);
+            for k in 0..MASK_SET_WORDS * 32 {
+                let (nz, bad) = (
+                    m[k / 32] >> (k % 32) & 1,
+                    m[MASK_SET_WORDS + k / 32] >> (k % 32) & 1,
+                );
+                let want = if k < y.len() {
+                    (
+                        u32::from(y.data()[k] != 0),
+                        u32::from(y.data()[k] != e.data()[k]),
+                    )
+                } else {
+                    (0, 0)
+                };
+                assert_eq!((nz, bad), want, "cell {k} of {h}x{w}");
+            }
+            // Another size, or INVALID: no bit.
+            let other = crate::lang::random::random_grid(&mut rng, h % 30 + 1, w);
+            match_masks(Some(&other), Some(&e), &mut m);
+            assert!(m.iter().all(|&x| x == 0) || (other.h(), other.w()) == (h, w));
+            match_masks(None, Some(&e), &mut m);
+            assert!(m.iter().all(|&x| x == 0));
+        }
     }
 
     #[test]

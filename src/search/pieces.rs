@@ -11,7 +11,7 @@
 use super::enumerate::IdMap;
 use crate::grid::Grid;
 use crate::lang::{Mask, Op};
-use crate::score::{MASK_SET_WORDS, MASK_WORDS};
+use crate::score::{byte_flags, MASK_SET_WORDS, MASK_WORDS};
 
 /// How a piece is laid as a layer.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,16 +81,6 @@ fn masks(a: &[u8], t: &[u8]) -> (u64, u64) {
         ne |= ((a[b] != t[b]) as u64) << b;
     }
     (nz, ne)
-}
-
-/// One bit per byte of `x` (bit k: byte k is not 0), for bytes below 128.
-#[inline(always)]
-fn byte_flags(x: u64) -> u64 {
-    // Colors are below 128, so adding 0x7f to a byte sets its high bit
-    // exactly when it is not 0, without carries between bytes.
-    let h = (x + 0x7f7f_7f7f_7f7f_7f7f) & 0x8080_8080_8080_8080;
-    // Gather the eight high bits into the low byte.
-    (h.wrapping_mul(0x0002_0408_1020_4081) >> 56) & 0xff
 }
 
 impl Cells {
