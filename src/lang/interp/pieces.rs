@@ -55,8 +55,11 @@ impl Piece {
 pub struct Pieces {
     pub label: Box<[u16; MAX_CELLS]>,
     pub list: Vec<Piece>,
-    /// Scratch of the flood fill.
-    stack: Vec<u32>,
+    /// Scratch of the labelling: runs, their union-find parents, and the
+    /// piece id of each root run.
+    runs: Vec<(usize, u8, u8, u8)>,
+    parent: Vec<u16>,
+    ids: Vec<u16>,
     /// Recent cuts (the search runs every op of a split on the same few
     /// grids, one train or test grid after the other). The entry whose cut
     /// is in `label` and `list` lends them its buffers (`out`): they are
@@ -93,7 +96,9 @@ impl Default for Pieces {
         Pieces {
             label: Box::new([NONE; MAX_CELLS]),
             list: Vec::with_capacity(64),
-            stack: Vec::with_capacity(MAX_CELLS),
+            runs: Vec::with_capacity(MAX_CELLS / 2),
+            parent: Vec::with_capacity(MAX_CELLS / 2),
+            ids: Vec::with_capacity(MAX_CELLS / 2),
             cache: Vec::new(),
             keys: Vec::new(),
             out: None,
@@ -207,6 +212,74 @@ impl Pieces {
         found
     }
 
+    /// Labels the connected groups of cells not of color `bg` (8-connected
+    /// with `eight`, else 4-connected; with `same`, of one color only),
+    /// numbered in the order of their first cell, and pushes one piece per
+    /// group. Runs of cells along each row are joined with the runs of the
+    /// row above that touch them (union-find over runs, the root being the
+    /// earliest run), then labelled.
+    fn label_runs(&mut self, src: &[u8], h: usize, w: usize, bg: u8, eight: bool, same: bool) {
+        // (row start index, first column, last column, color) of each run.
+        let runs = &mut self.runs;
+        let parent = &mut self.parent;
+        runs.clear();
+        parent.clear();
+        fn find(parent: &mut [u16], mut r: usize) -> usize {
+            while parent[r] as usize != r {
+                let up = parent[parent[r] as usize];
+                parent[r] = up;
+                r = up as usize;
+            }
+            r
+        }
+        let mut prev = 0..0;
+        for i in 0..h {
+            let row = &src[i * w..(i + 1) * w];
+            let first = runs.len();
+            let mut j = 0;
+            while j < w {
+                let v = row[j];
+                if v == bg {
+                    j += 1;
+                    continue;
+                }
+                let j0 = j;
+                j += 1;
+                while j < w && row[j] != bg && (!same || row[j] == v) {
+                    j += 1;
+                }
+                let j1 = j - 1;
+                let r = runs.len();
+                runs.push((i * w, j0 as u8, j1 as u8, v));
+                parent.push(r as u16);
+                let reach = usize::from(eight);
+                for q in prev.clone() {
+                    let (_, a0, a1, av) = runs[q];
+                    let (a0, a1) = (a0 as usize, a1 as usize);
+                    if a0 <= j1 + reach && j0 <= a1 + reach && (!same || av == v) {
+                        let (x, y) = (find(parent, r), find(parent, q));
+                        let (lo, hi) = (x.min(y), x.max(y));
+                        parent[hi] = lo as u16;
+                    }
+                }
+            }
+            prev = first..runs.len();
+        }
+        // Ids in the order of each group's first run (its first cell).
+        let ids = &mut self.ids;
+        ids.clear();
+        ids.resize(runs.len(), NONE);
+        for r in 0..runs.len() {
+            let root = find(parent, r);
+            if ids[root] == NONE {
+                ids[root] = self.list.len() as u16;
+                self.list.push(Piece::default());
+            }
+            let (base, j0, j1, _) = runs[r];
+            self.label[base + j0 as usize..=base + j1 as usize].fill(ids[root]);
+        }
+    }
+
     fn cut_fresh(&mut self, x: &Grid, key: CutKey) -> bool {
         let (h, w) = (x.h(), x.w());
         let n = h * w;
@@ -221,59 +294,7 @@ impl Pieces {
             Split::Obj | Split::Obj4 | Split::Cobj => {
                 let eight = split == Split::Obj;
                 let same = split == Split::Cobj;
-                // Depth-first fill; the stack holds (cell, column) so that
-                // no division is needed per cell.
-                let label = &mut self.label;
-                let stack = &mut self.stack;
-                for start in 0..n {
-                    if src[start] == bg || label[start] != NONE {
-                        continue;
-                    }
-                    let id = self.list.len() as u16;
-                    let col = src[start];
-                    label[start] = id;
-                    stack.clear();
-                    stack.push(start as u32 | ((start % w) as u32) << 16);
-                    let joins = |v: u8| v != bg && (!same || v == col);
-                    while let Some(e) = stack.pop() {
-                        let k = (e & 0xffff) as usize;
-                        let j = (e >> 16) as usize;
-                        let (left, right) = (j > 0, j + 1 < w);
-                        let mut visit = |nk: usize, nj: usize| {
-                            if label[nk] == NONE && joins(src[nk]) {
-                                label[nk] = id;
-                                stack.push(nk as u32 | (nj as u32) << 16);
-                            }
-                        };
-                        if left {
-                            visit(k - 1, j - 1);
-                        }
-                        if right {
-                            visit(k + 1, j + 1);
-                        }
-                        if k >= w {
-                            let u = k - w;
-                            visit(u, j);
-                            if eight && left {
-                                visit(u - 1, j - 1);
-                            }
-                            if eight && right {
-                                visit(u + 1, j + 1);
-                            }
-                        }
-                        if k + w < n {
-                            let d = k + w;
-                            visit(d, j);
-                            if eight && left {
-                                visit(d - 1, j - 1);
-                            }
-                            if eight && right {
-                                visit(d + 1, j + 1);
-                            }
-                        }
-                    }
-                    self.list.push(Piece::default());
-                }
+                self.label_runs(src, h, w, bg, eight, same);
             }
             Split::Color => {
                 let mut of_color = [NONE; 10];
