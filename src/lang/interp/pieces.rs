@@ -269,13 +269,12 @@ impl Pieces {
         let ids = &mut self.ids;
         ids.clear();
         ids.resize(runs.len(), NONE);
-        for r in 0..runs.len() {
+        for (r, &(base, j0, j1, _)) in runs.iter().enumerate() {
             let root = find(parent, r);
             if ids[root] == NONE {
                 ids[root] = self.list.len() as u16;
                 self.list.push(Piece::default());
             }
-            let (base, j0, j1, _) = runs[r];
             self.label[base + j0 as usize..=base + j1 as usize].fill(ids[root]);
         }
     }
