@@ -883,6 +883,24 @@ fn loop_limit_falls_back_to_cpu() {
     if g.info().name.contains("llvmpipe") {
         assert!(g.cpu_fallbacks() > 0, "the canary never fired on lavapipe");
     }
+    // The match masks of recomputed records are recomputed too: against a
+    // 30x30 expected output (so that the masks are not all 0), the same
+    // bits as the CPU's.
+    let mut big = task.clone();
+    big.train[0].output = gridscore::lang::run_program(&programs[0], &big.train[0].input)
+        .expect("the heavy program is valid");
+    let refs: Vec<&Program> = programs.iter().collect();
+    let before = g.cpu_fallbacks();
+    let cpu = CpuBackend::new(1).evaluate_masks(&big, &refs).expect("cpu");
+    let gpu_masks = g.evaluate_masks(&big, &refs).expect("gpu masks");
+    assert_eq!(cpu, gpu_masks, "loop limit: masks");
+    assert!(cpu.masks.iter().any(|&w| w != 0));
+    if g.info().name.contains("llvmpipe") {
+        assert!(
+            g.cpu_fallbacks() > before,
+            "the canary never fired on the mask batch"
+        );
+    }
 }
 
 /// Small chunks: the same results when the plan cuts a batch into many

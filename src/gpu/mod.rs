@@ -489,11 +489,25 @@ impl GpuBackend {
                 out.results.len()
             )));
         }
+        let outcomes = self.decode_outcomes(task, programs, &out.results, |_, _, _| {});
+        Ok((outcomes, out.gpu_time))
+    }
+
+    /// The outcomes of result records (`np` per program); a record whose
+    /// canary fired is recomputed on the CPU, and `recomputed(slot, output,
+    /// expected)` sees that output.
+    fn decode_outcomes(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+        results: &[u32],
+        mut recomputed: impl FnMut(usize, Option<&Grid>, Option<&Grid>),
+    ) -> Vec<PairOutcome> {
+        let np = task.num_pairs();
         let inputs: Vec<&Grid> = task.inputs().collect();
         let expected: Vec<Option<&Grid>> = task.expected().collect();
         let mut it = Interp::new();
-        let outcomes = out
-            .results
+        results
             .chunks_exact(RESULT_WORDS)
             .enumerate()
             .map(|(s, rec)| {
@@ -501,10 +515,11 @@ impl GpuBackend {
                     return encode::decode_outcome(rec);
                 }
                 let (p, k) = (s / np, s % np);
-                PairOutcome::compare(self.recompute(&mut it, programs[p], inputs[k]), expected[k])
+                let y = self.recompute(&mut it, programs[p], inputs[k]);
+                recomputed(s, y, expected[k]);
+                PairOutcome::compare(y, expected[k])
             })
-            .collect();
-        Ok((outcomes, out.gpu_time))
+            .collect()
     }
 
     /// [`Backend::evaluate_masks`]: the outcomes and the match masks, written
@@ -527,28 +542,10 @@ impl GpuBackend {
                 slots * MASK_WORDS
             )));
         }
-        let inputs: Vec<&Grid> = task.inputs().collect();
-        let expected: Vec<Option<&Grid>> = task.expected().collect();
-        let mut it = Interp::new();
         let mut masks = out.extra;
-        let outcomes = out
-            .results
-            .chunks_exact(RESULT_WORDS)
-            .enumerate()
-            .map(|(s, rec)| {
-                if rec[TRUNCATED_WORD] == 0 {
-                    return encode::decode_outcome(rec);
-                }
-                let (p, k) = (s / np, s % np);
-                let y = self.recompute(&mut it, programs[p], inputs[k]);
-                match_masks(
-                    y,
-                    expected[k],
-                    &mut masks[s * MASK_WORDS..(s + 1) * MASK_WORDS],
-                );
-                PairOutcome::compare(y, expected[k])
-            })
-            .collect();
+        let outcomes = self.decode_outcomes(task, programs, &out.results, |s, y, e| {
+            match_masks(y, e, &mut masks[s * MASK_WORDS..(s + 1) * MASK_WORDS]);
+        });
         Ok(Masked { outcomes, masks })
     }
 

@@ -321,16 +321,26 @@ pub fn score_train(grids: &[Grid], expected: &[Grid], metric: Metric) -> (u32, u
     let mut exact = 0;
     let mut total = 0u64;
     for (g, e) in grids.iter().zip(expected) {
-        let o = PairOutcome {
-            h: g.h() as u8,
-            w: g.w() as u8,
-            matching: matching_cells(g, e),
-            hash: 1,
-        };
-        exact += u32::from(o.exact(e.h(), e.w()));
-        total += o.score(metric, e.h(), e.w()) as u64;
+        let (x, s) = pair_score(g, e, metric);
+        exact += x;
+        total += s;
     }
     (exact, total)
+}
+
+/// One train pair's (exact, score) under `metric`.
+#[inline]
+fn pair_score(g: &Grid, e: &Grid, metric: Metric) -> (u32, u64) {
+    let o = PairOutcome {
+        h: g.h() as u8,
+        w: g.w() as u8,
+        matching: matching_cells(g, e),
+        hash: 1,
+    };
+    (
+        u32::from(o.exact(e.h(), e.w())),
+        o.score(metric, e.h(), e.w()) as u64,
+    )
 }
 
 /// The color map that turns the train grids into the expected outputs cell
@@ -722,16 +732,9 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             }
             if scoring {
                 while scored <= k {
-                    let e = &ctx.expected[scored];
-                    let g = &w.cg[scored];
-                    let o = PairOutcome {
-                        h: g.h() as u8,
-                        w: g.w() as u8,
-                        matching: matching_cells(g, e),
-                        hash: 1,
-                    };
-                    run_exact += u32::from(o.exact(e.h(), e.w()));
-                    run_score += o.score(ctx.metric, e.h(), e.w()) as u64;
+                    let (x, s) = pair_score(&w.cg[scored], &ctx.expected[scored], ctx.metric);
+                    run_exact += x;
+                    run_score += s;
                     scored += 1;
                 }
                 let rest = (nt - 1 - k) as u32;

@@ -1077,14 +1077,14 @@ fn depth_on_backend(
         // While pieces are collected, the backend also returns the match
         // masks, so that the last depth's programs become pieces as on the
         // CPU path (`Origin::Child`).
-        let piece_sink = pieces.as_mut().filter(|(_, sink)| !sink.full());
-        let (outs, masks) = if piece_sink.is_some() {
+        let want_pieces = pieces.as_ref().is_some_and(|(_, sink)| !sink.full());
+        let (outs, masks) = if want_pieces {
             let m = backend.evaluate_masks(task, &refs)?;
             (m.outcomes, Some(m.masks))
         } else {
             (backend.evaluate(task, &refs)?, None)
         };
-        let mut bits = Vec::new();
+        let (mut bits, mut sizes) = (Vec::new(), Vec::with_capacity(np));
         for (i, o) in outs.chunks(np.max(1)).enumerate().take(batch.len()) {
             stats.candidates += 1;
             if o[..nt].iter().any(|p| !p.valid()) {
@@ -1104,7 +1104,8 @@ fn depth_on_backend(
             let prog = &batch[i];
             tracker.offer(s.exact, s.score, keys[i], test_hash, || prog.clone());
             if let (Some((cells, sink)), Some(masks)) = (pieces.as_mut(), &masks) {
-                let sizes: Vec<(u8, u8)> = o.iter().map(|p| (p.h, p.w)).collect();
+                sizes.clear();
+                sizes.extend(o.iter().map(|p| (p.h, p.w)));
                 let piece_sizes = sizes[..nt]
                     .iter()
                     .zip(&cells.sizes)
