@@ -146,8 +146,15 @@ pub(crate) struct LineSplitter<R> {
 
 /// Checks candidate ids for duplicates, in file order.
 pub(crate) struct IdChecker {
-    /// Line of each id seen, by a 64-bit hash of the id.
+    /// Line of each candidate, by index.
+    lines: Vec<usize>,
+    /// Which indices have an id other than their own index.
+    named: Vec<u64>,
+    /// First line of each such id, by a 64-bit hash of the id.
     ids: HashMap<u64, usize, BuildHasherDefault<PassHasher>>,
+    /// First line of each such id that spells a later candidate's index
+    /// (decimal, no leading zero), by that index.
+    numeric: HashMap<usize, usize>,
     warnings: Vec<CandidateWarning>,
     more_warnings: usize,
 }
@@ -177,32 +184,82 @@ pub(crate) fn id_hash(id: &str) -> u64 {
     h.finish()
 }
 
+/// The index an id spells (the id an unnamed candidate gets): decimal
+/// digits without a leading zero.
+fn spelled_index(id: &str) -> Option<usize> {
+    let b = id.as_bytes();
+    if b.is_empty() || b.len() > 19 || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    b.iter().try_fold(0usize, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + usize::from(c - b'0'))
+    })
+}
+
 impl IdChecker {
     pub(crate) fn new() -> IdChecker {
         IdChecker {
+            lines: Vec::new(),
+            named: Vec::new(),
             ids: HashMap::default(),
+            numeric: HashMap::new(),
             warnings: Vec::new(),
             more_warnings: 0,
         }
     }
 
-    /// Notes the id of a candidate (`hash` = [`id_hash`] of `id`).
-    pub(crate) fn note(&mut self, id: &str, hash: u64, line: usize) {
-        match self.ids.entry(hash) {
+    fn warn(&mut self, id: &str, line: usize, first_line: usize) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(CandidateWarning::DuplicateId {
+                id: id.to_string(),
+                line,
+                first_line,
+            });
+        } else {
+            self.more_warnings += 1;
+        }
+    }
+
+    /// Notes the id of candidate `index` (candidates come in file order,
+    /// indices from 0). Ids that are their candidate's own index (all the
+    /// ids of an unnamed file) are unique among themselves, so only the
+    /// other ids are hashed: a duplicate is an id seen before, or an id
+    /// that spells the index of another candidate whose id is its index.
+    pub(crate) fn note(&mut self, id: &str, index: usize, line: usize) {
+        debug_assert_eq!(index, self.lines.len());
+        self.lines.push(line);
+        let word = index / 64;
+        if word >= self.named.len() {
+            self.named.push(0);
+        }
+        let spelled = spelled_index(id);
+        if spelled == Some(index) {
+            if let Some(&first) = self.numeric.get(&index) {
+                self.warn(id, line, first);
+            }
+            return;
+        }
+        self.named[word] |= 1 << (index % 64);
+        // The earlier candidate whose own index this id spells.
+        let unnamed = spelled
+            .filter(|&n| n < index && self.named[n / 64] & (1 << (n % 64)) == 0)
+            .map(|n| self.lines[n]);
+        let named = match self.ids.entry(id_hash(id)) {
             std::collections::hash_map::Entry::Vacant(e) => {
                 e.insert(line);
-            }
-            std::collections::hash_map::Entry::Occupied(e) => {
-                if self.warnings.len() < MAX_WARNINGS {
-                    self.warnings.push(CandidateWarning::DuplicateId {
-                        id: id.to_string(),
-                        line,
-                        first_line: *e.get(),
-                    });
-                } else {
-                    self.more_warnings += 1;
+                if let Some(n) = spelled.filter(|&n| n > index) {
+                    self.numeric.entry(n).or_insert(line);
                 }
+                None
             }
+            std::collections::hash_map::Entry::Occupied(e) => Some(*e.get()),
+        };
+        let first = match (unnamed, named) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(first) = first {
+            self.warn(id, line, first);
         }
     }
 
@@ -352,7 +409,7 @@ impl<R: BufRead> CandidateReader<R> {
             };
             number(&mut c, named, self.index);
             self.index += 1;
-            self.ids.note(&c.id, id_hash(&c.id), c.line);
+            self.ids.note(&c.id, c.index, c.line);
             return Ok(Some(c));
         }
     }
@@ -420,7 +477,7 @@ impl Default for BlockOptions {
             bytes: 8 << 20,
             pool: None,
             threads: 0,
-            ahead: 2,
+            ahead: 4,
         }
     }
 }
@@ -433,6 +490,15 @@ pub struct BlockReader {
     rx: std::sync::mpsc::Receiver<std::io::Result<CandidateBlock>>,
     thread: Option<std::thread::JoinHandle<IdChecker>>,
     warnings: Vec<CandidateWarning>,
+}
+
+/// Lines split from the file, not yet parsed, and how the split ended (a
+/// read error, or the end of the file).
+struct RawBlock {
+    bytes: Vec<u8>,
+    raw: Vec<RawLine>,
+    error: Option<std::io::Error>,
+    end: bool,
 }
 
 /// One line of a raw block: its number, its bytes in the block's buffer and
@@ -462,43 +528,65 @@ pub fn read_blocks<R: std::io::Read + Send + 'static>(
     };
     let (tx, rx) = std::sync::mpsc::sync_channel(opts.ahead.max(1));
     let (max_lines, max_bytes) = (opts.lines.max(1), opts.bytes.max(1));
-    let thread = std::thread::Builder::new()
-        .name("gridscore-read".into())
+    // One thread splits the lines of the next block while another has the
+    // last one parsed on the pool, numbers its candidates and checks their
+    // ids: the two sequential steps overlap.
+    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<RawBlock>(1);
+    std::thread::Builder::new()
+        .name("gridscore-split".into())
         .spawn(move || {
             let mut lines = LineSplitter::new(std::io::BufReader::with_capacity(1 << 20, reader));
-            let mut ids = IdChecker::new();
-            let mut index = 0usize;
             loop {
-                let mut bytes: Vec<u8> = Vec::new();
-                let mut raw: Vec<RawLine> = Vec::new();
-                let mut error = None;
-                let mut end = false;
-                while raw.len() < max_lines && bytes.len() < max_bytes {
+                let mut block = RawBlock {
+                    bytes: Vec::new(),
+                    raw: Vec::new(),
+                    error: None,
+                    end: false,
+                };
+                while block.raw.len() < max_lines && block.bytes.len() < max_bytes {
                     match lines.read_line() {
                         Ok(Some(len)) => {
-                            let start = bytes.len();
-                            bytes.extend_from_slice(&lines.buf);
-                            raw.push(RawLine {
+                            let start = block.bytes.len();
+                            block.bytes.extend_from_slice(&lines.buf);
+                            block.raw.push(RawLine {
                                 line: lines.line,
                                 start,
-                                end: bytes.len(),
+                                end: block.bytes.len(),
                                 len,
                             });
                         }
                         Ok(None) => {
-                            end = true;
+                            block.end = true;
                             break;
                         }
                         Err(e) => {
-                            error = Some(e);
+                            block.error = Some(e);
                             break;
                         }
                     }
                 }
+                let last = block.end || block.error.is_some();
+                if raw_tx.send(block).is_err() || last {
+                    break;
+                }
+            }
+        })?;
+    let thread = std::thread::Builder::new()
+        .name("gridscore-read".into())
+        .spawn(move || {
+            let mut ids = IdChecker::new();
+            let mut index = 0usize;
+            for RawBlock {
+                bytes,
+                raw,
+                error,
+                end,
+            } in raw_rx
+            {
                 let block = pool.install(|| parse_block(&bytes, &raw, &mut index));
                 drop((bytes, raw));
                 for c in &block.candidates {
-                    ids.note(&c.id, id_hash(&c.id), c.line);
+                    ids.note(&c.id, c.index, c.line);
                 }
                 if !block.candidates.is_empty() && tx.send(Ok(block)).is_err() {
                     break;
@@ -874,5 +962,53 @@ mod tests {
         let e = cs[0].program.as_ref().unwrap_err().to_string();
         assert!(e.contains("at most 1024") && e.len() < 200, "{e}");
         assert!(cs[0].id.len() < 100);
+    }
+}
+
+#[cfg(test)]
+mod id_checker_tests {
+    use super::*;
+
+    /// The plain rule: a duplicate is an id equal to an earlier candidate's,
+    /// reported with the first line that had it.
+    fn naive(ids: &[String]) -> Vec<CandidateWarning> {
+        let mut first: HashMap<&str, usize> = HashMap::new();
+        let mut out = Vec::new();
+        for (k, id) in ids.iter().enumerate() {
+            let line = 10 + 3 * k;
+            match first.get(id.as_str()) {
+                Some(&f) => out.push(CandidateWarning::DuplicateId {
+                    id: id.clone(),
+                    line,
+                    first_line: f,
+                }),
+                None => {
+                    first.insert(id, line);
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn only_hashing_named_ids_finds_the_same_duplicates() {
+        let mut rng = crate::rng::Rng::new(7);
+        for _ in 0..3000 {
+            let n = 1 + rng.below(12);
+            let ids: Vec<String> = (0..n)
+                .map(|k| match rng.below(4) {
+                    // Unnamed: the index.
+                    0 | 1 => k.to_string(),
+                    // A number that may be another candidate's index.
+                    2 => rng.below(14).to_string(),
+                    _ => ["a", "b", "07", "x1"][rng.below(4)].to_string(),
+                })
+                .collect();
+            let mut c = IdChecker::new();
+            for (k, id) in ids.iter().enumerate() {
+                c.note(id, k, 10 + 3 * k);
+            }
+            assert_eq!(c.warnings(), naive(&ids), "{ids:?}");
+        }
     }
 }

@@ -42,6 +42,12 @@ struct Slot {
 /// evaluator thread.
 type BatchSender = std::sync::mpsc::SyncSender<(usize, Arc<Vec<Program>>)>;
 
+/// What [`FullRun::add_block`] leaves of a block, freed off the main thread.
+struct Trash {
+    texts: Vec<String>,
+    programs: Vec<Program>,
+}
+
 /// New distinct programs sent to the devices together.
 const EVAL_BATCH: usize = 16_384;
 
@@ -173,10 +179,24 @@ where
             }
         };
         super::stream::spawn_evaluator(scope, evaluator)?;
+        // What a block leaves behind (candidate texts and ids, programs
+        // seen before) is freed on another thread: the frees are a large
+        // part of the sequential thread's work otherwise.
+        let (trash_tx, trash_rx) = std::sync::mpsc::channel::<Trash>();
+        std::thread::Builder::new()
+            .name("gridscore-free".into())
+            .spawn_scoped(scope, move || trash_rx.into_iter().for_each(drop))
+            .map_err(|e| {
+                EngineError::Read(std::io::Error::other(format!(
+                    "cannot start the freeing thread: {e}"
+                )))
+            })?;
         let result = (|| -> Result<(), EngineError> {
             for block in blocks {
                 let block = block.map_err(EngineError::Read)?;
-                run.add_block(block, &mut by_fp, &mut others, &mut pending)?;
+                let trash = run.add_block(block, &mut by_fp, &mut others, &mut pending)?;
+                // The freeing thread ends only with the channel.
+                let _ = trash_tx.send(trash);
                 if pending.len() >= EVAL_BATCH {
                     run.send(&mut pending, ptx.as_ref())?;
                 }
@@ -186,6 +206,7 @@ where
             }
             run.send(&mut pending, ptx.as_ref())?;
             ptx = None;
+            drop(trash_tx);
             for r in rrx.iter() {
                 run.apply(r, opts.metric)?;
             }
@@ -222,18 +243,23 @@ impl FullRun {
 
     /// Records the candidates of a block: each parsed program is matched
     /// with the distinct programs seen before, new ones go to `pending`.
+    /// Returns what is left of the block, to be freed.
     fn add_block(
         &mut self,
         block: CandidateBlock,
         by_fp: &mut HashMap<u64, u32, BuildHasherDefault<PassHasher>>,
         others: &mut HashMap<Program, u32>,
         pending: &mut Vec<Program>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Trash, EngineError> {
         let np = self.np;
         let CandidateBlock {
             candidates,
             fingerprints,
         } = block;
+        let mut trash = Trash {
+            texts: Vec::with_capacity(candidates.len()),
+            programs: Vec::new(),
+        };
         for (c, fp) in candidates.into_iter().zip(fingerprints) {
             let pos = self.slots.len();
             let Candidate {
@@ -275,7 +301,10 @@ impl FullRun {
                 }
             });
             let d = match known {
-                Some(d) => d,
+                Some(d) => {
+                    trash.programs.push(program);
+                    d
+                }
                 None => {
                     let d = u32::try_from(self.distinct.len())
                         .ok()
@@ -306,7 +335,13 @@ impl FullRun {
                     d
                 }
             };
-            let id = (!is_index(&id, index)).then(|| id.into_boxed_str());
+            let id = if is_index(&id, index) {
+                trash.texts.push(id);
+                None
+            } else {
+                Some(id.into_boxed_str())
+            };
+            trash.texts.push(c.text);
             self.slots.push(Slot {
                 index,
                 line,
@@ -314,7 +349,7 @@ impl FullRun {
                 id,
             });
         }
-        Ok(())
+        Ok(trash)
     }
 
     /// Sends the pending programs to the evaluator as one batch.
