@@ -227,10 +227,13 @@ impl IdChecker {
     /// that spells the index of another candidate whose id is its index.
     pub(crate) fn note(&mut self, id: &str, index: usize, line: usize) {
         debug_assert_eq!(index, self.lines.len());
-        self.lines.push(line);
+        if index >= self.lines.len() {
+            self.lines.resize(index + 1, 0);
+        }
+        self.lines[index] = line;
         let word = index / 64;
         if word >= self.named.len() {
-            self.named.push(0);
+            self.named.resize(word + 1, 0);
         }
         let spelled = spelled_index(id);
         if spelled == Some(index) {
