@@ -357,23 +357,37 @@ impl Pieces {
                 ..Piece::default()
             };
         }
-        for (k, &l) in self.label[..n].iter().enumerate() {
-            if l == NONE {
-                continue;
-            }
-            let p = &mut self.list[l as usize];
-            let (i, j) = ((k / w) as u8, (k % w) as u8);
-            p.size += 1;
-            if src[k] != 0 {
-                p.cells += 1;
-            }
-            p.colors |= 1 << src[k];
-            p.r0 = p.r0.min(i);
-            p.r1 = p.r1.max(i);
-            p.c0 = p.c0.min(j);
-            p.c1 = p.c1.max(j);
-            if p.first == NONE {
-                p.first = k as u16;
+        // By runs of one label along each row: one update of the piece per
+        // run, not per cell (in raster order, so a piece's first run holds
+        // its first cell).
+        for i in 0..h {
+            let row = &self.label[i * w..(i + 1) * w];
+            let cells = &src[i * w..(i + 1) * w];
+            let mut j = 0;
+            while j < w {
+                let l = row[j];
+                if l == NONE {
+                    j += 1;
+                    continue;
+                }
+                let start = j;
+                let (mut nonzero, mut colors) = (0u16, 0u16);
+                while j < w && row[j] == l {
+                    nonzero += u16::from(cells[j] != 0);
+                    colors |= 1 << cells[j];
+                    j += 1;
+                }
+                let p = &mut self.list[l as usize];
+                p.size += (j - start) as u16;
+                p.cells += nonzero;
+                p.colors |= colors;
+                p.r0 = p.r0.min(i as u8);
+                p.r1 = p.r1.max(i as u8);
+                p.c0 = p.c0.min(start as u8);
+                p.c1 = p.c1.max((j - 1) as u8);
+                if p.first == NONE {
+                    p.first = (i * w + start) as u16;
+                }
             }
         }
         // A cheap key that equal shapes share (`same_shape` compares cells).
