@@ -158,10 +158,11 @@ where
     let mut others: HashMap<Program, u32> = HashMap::new();
     // New distinct programs not yet sent to the evaluator.
     let mut pending: Vec<Program> = Vec::new();
-    // Batches of new programs go to an evaluator thread (one waits while
-    // one runs), so that reading, parsing and deduplicating the next blocks
-    // overlap the scoring of the last ones.
-    let (ptx, prx) = std::sync::mpsc::sync_channel::<(usize, Arc<Vec<Program>>)>(1);
+    // Batches of new programs go to an evaluator thread (up to four wait
+    // while one runs, so that a burst of new programs does not stall the
+    // deduplication), so that reading, parsing and deduplicating the next
+    // blocks overlap the scoring of the last ones.
+    let (ptx, prx) = std::sync::mpsc::sync_channel::<(usize, Arc<Vec<Program>>)>(4);
     let (rtx, rrx) = std::sync::mpsc::channel::<(usize, Option<super::SchedRun>)>();
     let mut ptx = Some(ptx);
     std::thread::scope(|scope| -> Result<(), EngineError> {
