@@ -305,6 +305,24 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&t).unwrap(), "new");
     }
 
+    #[test]
+    fn large_outputs_start_their_writeback_and_stay_whole() {
+        // Past two writeback chunks, in writes of odd sizes.
+        let dir = tempfile::tempdir().unwrap();
+        let t = dir.path().join("big.bin");
+        let piece: Vec<u8> = (0..999_983u32).map(|k| (k % 251) as u8).collect();
+        let n = (2 * WRITEBACK_CHUNK as usize) / piece.len() + 3;
+        let mut f = AtomicFile::create(&t).unwrap();
+        for _ in 0..n {
+            f.write_all(&piece).unwrap();
+        }
+        assert!(f.file.as_ref().unwrap().get_ref().started >= 2 * WRITEBACK_CHUNK);
+        f.commit().unwrap();
+        let back = std::fs::read(&t).unwrap();
+        assert_eq!(back.len(), n * piece.len());
+        assert!(back.chunks(piece.len()).all(|c| c == piece.as_slice()));
+    }
+
     #[cfg(unix)]
     #[test]
     fn symlinked_target_is_written_through() {
