@@ -398,3 +398,54 @@ fn cancel_stops_a_run_at_once() {
         Err(gridscore::engine::EngineError::Cancelled)
     ));
 }
+
+/// Match masks across several devices: every device takes chunks, the
+/// result is the CPU's, and a device that errs, panics or returns masks of
+/// the wrong size loses nothing (its chunk is computed on the CPU, and it
+/// takes no more).
+#[test]
+fn match_masks_are_spread_over_the_devices_and_survive_faults() {
+    let (task, programs) = workload(400, 11);
+    let refs: Vec<&Program> = programs.iter().collect();
+    let want = CpuBackend::new(1).evaluate_masks(&task, &refs).unwrap();
+    let healthy = || dev("ok", 2, Fault::None);
+    for fault in [
+        Fault::None,
+        Fault::FailAfter(1),
+        Fault::PanicAt(0),
+        Fault::Garbage(2),
+    ] {
+        let (a, b) = (healthy(), dev("flaky", 2, fault));
+        let sched = Scheduler::new(
+            vec![a.clone() as Arc<dyn Backend>, b.clone() as Arc<dyn Backend>],
+            opts(1, 4),
+        );
+        let got = sched.evaluate_masks(&task, &refs).unwrap();
+        assert_eq!(got.outcomes, want.outcomes, "{fault:?}");
+        assert_eq!(got.masks, want.masks, "{fault:?}");
+        let seen = |d: &TestDevice| d.programs_seen.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(seen(&a) > 0, "{fault:?}: the healthy device took no chunk");
+        match fault {
+            Fault::None => {
+                assert!(seen(&b) > 0, "both devices take chunks");
+                assert_eq!(seen(&a) + seen(&b), programs.len());
+            }
+            // The faulty device stops after its fault; the next run leaves
+            // it out.
+            _ => {
+                let calls = b.calls.load(std::sync::atomic::Ordering::SeqCst);
+                let again = sched.evaluate_masks(&task, &refs).unwrap();
+                assert_eq!(again.masks, want.masks, "{fault:?}");
+                assert_eq!(b.calls.load(std::sync::atomic::Ordering::SeqCst), calls);
+            }
+        }
+    }
+    // Every device failing: the CPU computes it all.
+    let sched = Scheduler::new(
+        vec![dev("bad", 0, Fault::FailAfter(0)) as Arc<dyn Backend>],
+        opts(1, 4),
+    );
+    let got = sched.evaluate_masks(&task, &refs).unwrap();
+    assert_eq!(got.masks, want.masks);
+    assert_eq!(got.outcomes, want.outcomes);
+}

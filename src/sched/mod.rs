@@ -714,20 +714,99 @@ impl Backend for Scheduler {
             done: run.done,
         })
     }
-    /// Match masks on the first healthy device (a GPU computes them in its
-    /// scoring pass), else on the CPU; a device error falls back to the
-    /// CPU too.
+    /// Match masks across the healthy devices (a GPU computes them in its
+    /// scoring pass): each device takes chunks from a shared cursor (its
+    /// calibrated chunk size from the last `evaluate`, else a quarter of
+    /// its share), so a faster device takes more. A chunk whose device
+    /// fails (an error, or a result of the wrong size) is computed on the
+    /// CPU, and that device takes no more chunks, here or in later runs;
+    /// programs no device took (every device failed) go to the CPU too.
     fn evaluate_masks(
         &self,
         task: &Task,
         programs: &[&Program],
     ) -> Result<crate::engine::Masked, EngineError> {
-        if let Some(d) = self.healthy_device() {
-            if let Ok(m) = d.evaluate_masks(task, programs) {
-                return Ok(m);
-            }
+        use crate::engine::Masked;
+        use crate::score::MASK_WORDS;
+        let np = task.num_pairs();
+        let n = programs.len();
+        let healthy: Vec<usize> = {
+            let failed = self.failed.lock().expect("failed");
+            (0..self.devices.len()).filter(|&k| !failed[k]).collect()
+        };
+        let whole = |m: &Masked, len: usize| {
+            m.outcomes.len() == len * np && m.masks.len() == len * np * MASK_WORDS
+        };
+        if healthy.is_empty() || n == 0 {
+            return CpuBackend::try_new(0)?.evaluate_masks(task, programs);
         }
-        CpuBackend::try_new(0)?.evaluate_masks(task, programs)
+        let calibrated = self.calibrated.lock().expect("calibrated").clone();
+        let cursor = AtomicUsize::new(0);
+        let parts: Mutex<Vec<(usize, Masked)>> = Mutex::new(Vec::new());
+        let lost: Mutex<Vec<Range<usize>>> = Mutex::new(Vec::new());
+        let default_chunk = n.div_ceil(4 * healthy.len()).max(1);
+        std::thread::scope(|scope| {
+            for &k in &healthy {
+                let device = self.devices[k].clone();
+                let chunk = match calibrated[k] {
+                    0 => default_chunk,
+                    c => c,
+                }
+                .min(device.max_programs(task).0)
+                .max(1);
+                let (cursor, parts, lost, failed) = (&cursor, &parts, &lost, &self.failed);
+                let work = move || loop {
+                    let start = cursor.fetch_add(chunk, Ordering::SeqCst);
+                    if start >= n {
+                        return;
+                    }
+                    let range = start..(start + chunk).min(n);
+                    // A device that panics fails like one that errs.
+                    let got = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        device.evaluate_masks(task, &programs[range.clone()])
+                    }));
+                    match got {
+                        Ok(Ok(m)) if whole(&m, range.len()) => {
+                            parts.lock().expect("parts").push((start, m));
+                        }
+                        _ => {
+                            failed.lock().expect("failed")[k] = true;
+                            lost.lock().expect("lost").push(range);
+                            return;
+                        }
+                    }
+                };
+                // A device whose thread cannot start leaves its chunks to
+                // the others (or to the CPU below).
+                let _ = std::thread::Builder::new()
+                    .name(format!("gridscore-masks-{k}"))
+                    .spawn_scoped(scope, work);
+            }
+        });
+        let mut lost = lost.into_inner().expect("lost");
+        let taken = cursor.into_inner().min(n);
+        if taken < n {
+            lost.push(taken..n);
+        }
+        let mut out = Masked::new(n * np);
+        let cpu = if lost.is_empty() {
+            None
+        } else {
+            Some(CpuBackend::try_new(0)?)
+        };
+        for range in lost {
+            let m = cpu
+                .as_ref()
+                .expect("a CPU backend for lost chunks")
+                .evaluate_masks(task, &programs[range.clone()])?;
+            parts.lock().expect("parts").push((range.start, m));
+        }
+        for (start, m) in parts.into_inner().expect("parts") {
+            out.outcomes[start * np..start * np + m.outcomes.len()].copy_from_slice(&m.outcomes);
+            let w = start * np * MASK_WORDS;
+            out.masks[w..w + m.masks.len()].copy_from_slice(&m.masks);
+        }
+        Ok(out)
     }
     fn predict(
         &self,

@@ -2,7 +2,7 @@
 //! one that fails (or panics) after some chunks, one that is slow. They wrap
 //! a real backend, so their results are real.
 
-use crate::engine::{Backend, EngineError};
+use crate::engine::{Backend, EngineError, Masked};
 use crate::grid::Grid;
 use crate::lang::Program;
 use crate::score::PairOutcome;
@@ -91,6 +91,32 @@ impl Backend for TestDevice {
                 self.programs_seen
                     .fetch_add(programs.len(), Ordering::SeqCst);
                 self.inner.evaluate(task, programs)
+            }
+        };
+        self.inflight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+    /// Like `evaluate`: the same delays, faults (`Garbage`: masks of the
+    /// wrong size) and counters.
+    fn evaluate_masks(&self, task: &Task, programs: &[&Program]) -> Result<Masked, EngineError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.inflight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_inflight.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(self.delay + self.per_program * programs.len() as u32);
+        let result = match self.fault {
+            Fault::FailAfter(n) if call >= n => Err(EngineError::Device {
+                device: self.name.clone(),
+                message: format!("injected failure on chunk {call}"),
+            }),
+            Fault::PanicAt(n) if call == n => {
+                self.inflight.fetch_sub(1, Ordering::SeqCst);
+                panic!("injected panic on chunk {call}");
+            }
+            Fault::Garbage(n) if call >= n => Ok(Masked::new(1)),
+            _ => {
+                self.programs_seen
+                    .fetch_add(programs.len(), Ordering::SeqCst);
+                self.inner.evaluate_masks(task, programs)
             }
         };
         self.inflight.fetch_sub(1, Ordering::SeqCst);
