@@ -202,10 +202,23 @@ impl Drop for GcPause<'_> {
 /// arrays), validated exactly as a task file is.
 fn task_of(task: &Bound<'_, PyAny>, task_id: Option<String>) -> PyResult<Task> {
     let v = to_value(task)?;
-    let id = task_id
-        .or_else(|| v.get("id").and_then(|i| i.as_str()).map(str::to_string))
-        .unwrap_or_else(|| "task".to_string());
-    task_from_json(&v, Path::new("<task>"), &id).map_err(|e| TaskError::new_err(e.to_string()))
+    let given = task_id.or_else(|| v.get("id").and_then(|i| i.as_str()).map(str::to_string));
+    let named = given.is_some();
+    let id = given.unwrap_or_else(|| "task".to_string());
+    task_from_json(&v, Path::new("<task>"), &id).map_err(|e| {
+        let msg = e.to_string();
+        // A dict without an id is `<task>`, not `<task>: task task, ...`.
+        let msg = if named {
+            msg
+        } else {
+            msg.replacen("<task>: task task, ", "<task>: ", 1).replacen(
+                "<task>: task task: ",
+                "<task>: ",
+                1,
+            )
+        };
+        TaskError::new_err(msg)
+    })
 }
 
 /// Candidates as handed over by Python, parsed later without the GIL.

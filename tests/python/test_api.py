@@ -96,6 +96,10 @@ def test_errors_are_value_errors_with_the_cli_messages(tmp_path, run_cli, tasks)
         gridscore.score(json.loads(bad.read_text()), ["rot90"], task_id="bad")
     assert str(e2.value) == str(e.value).replace(str(bad), "<task>")
     assert "train[0].input, row 1" in str(e2.value)
+    # Without an id the dict is just <task>.
+    with pytest.raises(gridscore.TaskError) as e3:
+        gridscore.score(json.loads(bad.read_text()), ["rot90"])
+    assert str(e3.value).startswith("<task>: train[0].input, row 1"), str(e3.value)
     with pytest.raises(gridscore.TaskError, match="the task has no train pairs"):
         gridscore.score({"train": [], "test": []}, ["rot90"])
     with pytest.raises(gridscore.TaskError, match="no such file|No such file"):
