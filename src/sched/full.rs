@@ -258,7 +258,8 @@ impl FullRun {
             fingerprints,
         } = block;
         let mut trash = Trash {
-            texts: Vec::with_capacity(candidates.len()),
+            // Each candidate's text, and its id when that is its index.
+            texts: Vec::with_capacity(2 * candidates.len()),
             programs: Vec::new(),
         };
         for (c, fp) in candidates.into_iter().zip(fingerprints) {

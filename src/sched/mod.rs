@@ -788,20 +788,15 @@ impl Backend for Scheduler {
         if taken < n {
             lost.push(taken..n);
         }
-        let mut out = Masked::new(n * np);
-        let cpu = if lost.is_empty() {
-            None
-        } else {
-            Some(CpuBackend::try_new(0)?)
-        };
-        for range in lost {
-            let m = cpu
-                .as_ref()
-                .expect("a CPU backend for lost chunks")
-                .evaluate_masks(task, &programs[range.clone()])?;
-            parts.lock().expect("parts").push((range.start, m));
+        let mut parts = parts.into_inner().expect("parts");
+        if !lost.is_empty() {
+            let cpu = CpuBackend::try_new(0)?;
+            for range in lost {
+                parts.push((range.start, cpu.evaluate_masks(task, &programs[range])?));
+            }
         }
-        for (start, m) in parts.into_inner().expect("parts") {
+        let mut out = Masked::new(n * np);
+        for (start, m) in parts {
             out.outcomes[start * np..start * np + m.outcomes.len()].copy_from_slice(&m.outcomes);
             let w = start * np * MASK_WORDS;
             out.masks[w..w + m.masks.len()].copy_from_slice(&m.masks);

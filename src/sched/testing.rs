@@ -61,6 +61,40 @@ impl TestDevice {
     }
 }
 
+impl TestDevice {
+    /// One chunk of `n` programs: counts it, sleeps, then injects the fault
+    /// due on this chunk (`garbage` is a result of the wrong size) or runs
+    /// the inner backend (`run`).
+    fn chunk<T>(
+        &self,
+        n: usize,
+        garbage: impl FnOnce() -> T,
+        run: impl FnOnce() -> Result<T, EngineError>,
+    ) -> Result<T, EngineError> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst);
+        let now = self.inflight.fetch_add(1, Ordering::SeqCst) + 1;
+        self.max_inflight.fetch_max(now, Ordering::SeqCst);
+        std::thread::sleep(self.delay + self.per_program * n as u32);
+        let result = match self.fault {
+            Fault::FailAfter(f) if call >= f => Err(EngineError::Device {
+                device: self.name.clone(),
+                message: format!("injected failure on chunk {call}"),
+            }),
+            Fault::PanicAt(f) if call == f => {
+                self.inflight.fetch_sub(1, Ordering::SeqCst);
+                panic!("injected panic on chunk {call}");
+            }
+            Fault::Garbage(f) if call >= f => Ok(garbage()),
+            _ => {
+                self.programs_seen.fetch_add(n, Ordering::SeqCst);
+                run()
+            }
+        };
+        self.inflight.fetch_sub(1, Ordering::SeqCst);
+        result
+    }
+}
+
 impl Backend for TestDevice {
     fn name(&self) -> String {
         self.name.clone()
@@ -73,54 +107,20 @@ impl Backend for TestDevice {
         task: &Task,
         programs: &[&Program],
     ) -> Result<Vec<PairOutcome>, EngineError> {
-        let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        let now = self.inflight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_inflight.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(self.delay + self.per_program * programs.len() as u32);
-        let result = match self.fault {
-            Fault::FailAfter(n) if call >= n => Err(EngineError::Device {
-                device: self.name.clone(),
-                message: format!("injected failure on chunk {call}"),
-            }),
-            Fault::PanicAt(n) if call == n => {
-                self.inflight.fetch_sub(1, Ordering::SeqCst);
-                panic!("injected panic on chunk {call}");
-            }
-            Fault::Garbage(n) if call >= n => Ok(vec![PairOutcome::INVALID; 1]),
-            _ => {
-                self.programs_seen
-                    .fetch_add(programs.len(), Ordering::SeqCst);
-                self.inner.evaluate(task, programs)
-            }
-        };
-        self.inflight.fetch_sub(1, Ordering::SeqCst);
-        result
+        self.chunk(
+            programs.len(),
+            || vec![PairOutcome::INVALID; 1],
+            || self.inner.evaluate(task, programs),
+        )
     }
     /// Like `evaluate`: the same delays, faults (`Garbage`: masks of the
     /// wrong size) and counters.
     fn evaluate_masks(&self, task: &Task, programs: &[&Program]) -> Result<Masked, EngineError> {
-        let call = self.calls.fetch_add(1, Ordering::SeqCst);
-        let now = self.inflight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.max_inflight.fetch_max(now, Ordering::SeqCst);
-        std::thread::sleep(self.delay + self.per_program * programs.len() as u32);
-        let result = match self.fault {
-            Fault::FailAfter(n) if call >= n => Err(EngineError::Device {
-                device: self.name.clone(),
-                message: format!("injected failure on chunk {call}"),
-            }),
-            Fault::PanicAt(n) if call == n => {
-                self.inflight.fetch_sub(1, Ordering::SeqCst);
-                panic!("injected panic on chunk {call}");
-            }
-            Fault::Garbage(n) if call >= n => Ok(Masked::new(1)),
-            _ => {
-                self.programs_seen
-                    .fetch_add(programs.len(), Ordering::SeqCst);
-                self.inner.evaluate_masks(task, programs)
-            }
-        };
-        self.inflight.fetch_sub(1, Ordering::SeqCst);
-        result
+        self.chunk(
+            programs.len(),
+            || Masked::new(1),
+            || self.inner.evaluate_masks(task, programs),
+        )
     }
     fn predict(
         &self,
