@@ -326,3 +326,77 @@ fn check_full_rows(
         assert_eq!(head.evaluations, want_run.report.evaluations);
     }
 }
+
+/// The full ranking of more rows than the writer formats ahead (many
+/// chunks, several threads): the same rows as the whole-file scorer; and a
+/// writer that fails part way returns its error instead of waiting for the
+/// formatters.
+#[test]
+fn many_rows_are_written_in_order_and_a_failing_writer_stops_the_formatters() {
+    use gridscore::engine::{BatchOptions, CpuBackend};
+    use gridscore::lang::random::{random_program, v1_codes};
+    use gridscore::sched::{SchedOptions, Scheduler};
+    use std::sync::Arc;
+    let task = gridscore::task::load_tasks(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/assets/tasks/mirror.json"
+        )),
+        None,
+    )
+    .unwrap()
+    .remove(0);
+    let mut rng = Rng::new(11);
+    let codes = v1_codes();
+    // 300 distinct programs in 45,000 rows (more than 16 chunks of 2,048),
+    // every tenth one named.
+    let programs: Vec<String> = (0..300)
+        .map(|_| random_program(&mut rng, &codes, 1, 2).to_string())
+        .collect();
+    let mut text = String::new();
+    for k in 0..45_000 {
+        let p = &programs[rng.below(programs.len())];
+        if k % 10 == 0 {
+            text.push_str(&format!("n{k}: {p}\n"));
+        } else {
+            text.push_str(&format!("{p}\n"));
+        }
+    }
+    let candidates = gridscore::lang::parse_candidates(&text);
+    let sched = Scheduler::new(vec![Arc::new(CpuBackend::new(2))], SchedOptions::default());
+    let opts = BatchOptions::default();
+    check_full_rows(&task, &text, &candidates, &sched, &opts);
+
+    /// Fails once more than `left` bytes were written.
+    struct Failing {
+        left: usize,
+    }
+    impl std::io::Write for Failing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if buf.len() > self.left {
+                return Err(std::io::Error::other("disk full"));
+            }
+            self.left -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let pool = gridscore::lang::candidates::host_pool(3).unwrap();
+    let blocks = read_blocks(
+        std::io::Cursor::new(text.into_bytes()),
+        &BlockOptions {
+            pool: Some(pool.clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let run = gridscore::sched::full::score_blocks(&task, blocks, &sched, &opts).unwrap();
+    for left in [0, 100_000, 1_000_000] {
+        let err = run
+            .write_jsonl(&mut Failing { left }, &pool)
+            .expect_err("the writer fails");
+        assert_eq!(err.to_string(), "disk full");
+    }
+}

@@ -411,21 +411,35 @@ impl FullRun {
     /// earlier) and puts the others after them in file order.
     fn rank(&mut self) {
         use rayon::prelude::*;
-        type Key = (Reverse<u32>, Reverse<u64>, usize, u32);
+        /// (more exact, higher score, fewer ops, earlier); a candidate
+        /// that was not scored (not run, or a parse error) has ops
+        /// `u32::MAX` and no exact pairs and no score, so that the sort
+        /// puts it after every scored one, in file order.
+        type Key = (Reverse<u32>, Reverse<u64>, u32, u32);
+        const UNSCORED: u32 = u32::MAX;
+        // In parallel, into one vector of the final size: gathering the
+        // keys of a million candidates takes tens of milliseconds, while
+        // the other threads would wait.
         let mut keys: Vec<Key> = Vec::with_capacity(self.slots.len());
-        let mut rest: Vec<u32> = Vec::new();
-        for (pos, s) in self.slots.iter().enumerate() {
-            let pos = pos as u32;
-            match self.distinct.get(s.distinct as usize) {
-                Some(d) if d.done => keys.push((Reverse(d.exact), Reverse(d.score), d.ops, pos)),
-                _ => rest.push(pos),
-            }
-        }
+        self.slots
+            .par_iter()
+            .enumerate()
+            .map(|(pos, s)| match self.distinct.get(s.distinct as usize) {
+                Some(d) if d.done => (
+                    Reverse(d.exact),
+                    Reverse(d.score),
+                    u32::try_from(d.ops).unwrap_or(UNSCORED - 1),
+                    pos as u32,
+                ),
+                _ => (Reverse(0), Reverse(0), UNSCORED, pos as u32),
+            })
+            .collect_into_vec(&mut keys);
         keys.par_sort_unstable();
-        self.scored = keys.len();
-        self.not_run = self.slots.len() - keys.len() - self.errors.len();
-        self.order = keys.into_iter().map(|k| k.3).collect();
-        self.order.extend(rest);
+        self.scored = keys.partition_point(|k| k.2 != UNSCORED);
+        self.not_run = self.slots.len() - self.scored - self.errors.len();
+        let mut order: Vec<u32> = Vec::with_capacity(keys.len());
+        keys.par_iter().map(|k| k.3).collect_into_vec(&mut order);
+        self.order = order;
     }
 
     /// The task's id.
@@ -668,57 +682,97 @@ impl FullRun {
         out: &mut dyn std::io::Write,
         pool: &rayon::ThreadPool,
     ) -> std::io::Result<()> {
-        use rayon::prelude::*;
+        use std::collections::BTreeMap;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::{Condvar, Mutex, MutexGuard};
+        /// Rows formatted together.
         const ROWS: usize = 2048;
-        const GROUP: usize = 8;
+        /// Chunks formatted ahead of the one being written, at most.
+        const AHEAD: usize = 16;
+        struct State {
+            /// Formatted chunks not yet written, by number.
+            ready: BTreeMap<usize, std::io::Result<Vec<u8>>>,
+            /// Chunks written.
+            written: usize,
+            /// The writer stopped (an error): formatters end.
+            stop: bool,
+        }
         let n = self.len();
-        // A thread formats groups of rows on the pool while this one writes
-        // the group before (at most two groups wait).
-        let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
-        let stop = std::sync::atomic::AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let format = || {
-                let mut start = 0;
-                while start < n && !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    let end = (start + ROWS * GROUP).min(n);
-                    let starts: Vec<usize> = (start..end).step_by(ROWS).collect();
-                    let parts: std::io::Result<Vec<Vec<u8>>> = pool.install(|| {
-                        starts
-                            .into_par_iter()
-                            .map(|a| {
-                                let mut buf = Vec::with_capacity(ROWS * 256);
-                                let mut text = String::new();
-                                for k in a..(a + ROWS).min(end) {
-                                    self.write_row(k, &mut buf, &mut text)?;
-                                    buf.push(b'\n');
-                                }
-                                Ok(buf)
-                            })
-                            .collect()
-                    });
-                    if tx.send(parts).is_err() {
+        let chunks = n.div_ceil(ROWS);
+        let state = Mutex::new(State {
+            ready: BTreeMap::new(),
+            written: 0,
+            stop: false,
+        });
+        let changed = Condvar::new();
+        let lock = || state.lock().unwrap_or_else(|e| e.into_inner());
+        fn wait<'a>(cv: &Condvar, g: MutexGuard<'a, State>) -> MutexGuard<'a, State> {
+            cv.wait(g).unwrap_or_else(|e| e.into_inner())
+        }
+        let next = AtomicUsize::new(0);
+        let format = |c: usize| -> std::io::Result<Vec<u8>> {
+            let (a, b) = (c * ROWS, ((c + 1) * ROWS).min(n));
+            let mut buf = Vec::with_capacity((b - a) * 256);
+            let mut text = String::new();
+            for k in a..b {
+                self.write_row(k, &mut buf, &mut text)?;
+                buf.push(b'\n');
+            }
+            Ok(buf)
+        };
+        // Every thread of the pool formats the next chunk not taken (at
+        // most AHEAD chunks ahead of the writer) while this thread writes
+        // the chunks in order: no thread waits for a whole group of chunks
+        // to finish.
+        pool.in_place_scope(|scope| {
+            for _ in 0..pool.current_num_threads().max(1) {
+                scope.spawn(|_| loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= chunks {
                         break;
                     }
-                    start = end;
-                }
-                drop(tx);
-            };
-            let formatter = std::thread::Builder::new()
-                .name("gridscore-rows".into())
-                .spawn_scoped(scope, format)?;
+                    {
+                        let mut st = lock();
+                        while !st.stop && c >= st.written + AHEAD {
+                            st = wait(&changed, st);
+                        }
+                        if st.stop {
+                            break;
+                        }
+                    }
+                    // A panic becomes this chunk's error, so that the
+                    // writer waiting for it does not wait forever.
+                    let part = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| format(c)))
+                        .unwrap_or_else(|_| {
+                            Err(std::io::Error::other("formatting the rows panicked"))
+                        });
+                    lock().ready.insert(c, part);
+                    changed.notify_all();
+                });
+            }
             let mut result = Ok(());
-            for parts in rx.iter() {
-                let written =
-                    parts.and_then(|parts| parts.iter().try_for_each(|p| out.write_all(p)));
+            for c in 0..chunks {
+                let part = {
+                    let mut st = lock();
+                    loop {
+                        if let Some(p) = st.ready.remove(&c) {
+                            break p;
+                        }
+                        st = wait(&changed, st);
+                    }
+                };
+                let written = part.and_then(|p| out.write_all(&p));
+                let mut st = lock();
+                st.written = c + 1;
                 if let Err(e) = written {
+                    st.stop = true;
                     result = Err(e);
+                }
+                drop(st);
+                changed.notify_all();
+                if result.is_err() {
                     break;
                 }
-            }
-            stop.store(true, std::sync::atomic::Ordering::Relaxed);
-            drop(rx);
-            if formatter.join().is_err() {
-                return Err(std::io::Error::other("the rows formatter thread panicked"));
             }
             result
         })
