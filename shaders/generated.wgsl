@@ -216,6 +216,8 @@ const OP_PANELS_H: u32 = 51u;
 const OP_PANELS_V: u32 = 52u;
 const OP_REPAIR: u32 = 53u;
 const OP_REPAIR_CROP: u32 = 54u;
+const OP_PAD: u32 = 55u;
+const OP_RESIZE: u32 = 56u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -237,6 +239,7 @@ fn color_arg_mask(code: u32) -> u32 {
         case OP_COMPRESS: { return 1u; }
         case OP_REPAIR: { return 1u; }
         case OP_REPAIR_CROP: { return 1u; }
+        case OP_PAD: { return 4u; }
         default: { return 0u; }
     }
 }
@@ -314,6 +317,8 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_PANELS_V: { return op_panels_v(o, h, w, sb, db, lid); }
         case OP_REPAIR: { return op_repair(o, h, w, sb, db, lid); }
         case OP_REPAIR_CROP: { return op_repair_crop(o, h, w, sb, db, lid); }
+        case OP_PAD: { return op_pad(o, h, w, sb, db, lid); }
+        case OP_RESIZE: { return op_resize(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

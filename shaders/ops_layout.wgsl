@@ -160,3 +160,37 @@ fn op_shift(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> 
     workgroupBarrier();
     return ok(h, w);
 }
+
+fn op_pad(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let oh = u32(o.a0);
+    let ow = u32(o.a1);
+    if (!fits(oh, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        if (i < h && j < w) {
+            grid[db + k] = grid[sb + i * w + j];
+        } else {
+            grid[db + k] = o.c2;
+        }
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}
+
+fn op_resize(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let oh = u32(o.a0);
+    let ow = u32(o.a1);
+    if (!fits(oh, ow)) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let i = k / ow;
+        let j = k % ow;
+        grid[db + k] = grid[sb + (i * h / oh) * w + j * w / ow];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}

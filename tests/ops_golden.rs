@@ -968,6 +968,20 @@ fn repair_from_reflections_and_translations() {
 }
 
 #[test]
+fn pad_and_resize() {
+    // The grid at the top-left of a larger canvas; cut by a smaller one.
+    check("pad 3 4 0", "12/34", "1200/3400/0000");
+    check("pad 1 1 7", "12/34", "1");
+    check("pad 2 3 bg", "11/12", "111/121");
+    check("pad 2 2 5", "12/34", "12/34");
+    // Nearest cell: (i * H / h, j * W / w).
+    check("resize 4 4", "12/34", "1122/1122/3344/3344");
+    check("resize 1 2", "123/456/789", "12");
+    check("resize 2 3", "123/456/789", "123/456");
+    check("resize 3 2", "1234/5678", "13/13/57");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -768,3 +768,48 @@ fn the_bundled_rain_task_is_solved_by_composition() {
     assert!(best.pieces >= 2, "{best:?}");
     assert!(best.program.contains("keep lc 0 | smear down"), "{best:?}");
 }
+
+#[test]
+fn pad_and_resize_make_chains_not_pieces() {
+    // Every output is 7 x 7: the small input at the top-left of a 0
+    // canvas, smeared down-right. Only `pad` brings the inputs (3 to 5
+    // cells a side) to the outputs' size.
+    let truth = "pad 7 7 0 | smear dr";
+    let task = task_from_grids(truth, 7, 3, |rng| {
+        let (h, w) = (3 + rng.below(3), 3 + rng.below(3));
+        let mut g = Grid::filled(h, w, 0);
+        for _ in 0..2 {
+            g.set(rng.below(h), rng.below(w), 1 + rng.below(3) as u8);
+        }
+        g
+    });
+    let small = |last_depth| SearchOptions {
+        only_ops: ops(&["pad", "resize", "smear", "recolor", "flip_h", "keep"]),
+        last_depth,
+        ..opts(2)
+    };
+    let mut pieces = Vec::new();
+    for last_depth in [LastDepth::States, LastDepth::Backend] {
+        let r = search_task(&task, &small(last_depth), &CpuBackend::new(2)).unwrap();
+        check_solved(&r, truth);
+        assert_eq!(r.ranked[0].stage, gridscore::search::Stage::Chain);
+        assert!(r.ranked[0].program.contains("pad 7 7"), "{:?}", r.ranked[0]);
+        // No composition has a layer made with pad or resize.
+        for c in r.ranked.iter().filter(|c| c.pieces > 1) {
+            assert!(
+                !c.program.contains("pad ") && !c.program.contains("resize "),
+                "{c:?}"
+            );
+        }
+        pieces.push(r.pieces);
+    }
+    // Only programs with `pad` or `resize` reach the outputs' size here,
+    // so there is no piece, on either way of scoring the last depth.
+    assert_eq!(pieces, [0, 0]);
+    // The alphabet has them only when the outputs share a size that some
+    // input lacks.
+    let d = gridscore::search::Domains::of_task(&task);
+    assert_eq!(d.out_size, Some((7, 7)));
+    let same = task_from("flip_h", 3, 3, 1, (3, 5));
+    assert_eq!(gridscore::search::Domains::of_task(&same).out_size, None);
+}

@@ -79,6 +79,8 @@ pub enum OpCode {
     PanelsV,
     Repair,
     RepairCrop,
+    Pad,
+    Resize,
 }
 
 /// Number of ops.
@@ -231,6 +233,9 @@ pub enum ArgDomain {
     /// Moves along an axis or by one cell, filled with `bg` (all three
     /// arguments).
     Shift,
+    /// The train outputs' common size (two arguments), when they share one
+    /// and some train input has another.
+    OutSize,
 }
 
 /// One row of the op table.
@@ -306,7 +311,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 55] = [
+pub static OPS: [OpSpec; 57] = [
     row!(
         Id,
         "id",
@@ -807,6 +812,24 @@ pub static OPS: [OpSpec; 55] = [
         First(&[D::Color]),
         "repair c, cropped to the c-cells' bounding box"
     ),
+    row!(
+        Pad,
+        "pad",
+        Layout,
+        &[int("h", 1, 30), int("w", 1, 30), color("c")],
+        layout::pad,
+        Each(&[D::OutSize, D::Color]),
+        "the grid at the top-left of an h x w canvas of color c"
+    ),
+    row!(
+        Resize,
+        "resize",
+        Layout,
+        &[int("h", 1, 30), int("w", 1, 30)],
+        layout::resize,
+        Each(&[D::OutSize]),
+        "the grid resampled to h x w (nearest cell)"
+    ),
 ];
 
 impl OpCode {
@@ -846,8 +869,14 @@ impl OpCode {
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
-            | PanelsH | PanelsV | RepairCrop => false,
+            | PanelsH | PanelsV | RepairCrop | Pad | Resize => false,
         }
+    }
+    /// Whether a program ending with this op may be a piece of a
+    /// composition. `pad` and `resize` only bring a grid to the output's
+    /// size: as pieces they would let any grid into compositions.
+    pub fn makes_pieces(self) -> bool {
+        !matches!(self, OpCode::Pad | OpCode::Resize)
     }
     /// The transform this op is, if it is one.
     pub fn transform(self) -> Option<Transform> {

@@ -52,6 +52,9 @@ pub struct Domains {
     pub crops: Vec<[i32; 4]>,
     /// `shift` offsets (dy, dx).
     pub shifts: Vec<(i32, i32)>,
+    /// The train outputs' common size, when they share one and some train
+    /// input has another size (`pad`, `resize`).
+    pub out_size: Option<(i32, i32)>,
 }
 
 impl Domains {
@@ -127,7 +130,20 @@ impl Domains {
         }
         shifts.retain(|&(dy, dx)| dy.abs() < min_h && dx.abs() < min_w);
 
+        let out_size = task.train.first().and_then(|f| {
+            let (oh, ow) = (f.output.h(), f.output.w());
+            let common = task
+                .train
+                .iter()
+                .all(|p| (p.output.h(), p.output.w()) == (oh, ow));
+            let other = task
+                .train
+                .iter()
+                .any(|p| (p.input.h(), p.input.w()) != (oh, ow));
+            (common && other).then_some((oh as i32, ow as i32))
+        });
         Domains {
+            out_size,
             colors,
             out_colors,
             up_factors: up.into_iter().collect(),
@@ -254,6 +270,7 @@ impl Domains {
                 .iter()
                 .map(|&(dy, dx)| vec![dy, dx, BG])
                 .collect(),
+            ArgDomain::OutSize => self.out_size.iter().map(|&(h, w)| vec![h, w]).collect(),
         }
     }
 }

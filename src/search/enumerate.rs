@@ -235,6 +235,20 @@ impl Store {
         v
     }
     /// The program that made state `s`.
+    /// Whether the program of state `s` may be extended into pieces: none
+    /// of its ops is one that does not make pieces
+    /// ([`crate::lang::OpCode::makes_pieces`]).
+    pub fn makes_pieces(&self, s: usize) -> bool {
+        let mut cur = s;
+        while self.meta[cur].parent != u32::MAX {
+            if !self.meta[cur].op.code.makes_pieces() {
+                return false;
+            }
+            cur = self.meta[cur].parent as usize;
+        }
+        true
+    }
+
     pub fn program(&self, s: usize) -> Program {
         let mut ops = Vec::new();
         let mut cur = s;
@@ -682,6 +696,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             .zip(ctx.expected)
             .any(|(g, e)| (g.h(), g.w()) != (e.h(), e.w()));
     let words = ctx.pieces.map_or(0, |c| c.words);
+    let parent_makes_pieces = ctx.pieces.is_some() && ctx.store.makes_pieces(parent as usize);
     for idx in 0..nops {
         // The deadline, every 32 ops (one op on a 30 x 30 grid is at most a
         // few milliseconds).
@@ -748,9 +763,11 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             continue;
         }
         out.valid += 1;
-        let piece_sizes = ctx
-            .pieces
-            .is_some_and(|cells| cells.sizes_match(&w.cg[..nt]));
+        let piece_sizes = parent_makes_pieces
+            && op.code.makes_pieces()
+            && ctx
+                .pieces
+                .is_some_and(|cells| cells.sizes_match(&w.cg[..nt]));
         // Pieces: the bitsets and the train score in one pass over the
         // cells (every train grid has its output's size).
         let piece_at = out.piece_bits.len();

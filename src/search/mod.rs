@@ -1110,7 +1110,8 @@ fn depth_on_backend(
                     .iter()
                     .zip(&cells.sizes)
                     .all(|(&(h, w), &(eh, ew))| (h as usize, w as usize) == (eh, ew));
-                if piece_sizes && o[nt..].iter().all(|p| p.valid()) && !sink.full() {
+                let makes = prog.prefix().iter().all(|op| op.code.makes_pieces());
+                if makes && piece_sizes && o[nt..].iter().all(|p| p.valid()) && !sink.full() {
                     let slots = &masks[i * np * MASK_WORDS..(i * np + nt) * MASK_WORDS];
                     cells.signature_from_masks(slots, &mut bits);
                     let (nz, wrong) = bits.split_at(cells.words);

@@ -176,3 +176,28 @@ pub fn shift(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     }
     true
 }
+
+/// `pad h w c`: the grid at the top-left corner of an h x w canvas of color
+/// c, cut where it is larger than the canvas.
+pub fn pad(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let c = Colors::of(x).get(op.args[2]);
+    let (h, w) = (op.args[0] as usize, op.args[1] as usize);
+    if !out.resize(h, w) {
+        return false;
+    }
+    let (ch, cw) = (h.min(x.h()), w.min(x.w()));
+    let dst = out.data_mut();
+    dst.fill(c);
+    for i in 0..ch {
+        dst[i * w..i * w + cw].copy_from_slice(&x.row(i)[..cw]);
+    }
+    true
+}
+
+/// `resize h w`: the grid resampled to h x w by nearest cell: output cell
+/// (i, j) is input cell (i * H / h, j * W / w).
+pub fn resize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (ih, iw) = (x.h(), x.w());
+    let (h, w) = (op.args[0] as usize, op.args[1] as usize);
+    gather(x, out, h, w, |i, j| (i * ih / h) * iw + j * iw / w)
+}
