@@ -399,4 +399,12 @@ fn many_rows_are_written_in_order_and_a_failing_writer_stops_the_formatters() {
             .expect_err("the writer fails");
         assert_eq!(err.to_string(), "disk full");
     }
+    // Called from a thread of its own one-thread pool, it writes the same
+    // rows (in turn) instead of waiting for itself.
+    let mut all = Vec::new();
+    run.write_jsonl(&mut all, &pool).unwrap();
+    let one = gridscore::lang::candidates::host_pool(1).unwrap();
+    let mut inside = Vec::new();
+    one.install(|| run.write_jsonl(&mut inside, &one)).unwrap();
+    assert!(inside == all, "rows written from inside the pool differ");
 }

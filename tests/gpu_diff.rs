@@ -594,7 +594,7 @@ fn pattern_ops_match_cpu() {
 }
 
 /// Every value of every argument of the v2 ops (colors: 0, another digit and
-/// the three tokens) on structured grids (separator cells, symmetric and
+/// the three tokens; sizes 1..=30 sampled) on structured grids (separator cells, symmetric and
 /// periodic grids with hidden cells, repeated shapes) and random ones.
 #[test]
 fn v2_ops_every_argument_on_structured_grids() {
@@ -630,7 +630,17 @@ fn v2_ops_every_argument_on_structured_grids() {
             let mut combos: Vec<Vec<i32>> = vec![vec![]];
             for a in spec.args {
                 let values: Vec<i32> = match a.kind {
-                    ArgKind::Int { min, max } => (min..=max).collect(),
+                    // Small ranges whole; sizes (1..=30) by their ends,
+                    // a few values between and two random ones.
+                    ArgKind::Int { min, max } if max - min < 12 => (min..=max).collect(),
+                    ArgKind::Int { min, max } => {
+                        let mut v = vec![min, min + 1, min + 2, 7, 13, max - 1, max];
+                        v.extend([rng.range(min, max), rng.range(min, max)]);
+                        v.retain(|x| (min..=max).contains(x));
+                        v.sort_unstable();
+                        v.dedup();
+                        v
+                    }
                     ArgKind::Color => vec![0, digit, 10, 11, 12],
                     ArgKind::Choice(c) => (0..c.len() as i32).collect(),
                     ArgKind::ColorMap => unreachable!("no v2 op takes a color map"),

@@ -818,7 +818,7 @@ pub static OPS: [OpSpec; 57] = [
         Layout,
         &[int("h", 1, 30), int("w", 1, 30), color("c")],
         layout::pad,
-        Each(&[D::OutSize, D::Color]),
+        Each(&[D::OutSize, D::OutColor]),
         "the grid at the top-left of an h x w canvas of color c"
     ),
     row!(
@@ -872,9 +872,10 @@ impl OpCode {
             | PanelsH | PanelsV | RepairCrop | Pad | Resize => false,
         }
     }
-    /// Whether a program ending with this op may be a piece of a
-    /// composition. `pad` and `resize` only bring a grid to the output's
-    /// size: as pieces they would let any grid into compositions.
+    /// Whether a program containing this op may be a piece of a
+    /// composition (the search's rule, `docs/search.md`, "Output sizes").
+    /// `pad` and `resize` only bring a grid to the output's size: as
+    /// pieces they would let almost any grid into compositions.
     pub fn makes_pieces(self) -> bool {
         !matches!(self, OpCode::Pad | OpCode::Resize)
     }

@@ -720,6 +720,27 @@ impl FullRun {
             }
             Ok(buf)
         };
+        // Called from one of the pool's own threads, the formatters could
+        // wait in this thread's queue while it waits for them: format and
+        // write in turn instead.
+        if pool.current_thread_index().is_some() {
+            for c in 0..chunks {
+                out.write_all(&format(c)?)?;
+            }
+            return Ok(());
+        }
+        /// Stops the formatters when the writer leaves, whatever the way
+        /// (an error, or a panic in `out`).
+        struct StopOnDrop<'a> {
+            state: &'a Mutex<State>,
+            changed: &'a Condvar,
+        }
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.state.lock().unwrap_or_else(|e| e.into_inner()).stop = true;
+                self.changed.notify_all();
+            }
+        }
         // Every thread of the pool formats the next chunk not taken (at
         // most AHEAD chunks ahead of the writer) while this thread writes
         // the chunks in order: no thread waits for a whole group of chunks
@@ -750,6 +771,10 @@ impl FullRun {
                     changed.notify_all();
                 });
             }
+            let _stop = StopOnDrop {
+                state: &state,
+                changed: &changed,
+            };
             let mut result = Ok(());
             for c in 0..chunks {
                 let part = {

@@ -13,6 +13,9 @@
 //!   every train input and is smaller than at least one of them: `crop r c oh
 //!   ow` at every position valid on all train inputs (at most 100 positions;
 //!   beyond that the 3 x 3 positions at the start, middle and end).
+//! - Output size: when all train outputs share one size (oh, ow) and some
+//!   train input has another, `pad oh ow c` (c from the colors, as the last
+//!   op those of the outputs) and `resize oh ow`; otherwise neither.
 //! - Shifts: by one cell in the eight directions and by any number of cells
 //!   along an axis, where the offset is smaller than the smallest train
 //!   input's dimension, filling with `bg`.

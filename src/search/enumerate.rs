@@ -234,7 +234,6 @@ impl Store {
         });
         v
     }
-    /// The program that made state `s`.
     /// Whether the program of state `s` may be extended into pieces: none
     /// of its ops is one that does not make pieces
     /// ([`crate::lang::OpCode::makes_pieces`]).
@@ -249,6 +248,7 @@ impl Store {
         true
     }
 
+    /// The program that made state `s`.
     pub fn program(&self, s: usize) -> Program {
         let mut ops = Vec::new();
         let mut cur = s;
@@ -724,9 +724,12 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         // score the train pairs one by one and stop as soon as even exact
         // remaining pairs could not reach the shortlist's bar.
         // With pieces collected, that is known once a train grid has
-        // another size than its output: the pairs so far are scored then.
+        // another size than its output (the pairs so far are scored then),
+        // or from the start when its program has an op that makes no
+        // pieces.
         let (mut run_exact, mut run_score) = (0u32, 0u64);
-        let mut scoring = ctx.pieces.is_none() && ctx.bar.is_some();
+        let can_be_piece = ctx.pieces.is_some() && parent_makes_pieces && op.code.makes_pieces();
+        let mut scoring = !can_be_piece && ctx.bar.is_some();
         let mut scored = 0;
         for k in 0..nt {
             let o = if has_tokens {
@@ -763,8 +766,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             continue;
         }
         out.valid += 1;
-        let piece_sizes = parent_makes_pieces
-            && op.code.makes_pieces()
+        let piece_sizes = can_be_piece
             && ctx
                 .pieces
                 .is_some_and(|cells| cells.sizes_match(&w.cg[..nt]));
