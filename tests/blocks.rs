@@ -217,6 +217,14 @@ fn a_failing_source_ends_the_blocks_with_its_error() {
 
 /// The full ranking over blocks (`sched::full::score_blocks`, what
 /// `gridscore score` runs without `--top`) writes exactly the rows of
+/// The bundled task `assets/tasks/NAME.json`.
+fn asset_task(name: &str) -> gridscore::task::Task {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("assets/tasks")
+        .join(format!("{name}.json"));
+    gridscore::task::load_tasks(&path, None).unwrap().remove(0)
+}
+
 /// `sched::score` over the whole file: same rows, same order, same ids,
 /// duplicates, parse errors and predictions, whatever the block size.
 #[test]
@@ -225,15 +233,7 @@ fn full_ranking_over_blocks_writes_the_rows_of_the_whole_file_scorer() {
     use gridscore::lang::random::{random_program, v1_codes};
     use gridscore::sched::{SchedOptions, Scheduler};
     use std::sync::Arc;
-    let task = gridscore::task::load_tasks(
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/tasks/fill_rooms.json"
-        )),
-        None,
-    )
-    .unwrap()
-    .remove(0);
+    let task = asset_task("fill_rooms");
     let mut rng = Rng::new(5);
     let codes = v1_codes();
     let mut text = String::from("\u{feff}# candidates\n");
@@ -337,15 +337,7 @@ fn many_rows_are_written_in_order_and_a_failing_writer_stops_the_formatters() {
     use gridscore::lang::random::{random_program, v1_codes};
     use gridscore::sched::{SchedOptions, Scheduler};
     use std::sync::Arc;
-    let task = gridscore::task::load_tasks(
-        std::path::Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/assets/tasks/mirror.json"
-        )),
-        None,
-    )
-    .unwrap()
-    .remove(0);
+    let task = asset_task("mirror");
     let mut rng = Rng::new(11);
     let codes = v1_codes();
     // 300 distinct programs in 45,000 rows (more than 16 chunks of 2,048),
