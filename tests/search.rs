@@ -770,6 +770,37 @@ fn the_bundled_rain_task_is_solved_by_composition() {
 }
 
 #[test]
+fn a_deep_search_asks_the_norm_view_although_the_raw_view_composed() {
+    // The bundled rain task is solved by a raw composition. A depth-2
+    // search stops there; the depth-2 pass of a deep search also searches
+    // the norm view (a composition is no exact chain), then goes deep.
+    use gridscore::search::views::ViewKind;
+    let tasks =
+        gridscore::task::load_tasks(std::path::Path::new("assets/tasks/rain.json"), None).unwrap();
+    let only = ops(&["keep", "smear", "recolor", "gravity"]);
+    let shallow = SearchOptions {
+        only_ops: only.clone(),
+        ..opts(2)
+    };
+    let r = search_task(&tasks[0], &shallow, &CpuBackend::new(2)).unwrap();
+    assert_eq!(r.ranked[0].stage, gridscore::search::Stage::Composition);
+    assert!(
+        r.depths.iter().all(|d| d.view == ViewKind::Raw),
+        "{:?}",
+        r.depths
+    );
+    let deep = SearchOptions {
+        only_ops: only,
+        ..opts(3)
+    };
+    let r = search_task(&tasks[0], &deep, &CpuBackend::new(2)).unwrap();
+    let seen: Vec<(ViewKind, usize)> = r.depths.iter().map(|d| (d.view, d.depth)).collect();
+    assert!(seen.contains(&(ViewKind::Norm, 2)), "{seen:?}");
+    assert!(seen.contains(&(ViewKind::Raw, 3)), "{seen:?}");
+    assert_eq!(r.test_correct, Some(true), "{:?}", r.programs);
+}
+
+#[test]
 fn pad_and_resize_make_chains_not_pieces() {
     // Every output is 7 x 7: the small input at the top-left of a 0
     // canvas, smeared down-right. Only `pad` brings the inputs (3 to 5

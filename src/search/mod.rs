@@ -403,8 +403,14 @@ pub fn search_task(
                 stopped_by.get_or_insert(Budget::Time);
                 break;
             }
+            // A later view is skipped once an earlier one has an answer
+            // exact on every train pair. In the depth-2 pass of a deep run
+            // only an exact chain counts: compositions overfit, the norm
+            // view's depth 2 is cheap next to the deep pass, and its
+            // compositions are the second opinion (docs/search.md).
+            let deep_first_pass = passes.len() > 1 && pass == 0;
             let solved = cands.iter().any(|c| {
-                c.stage == Stage::Composition
+                (c.stage == Stage::Composition && !deep_first_pass)
                     || c.search_score.is_some_and(|(e, _)| e as usize == nt)
             });
             if vi > 0 && nt > 0 && solved && !opts.thorough {
