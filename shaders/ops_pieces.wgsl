@@ -167,3 +167,67 @@ fn op_fall(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     workgroupBarrier();
     return ok(h, w);
 }
+
+// The first and last line of the n-th run of non-separator lines, among the
+// `len` lines whose run starts the prelude's `cell` labelling left at
+// cnt[64 + base + r] (r itself at a run's first line, NONE on a separator).
+fn nth_run(n: u32, base: u32, len: u32) -> vec2<u32> {
+    var seen = 0u;
+    var first = 0u;
+    for (var r = 0u; r < len; r++) {
+        if (atomicLoad(&cnt[64u + base + r]) == r) {
+            if (seen == n) {
+                first = r;
+                break;
+            }
+            seen++;
+        }
+    }
+    var last = first;
+    while (last + 1u < len && atomicLoad(&cnt[64u + base + last + 1u]) == first) {
+        last++;
+    }
+    return vec2<u32>(first, last);
+}
+
+// cell_colors: one cell per piece of the `cell` split (row runs by column
+// runs), each the most frequent non-0 color of the piece (ties: smaller; 0
+// when none). The prelude has returned INVALID without a separator.
+fn op_cell_colors(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    if (lid == 0u) {
+        var nr = 0u;
+        var nc = 0u;
+        for (var r = 0u; r < h; r++) {
+            nr += select(0u, 1u, atomicLoad(&cnt[64u + r]) == r);
+        }
+        for (var c = 0u; c < w; c++) {
+            nc += select(0u, 1u, atomicLoad(&cnt[64u + h + c]) == c);
+        }
+        wg_u4 = vec4<u32>(nr, nc, 0u, 0u);
+    }
+    let n = workgroupUniformLoad(&wg_u4);
+    let oh = n.x;
+    let ow = n.y;
+    if (oh == 0u || ow == 0u) {
+        return INVALID;
+    }
+    for (var k = lid; k < oh * ow; k += WG) {
+        let rr = nth_run(k / ow, 0u, h);
+        let cr = nth_run(k % ow, h, w);
+        var hc: array<u32, 10>;
+        for (var i = rr.x; i <= rr.y; i++) {
+            for (var j = cr.x; j <= cr.y; j++) {
+                hc[grid[sb + i * w + j]] += 1u;
+            }
+        }
+        var best = 0u;
+        for (var c = 1u; c < 10u; c++) {
+            if (hc[c] > hc[best] || (best == 0u && hc[c] > 0u)) {
+                best = c;
+            }
+        }
+        grid[db + k] = best;
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}

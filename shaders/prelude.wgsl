@@ -25,6 +25,10 @@
 // - selection (pick, keep_pieces, drop_pieces): SEL_BIT (bit 30) in lab[r]
 //   for each selected piece; values (recolor_by): lab[r] bits 10..13 =
 //   min(L, 9).
+// - cell runs (pieces `cell`, cell_colors): cnt[r], r < h + w, the color of
+//   line r (rows, then columns) when it is of one color, else NONE;
+//   cnt[64 + r] the first line of its run of non-separator lines (NONE on a
+//   separator).
 // - summary (majority, count, upscale_by): wg_pre = (N, majority color or
 //   NONE).
 // - repair (repair, repair_crop): the repaired grid in lab[k] (`repair_grid`
@@ -90,6 +94,7 @@ fn prelude_plan(o: OpArgs) -> u32 {
         case OP_RECOLOR_BY: { return split_plan(u32(o.a0)) | PRE_STATS | PRE_VALUES; }
         case OP_FALL: { return PRE_LABELS | PRE_EIGHT | PRE_STATS; }
         case OP_REPAIR, OP_REPAIR_CROP: { return PRE_REPAIR; }
+        case OP_CELL_COLORS: { return PRE_CELL; }
         default: { return 0u; }
     }
 }

@@ -982,6 +982,25 @@ fn pad_and_resize() {
 }
 
 #[test]
+fn cell_colors() {
+    // Separator 5: row 2 and columns 2, 4 are all 5; rows 0..=1 and 3..=4
+    // by columns 0..=1, 3 and 5..=6. Each piece becomes its most frequent
+    // non-0 color (ties: smaller; 0 when it has none; a 5 inside a piece
+    // counts).
+    check(
+        "cell_colors",
+        "1150530/1250502/5555555/0050500/0055502",
+        "102/052",
+    );
+    check("cell_colors", "12/55/34", "1/3");
+    // Separator 0 (more whole lines than any other color).
+    check("cell_colors", "202/000/303/000/404", "22/33/44");
+    // No line of one color, or nothing but separators: INVALID.
+    invalid_s("cell_colors", "12/34");
+    invalid_s("cell_colors", "11/11");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

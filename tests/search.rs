@@ -801,6 +801,39 @@ fn a_deep_search_asks_the_norm_view_although_the_raw_view_composed() {
 }
 
 #[test]
+fn panels_are_summed_up_by_cell_colors() {
+    // Panels of 2 x 2 to 3 x 3 cells between separator lines of 5, each
+    // mostly one color with a stray cell of another; the output has one
+    // cell per panel, flipped left-right: `cell_colors | flip_h`.
+    let truth = "cell_colors | flip_h";
+    let task = task_from_grids(truth, 9, 3, |rng| {
+        let (ph, pw) = (2 + rng.below(2), 2 + rng.below(2));
+        let (nr, nc) = (2 + rng.below(2), 2 + rng.below(2));
+        let mut g = Grid::filled(nr * (ph + 1) - 1, nc * (pw + 1) - 1, 5);
+        for a in 0..nr {
+            for b in 0..nc {
+                let c = 1 + rng.below(4) as u8;
+                for i in 0..ph {
+                    for j in 0..pw {
+                        g.set(a * (ph + 1) + i, b * (pw + 1) + j, c);
+                    }
+                }
+                g.set(a * (ph + 1), b * (pw + 1), 6 + rng.below(3) as u8);
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(2), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].stage, gridscore::search::Stage::Chain);
+    assert!(
+        r.ranked[0].program.contains("cell_colors"),
+        "{:?}",
+        r.ranked[0]
+    );
+}
+
+#[test]
 fn pad_and_resize_make_chains_not_pieces() {
     // Every output is 7 x 7: the small input at the top-left of a 0
     // canvas, smeared down-right. Only `pad` brings the inputs (3 to 5

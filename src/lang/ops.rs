@@ -81,6 +81,7 @@ pub enum OpCode {
     RepairCrop,
     Pad,
     Resize,
+    CellColors,
 }
 
 /// Number of ops.
@@ -311,7 +312,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 57] = [
+pub static OPS: [OpSpec; 58] = [
     row!(
         Id,
         "id",
@@ -830,6 +831,15 @@ pub static OPS: [OpSpec; 57] = [
         Each(&[D::OutSize]),
         "the grid resampled to h x w (nearest cell)"
     ),
+    row!(
+        CellColors,
+        "cell_colors",
+        Pieces,
+        &[],
+        pieces::cell_colors,
+        NONE,
+        "one cell per piece of the cell split: its most frequent non-0 color"
+    ),
 ];
 
 impl OpCode {
@@ -869,7 +879,7 @@ impl OpCode {
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
-            | PanelsH | PanelsV | RepairCrop | Pad | Resize => false,
+            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors => false,
         }
     }
     /// Whether a program containing this op may be a piece of a

@@ -131,6 +131,65 @@ pub fn separator(x: &Grid) -> Option<u8> {
     (lines[best] > 0).then_some(best as u8)
 }
 
+/// Runs of `false` in `sep` (the non-separator lines), as inclusive
+/// (first, last) pairs.
+fn runs(sep: &[bool]) -> Vec<(usize, usize)> {
+    let mut v = Vec::new();
+    let mut k = 0;
+    while k < sep.len() {
+        if sep[k] {
+            k += 1;
+            continue;
+        }
+        let a = k;
+        while k < sep.len() && !sep[k] {
+            k += 1;
+        }
+        v.push((a, k - 1));
+    }
+    v
+}
+
+/// The separator rows and columns of the `cell` split (None without a
+/// separator color).
+fn separator_lines(x: &Grid) -> Option<(Vec<bool>, Vec<bool>)> {
+    let s = separator(x)?;
+    let (h, w) = (x.h(), x.w());
+    let sep_row = (0..h).map(|i| x.row(i).iter().all(|&v| v == s)).collect();
+    let sep_col = (0..w).map(|j| (0..h).all(|i| x.get(i, j) == s)).collect();
+    Some((sep_row, sep_col))
+}
+
+/// `cell_colors`: one output cell per piece of the `cell` split (row runs
+/// by column runs, in order), each the most frequent non-0 color of the
+/// piece (ties: the smaller color; 0 when it has none). INVALID when the
+/// split is (no separator, or no piece).
+pub fn cell_colors(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let Some((sep_row, sep_col)) = separator_lines(x) else {
+        return false;
+    };
+    let (rows, cols) = (runs(&sep_row), runs(&sep_col));
+    if rows.is_empty() || cols.is_empty() || !out.resize(rows.len(), cols.len()) {
+        return false;
+    }
+    for (a, &(r0, r1)) in rows.iter().enumerate() {
+        for (b, &(c0, c1)) in cols.iter().enumerate() {
+            let mut hist = [0u16; 10];
+            for i in r0..=r1 {
+                for &v in &x.row(i)[c0..=c1] {
+                    hist[v as usize] += 1;
+                }
+            }
+            let best = (1..10)
+                .max_by_key(|&c| (hist[c], std::cmp::Reverse(c)))
+                .filter(|&c| hist[c] > 0)
+                .unwrap_or(0);
+            out.set(a, b, best as u8);
+        }
+    }
+    true
+}
+
 impl Pieces {
     /// A cache key of grid `x` and `seed`: [`super::fingerprint`] of the
     /// grid (from the declared inputs when `x` is one of them), mixed with
@@ -310,30 +369,12 @@ impl Pieces {
                 }
             }
             Split::Cell => {
-                let Some(s) = separator(x) else {
+                let Some((sep_row, sep_col)) = separator_lines(x) else {
                     return false;
                 };
-                let sep_row: Vec<bool> = (0..h).map(|i| x.row(i).iter().all(|&v| v == s)).collect();
-                let sep_col: Vec<bool> = (0..w).map(|j| (0..h).all(|i| x.get(i, j) == s)).collect();
-                // Runs of non-separator rows and columns.
-                let runs = |sep: &[bool]| -> Vec<(usize, usize)> {
-                    let mut v = Vec::new();
-                    let mut k = 0;
-                    while k < sep.len() {
-                        if sep[k] {
-                            k += 1;
-                            continue;
-                        }
-                        let a = k;
-                        while k < sep.len() && !sep[k] {
-                            k += 1;
-                        }
-                        v.push((a, k - 1));
-                    }
-                    v
-                };
+                let cols = runs(&sep_col);
                 for (r0, r1) in runs(&sep_row) {
-                    for &(c0, c1) in &runs(&sep_col) {
+                    for &(c0, c1) in &cols {
                         let id = self.list.len() as u16;
                         for i in r0..=r1 {
                             for j in c0..=c1 {
