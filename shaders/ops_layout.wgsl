@@ -194,3 +194,88 @@ fn op_resize(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
     workgroupBarrier();
     return ok(oh, ow);
 }
+
+// crop_frame: the inside of the largest rectangle (at least 3 x 3) whose
+// border cells all have one non-0 color; ties: the top-left corner first in
+// row-major order, then the taller. The runs of equal cells rightwards
+// (lab) and downwards (cnt) from every cell are computed first, one thread
+// per row or column; then each thread searches from its top-left corners in
+// the CPU's order (by decreasing height, then width, skipping rectangles no
+// larger than its best so far) and the best key (area, then the smaller
+// corner) wins by atomicMax.
+fn op_crop_frame(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    if (h < 3u || w < 3u) {
+        return INVALID;
+    }
+    if (lid == 0u) {
+        atomicStore(&red[0], 0u);
+        wg_u4 = vec4<u32>(NONE);
+    }
+    for (var i = lid; i < h; i += WG) {
+        var run = 1u;
+        atomicStore(&lab[i * w + w - 1u], 1u);
+        for (var j = w - 1u; j > 0u; j--) {
+            let k = i * w + j - 1u;
+            run = select(1u, run + 1u, grid[sb + k] == grid[sb + k + 1u]);
+            atomicStore(&lab[k], run);
+        }
+    }
+    for (var j = lid; j < w; j += WG) {
+        var run = 1u;
+        atomicStore(&cnt[(h - 1u) * w + j], 1u);
+        for (var i = h - 1u; i > 0u; i--) {
+            let k = (i - 1u) * w + j;
+            run = select(1u, run + 1u, grid[sb + k] == grid[sb + k + w]);
+            atomicStore(&cnt[k], run);
+        }
+    }
+    workgroupBarrier();
+    var best = 0u;
+    var rect = vec4<u32>(NONE);
+    for (var k = lid; k < h * w; k += WG) {
+        let r0 = k / w;
+        let c0 = k % w;
+        let mw = atomicLoad(&lab[k]);
+        let mh = atomicLoad(&cnt[k]);
+        if (r0 + 2u >= h || c0 + 2u >= w || grid[sb + k] == 0u || mw < 3u || mh < 3u || mw * mh <= best) {
+            continue;
+        }
+        for (var fh = mh; fh >= 3u; fh--) {
+            if (fh * mw <= best) {
+                break;
+            }
+            for (var fw = mw; fw >= 3u; fw--) {
+                if (fh * fw <= best) {
+                    break;
+                }
+                if (atomicLoad(&lab[(r0 + fh - 1u) * w + c0]) >= fw && atomicLoad(&cnt[r0 * w + c0 + fw - 1u]) >= fh) {
+                    best = fh * fw;
+                    rect = vec4<u32>(r0, c0, fh, fw);
+                    break;
+                }
+            }
+        }
+    }
+    // Key: area, then the smaller corner (rect's corner is the thread's
+    // first corner reaching its best area).
+    var key = 0u;
+    if (best > 0u) {
+        key = (best << 10u) | (1023u - (rect.x * w + rect.y));
+        atomicMax(&red[0], key);
+    }
+    workgroupBarrier();
+    if (key != 0u && key == atomicLoad(&red[0])) {
+        wg_u4 = rect;
+    }
+    let b = workgroupUniformLoad(&wg_u4);
+    if (b.x == NONE) {
+        return INVALID;
+    }
+    let oh = b.z - 2u;
+    let ow = b.w - 2u;
+    for (var k = lid; k < oh * ow; k += WG) {
+        grid[db + k] = grid[sb + (b.x + 1u + k / ow) * w + b.y + 1u + k % ow];
+    }
+    workgroupBarrier();
+    return ok(oh, ow);
+}

@@ -1001,6 +1001,25 @@ fn cell_colors() {
 }
 
 #[test]
+fn crop_frame() {
+    // The 4 x 5 frame of 1 (the larger of two frames) is cut to its inside.
+    check(
+        "crop_frame",
+        "0000000/0111110/0123410/0156710/0111110/2220000/2020000/2220000",
+        "234/567",
+    );
+    // A frame with a gap is no frame; the 3 x 3 frame of 2 is.
+    check("crop_frame", "11100/10100/10000/22200/25200/22200", "5");
+    // Equal areas: the top-left corner first in row-major order.
+    check("crop_frame", "333444/373484/333444", "7");
+    // A solid block counts; so does a frame of the most frequent color.
+    check("crop_frame", "5555/5555/5555", "55");
+    // Frames of 0 do not count, nor do rectangles under 3 x 3.
+    invalid_s("crop_frame", "000/010/000");
+    invalid_s("crop_frame", "11/11");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -834,6 +834,45 @@ fn panels_are_summed_up_by_cell_colors() {
 }
 
 #[test]
+fn a_framed_window_is_cut_out_by_crop_frame() {
+    // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
+    // a side), and in the bottom-right corner a one-cell decoy framed by 8
+    // (so that the window is not the smallest object); the output is what
+    // the larger frame holds.
+    let truth = "crop_frame";
+    let task = task_from_grids(truth, 5, 3, |rng| {
+        let (h, w) = (10 + rng.below(4), 10 + rng.below(4));
+        let mut g = Grid::filled(h, w, 0);
+        for i in 0..h {
+            for j in 0..w {
+                if rng.chance(0.4) {
+                    g.set(i, j, [1, 2, 3, 4, 8][rng.below(5)]);
+                }
+            }
+        }
+        for i in h - 3..h {
+            for j in w - 3..w {
+                g.set(i, j, 8);
+            }
+        }
+        g.set(h - 2, w - 2, 1 + rng.below(4) as u8);
+        let (fh, fw) = (4 + rng.below(3), 4 + rng.below(3));
+        let (r0, c0) = (rng.below(h - 3 - fh), rng.below(w - 3 - fw));
+        for i in 0..fh {
+            for j in 0..fw {
+                if i == 0 || j == 0 || i == fh - 1 || j == fw - 1 {
+                    g.set(r0 + i, c0 + j, 8);
+                }
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn pad_and_resize_make_chains_not_pieces() {
     // Every output is 7 x 7: the small input at the top-left of a 0
     // canvas, smeared down-right. Only `pad` brings the inputs (3 to 5

@@ -82,6 +82,7 @@ pub enum OpCode {
     Pad,
     Resize,
     CellColors,
+    CropFrame,
 }
 
 /// Number of ops.
@@ -312,7 +313,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 58] = [
+pub static OPS: [OpSpec; 59] = [
     row!(
         Id,
         "id",
@@ -840,6 +841,15 @@ pub static OPS: [OpSpec; 58] = [
         NONE,
         "one cell per piece of the cell split: its most frequent non-0 color"
     ),
+    row!(
+        CropFrame,
+        "crop_frame",
+        Layout,
+        &[],
+        layout::crop_frame,
+        NONE,
+        "the inside of the largest rectangle framed by one non-0 color"
+    ),
 ];
 
 impl OpCode {
@@ -879,7 +889,7 @@ impl OpCode {
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
-            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors => false,
+            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors | CropFrame => false,
         }
     }
     /// Whether a program containing this op may be a piece of a

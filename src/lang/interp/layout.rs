@@ -201,3 +201,75 @@ pub fn resize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (op.args[0] as usize, op.args[1] as usize);
     gather(x, out, h, w, |i, j| (i * ih / h) * iw + j * iw / w)
 }
+
+/// `crop_frame`: the inside of the largest rectangle, at least 3 x 3, whose
+/// border cells all have one non-0 color (a solid block counts). Ties: the
+/// top-left corner first in row-major order, then the taller. INVALID when
+/// there is none.
+///
+/// With the runs of equal cells rightwards and downwards from every cell,
+/// a rectangle is checked in four lookups; the search goes from each
+/// top-left corner by decreasing height and width and skips every
+/// rectangle no larger than the best so far (the GPU twin keeps the same
+/// order per thread).
+pub fn crop_frame(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    if h < 3 || w < 3 {
+        return false;
+    }
+    let d = x.data();
+    let mut right = [0u8; crate::grid::MAX_CELLS];
+    let mut down = [0u8; crate::grid::MAX_CELLS];
+    for i in 0..h {
+        for j in (0..w).rev() {
+            let k = i * w + j;
+            right[k] = if j + 1 < w && d[k + 1] == d[k] {
+                right[k + 1] + 1
+            } else {
+                1
+            };
+        }
+    }
+    for i in (0..h).rev() {
+        for j in 0..w {
+            let k = i * w + j;
+            down[k] = if i + 1 < h && d[k + w] == d[k] {
+                down[k + w] + 1
+            } else {
+                1
+            };
+        }
+    }
+    // (area, r0, c0, height, width)
+    let mut best = (0usize, 0usize, 0usize, 0usize, 0usize);
+    for r0 in 0..h - 2 {
+        for c0 in 0..w - 2 {
+            let k = r0 * w + c0;
+            let (mw, mh) = (right[k] as usize, down[k] as usize);
+            if d[k] == 0 || mw < 3 || mh < 3 || mw * mh <= best.0 {
+                continue;
+            }
+            for fh in (3..=mh).rev() {
+                if fh * mw <= best.0 {
+                    break;
+                }
+                for fw in (3..=mw).rev() {
+                    if fh * fw <= best.0 {
+                        break;
+                    }
+                    if right[(r0 + fh - 1) * w + c0] as usize >= fw
+                        && down[r0 * w + c0 + fw - 1] as usize >= fh
+                    {
+                        best = (fh * fw, r0, c0, fh, fw);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    let (area, r0, c0, fh, fw) = best;
+    if area == 0 {
+        return false;
+    }
+    gather(x, out, fh - 2, fw - 2, |i, j| (r0 + 1 + i) * w + c0 + 1 + j)
+}
