@@ -179,11 +179,24 @@ fn solves_depth_3_with_the_full_alphabet() {
     };
     let r = search_task(&t, &o, &backend).unwrap();
     check_solved(&r, p);
-    // A depth-2 search comes first (depths 1 and 2), then the deep one
-    // (depths 1, 2 and 3), whose last depth stopped at the solution.
-    let d: Vec<usize> = r.depths.iter().map(|d| d.depth).collect();
-    assert_eq!(d, [1, 2, 1, 2, 3]);
-    assert!(!r.depths[4].complete);
+    // A depth-2 search comes first (depths 1 and 2; the raw view found no
+    // exact chain, so the norm view too), then the deep one (depths 1, 2
+    // and 3), whose last depth stopped at the solution.
+    use gridscore::search::views::ViewKind::{Norm, Raw};
+    let d: Vec<_> = r.depths.iter().map(|d| (d.view, d.depth)).collect();
+    assert_eq!(
+        d,
+        [
+            (Raw, 1),
+            (Raw, 2),
+            (Norm, 1),
+            (Norm, 2),
+            (Raw, 1),
+            (Raw, 2),
+            (Raw, 3)
+        ]
+    );
+    assert!(!r.depths[6].complete);
 }
 
 #[test]
