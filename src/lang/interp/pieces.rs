@@ -131,10 +131,17 @@ pub fn separator(x: &Grid) -> Option<u8> {
     (lines[best] > 0).then_some(best as u8)
 }
 
-/// Runs of `false` in `sep` (the non-separator lines), as inclusive
-/// (first, last) pairs.
-fn runs(sep: &[bool]) -> Vec<(usize, usize)> {
-    let mut v = Vec::new();
+/// Most runs of non-separator lines in a grid side (30 lines).
+const MAX_RUNS: usize = crate::grid::MAX_DIM.div_ceil(2);
+
+/// Runs of lines as inclusive (first, last) pairs: the first `n` entries
+/// of the array, `n` the second field.
+type Runs = ([(usize, usize); MAX_RUNS], usize);
+
+/// The runs of `false` in `sep` (the non-separator lines).
+fn runs(sep: &[bool]) -> Runs {
+    let mut v = [(0, 0); MAX_RUNS];
+    let mut n = 0;
     let mut k = 0;
     while k < sep.len() {
         if sep[k] {
@@ -145,19 +152,26 @@ fn runs(sep: &[bool]) -> Vec<(usize, usize)> {
         while k < sep.len() && !sep[k] {
             k += 1;
         }
-        v.push((a, k - 1));
+        v[n] = (a, k - 1);
+        n += 1;
     }
-    v
+    (v, n)
 }
 
-/// The separator rows and columns of the `cell` split (None without a
-/// separator color).
-fn separator_lines(x: &Grid) -> Option<(Vec<bool>, Vec<bool>)> {
+/// The runs of non-separator rows and of non-separator columns of the
+/// `cell` split (None without a separator color).
+fn cell_runs(x: &Grid) -> Option<(Runs, Runs)> {
     let s = separator(x)?;
     let (h, w) = (x.h(), x.w());
-    let sep_row = (0..h).map(|i| x.row(i).iter().all(|&v| v == s)).collect();
-    let sep_col = (0..w).map(|j| (0..h).all(|i| x.get(i, j) == s)).collect();
-    Some((sep_row, sep_col))
+    let mut sep_row = [false; crate::grid::MAX_DIM];
+    let mut sep_col = [false; crate::grid::MAX_DIM];
+    for (i, r) in sep_row.iter_mut().enumerate().take(h) {
+        *r = x.row(i).iter().all(|&v| v == s);
+    }
+    for (j, c) in sep_col.iter_mut().enumerate().take(w) {
+        *c = (0..h).all(|i| x.get(i, j) == s);
+    }
+    Some((runs(&sep_row[..h]), runs(&sep_col[..w])))
 }
 
 /// `cell_colors`: one output cell per piece of the `cell` split (row runs
@@ -165,26 +179,21 @@ fn separator_lines(x: &Grid) -> Option<(Vec<bool>, Vec<bool>)> {
 /// piece (ties: the smaller color; 0 when it has none). INVALID when the
 /// split is (no separator, or no piece).
 pub fn cell_colors(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
-    let Some((sep_row, sep_col)) = separator_lines(x) else {
+    let Some(((rows, nr), (cols, nc))) = cell_runs(x) else {
         return false;
     };
-    let (rows, cols) = (runs(&sep_row), runs(&sep_col));
-    if rows.is_empty() || cols.is_empty() || !out.resize(rows.len(), cols.len()) {
+    if nr == 0 || nc == 0 || !out.resize(nr, nc) {
         return false;
     }
-    for (a, &(r0, r1)) in rows.iter().enumerate() {
-        for (b, &(c0, c1)) in cols.iter().enumerate() {
-            let mut hist = [0u16; 10];
+    for (a, &(r0, r1)) in rows[..nr].iter().enumerate() {
+        for (b, &(c0, c1)) in cols[..nc].iter().enumerate() {
+            let mut hist = [0u32; 10];
             for i in r0..=r1 {
                 for &v in &x.row(i)[c0..=c1] {
                     hist[v as usize] += 1;
                 }
             }
-            let best = (1..10)
-                .max_by_key(|&c| (hist[c], std::cmp::Reverse(c)))
-                .filter(|&c| hist[c] > 0)
-                .unwrap_or(0);
-            out.set(a, b, best as u8);
+            out.set(a, b, super::shapes::nonzero_majority(&hist).unwrap_or(0));
         }
     }
     true
@@ -369,12 +378,11 @@ impl Pieces {
                 }
             }
             Split::Cell => {
-                let Some((sep_row, sep_col)) = separator_lines(x) else {
+                let Some(((rows, nr), (cols, nc))) = cell_runs(x) else {
                     return false;
                 };
-                let cols = runs(&sep_col);
-                for (r0, r1) in runs(&sep_row) {
-                    for &(c0, c1) in &cols {
+                for &(r0, r1) in &rows[..nr] {
+                    for &(c0, c1) in &cols[..nc] {
                         let id = self.list.len() as u16;
                         for i in r0..=r1 {
                             for j in c0..=c1 {

@@ -126,6 +126,12 @@ fn majority_where(x: &Grid, keep: impl Fn(usize) -> bool) -> Option<u8> {
             hist[v as usize] += 1;
         }
     }
+    nonzero_majority(&hist)
+}
+
+/// The most frequent non-0 color of a histogram (ties: the smaller color),
+/// or None when it counts no non-0 cell.
+pub(super) fn nonzero_majority(hist: &[u32; 10]) -> Option<u8> {
     let c = (1..10).max_by_key(|&c| (hist[c], std::cmp::Reverse(c)))?;
     (hist[c] > 0).then_some(c as u8)
 }
