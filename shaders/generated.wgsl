@@ -220,6 +220,7 @@ const OP_PAD: u32 = 55u;
 const OP_RESIZE: u32 = 56u;
 const OP_CELL_COLORS: u32 = 57u;
 const OP_CROP_FRAME: u32 = 58u;
+const OP_FLOOD: u32 = 59u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -242,6 +243,7 @@ fn color_arg_mask(code: u32) -> u32 {
         case OP_REPAIR: { return 1u; }
         case OP_REPAIR_CROP: { return 1u; }
         case OP_PAD: { return 4u; }
+        case OP_FLOOD: { return 3u; }
         default: { return 0u; }
     }
 }
@@ -323,6 +325,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_RESIZE: { return op_resize(o, h, w, sb, db, lid); }
         case OP_CELL_COLORS: { return op_cell_colors(o, h, w, sb, db, lid); }
         case OP_CROP_FRAME: { return op_crop_frame(o, h, w, sb, db, lid); }
+        case OP_FLOOD: { return op_flood(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

@@ -12,6 +12,46 @@ fn op_fill_enclosed(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> ve
     return ok(h, w);
 }
 
+// flood: the prelude labels the 4-connected components of b-cells; every
+// a-cell marks (SEL_BIT) the roots of the components next to it, and the
+// cells of marked components become a.
+fn op_flood(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    for (var k = lid; k < h * w; k += WG) {
+        if (grid[sb + k] == o.c0) {
+            let i = k / w;
+            let j = k % w;
+            if (i > 0u) {
+                flood_mark(k - w);
+            }
+            if (i + 1u < h) {
+                flood_mark(k + w);
+            }
+            if (j > 0u) {
+                flood_mark(k - 1u);
+            }
+            if (j + 1u < w) {
+                flood_mark(k + 1u);
+            }
+        }
+    }
+    workgroupBarrier();
+    for (var k = lid; k < h * w; k += WG) {
+        let v = grid[sb + k];
+        let hit = v == o.c1 && (atomicLoad(&lab[root_of(k)]) & SEL_BIT) != 0u;
+        grid[db + k] = select(v, o.c0, hit);
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}
+
+// Marks the component of cell n (a b-cell: labelled) as reached by flood.
+fn flood_mark(n: u32) {
+    let l = atomicLoad(&lab[n]);
+    if (l != NONE) {
+        atomicOr(&lab[l & ROOT_MASK], SEL_BIT);
+    }
+}
+
 fn op_halo(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     for (var k = lid; k < h * w; k += WG) {
         let i = k / w;

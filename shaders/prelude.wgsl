@@ -10,11 +10,13 @@
 // - labels: lab[k] = the row-major index of the first cell of k's piece
 //   (its *root*), or NONE for a cell of no piece. Components (object,
 //   fill_enclosed, border, interior, fill_holes, bbox_fill, fall, count
-//   objects, pieces obj/obj4/cobj) are labelled by min-label propagation
+//   objects, pieces obj/obj4/cobj, flood) are labelled by min-label propagation
 //   (`relax`); the pieces `color` and `cell` are labelled directly.
 // - distances (spread): lab[k] = dist << 10 | source (see `relax`).
 // - border flag (fill_enclosed, border, interior, fill_holes): bit 31 of
 //   lab[root] when the component has a cell on the grid's border.
+//   (flood sets SEL_BIT on the roots of the b-components next to an
+//   a-cell itself, in `op_flood`.)
 // - piece statistics (pieces, bbox_fill, fall), per root r:
 //     lab[r] bits 25..29 = r1, 20..24 = c1, 15..19 = 31 - c0 (r0 = r / w);
 //     cnt[r] bits 0..9 = non-0 cells, bit 9 + c = has color c (c = 1..9),
@@ -82,6 +84,7 @@ fn prelude_plan(o: OpArgs) -> u32 {
     switch o.code {
         case OP_OBJECT: { return PRE_LABELS | PRE_EIGHT; }
         case OP_FILL_ENCLOSED: { return PRE_LABELS | PRE_EQ | PRE_BORDER; }
+        case OP_FLOOD: { return PRE_LABELS | PRE_EQ; }
         case OP_BORDER, OP_INTERIOR: { return PRE_LABELS | PRE_EIGHT | PRE_EQ | PRE_BORDER; }
         case OP_FILL_HOLES: { return PRE_LABELS | PRE_EQ | PRE_BORDER | PRE_MAJ_AROUND; }
         case OP_BBOX_FILL: { return PRE_LABELS | PRE_EIGHT | PRE_STATS | PRE_MAJ_CELLS; }
@@ -110,8 +113,8 @@ fn prelude(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
     }
     let field = plan & PRE_FIELD;
     if (field == PRE_LABELS || field == PRE_DIST) {
-        // object and fill_enclosed work on their color argument b.
-        let cb = select(0u, o.c1, o.code == OP_OBJECT || o.code == OP_FILL_ENCLOSED);
+        // object, fill_enclosed and flood work on their color argument b.
+        let cb = select(0u, o.c1, o.code == OP_OBJECT || o.code == OP_FILL_ENCLOSED || o.code == OP_FLOOD);
         relax(plan, cb, h, w, sb, lid);
     } else if (field == PRE_COLOR) {
         color_labels(h * w, sb, lid);

@@ -1020,6 +1020,24 @@ fn crop_frame() {
 }
 
 #[test]
+fn flood() {
+    // The 0-regions (4-connected) next to a 1 become 1; the region walled
+    // off by 2 (diagonal contact does not count) stays 0.
+    check(
+        "flood 1 0",
+        "00200/01200/00222/22000/00020",
+        "11200/11200/11222/22000/00020",
+    );
+    // Through b-cells only: the 3 on the left is a b-cell (b = 3), the 0s
+    // are walls; a = b changes nothing; no a-cell changes nothing.
+    check("flood 5 3", "53303/00033", "55503/00033");
+    check("flood 3 3", "3303/0033", "3303/0033");
+    check("flood 7 0", "100/001", "100/001");
+    // Color tokens: the least frequent color (lc) seeds the bg-region.
+    check("flood lc bg", "0000/0220/0000/0030", "3333/3223/3333/3333");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

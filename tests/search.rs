@@ -847,6 +847,35 @@ fn panels_are_summed_up_by_cell_colors() {
 }
 
 #[test]
+fn rooms_with_a_seed_are_flooded() {
+    // Rooms walled off by full lines of 5; a 1 in some of them and a 3 in
+    // others; the rooms holding a 1 fill with 1 (the 3s keep their color).
+    let truth = "flood 1 0";
+    let task = task_from_grids(truth, 4, 3, |rng| {
+        let (h, w) = (9 + rng.below(4), 9 + rng.below(4));
+        let mut g = Grid::filled(h, w, 0);
+        let (r, c1, c2) = (2 + rng.below(h - 4), 2 + rng.below(3), 6 + rng.below(w - 7));
+        for j in 0..w {
+            g.set(r, j, 5);
+        }
+        for i in 0..h {
+            g.set(i, c1, 5);
+            g.set(i, c2, 5);
+        }
+        for _ in 0..4 {
+            let (i, j) = (rng.below(h), rng.below(w));
+            if g.get(i, j) == 0 {
+                g.set(i, j, if rng.chance(0.5) { 1 } else { 3 });
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert!(r.ranked[0].program.starts_with("flood "), "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

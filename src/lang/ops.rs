@@ -83,6 +83,7 @@ pub enum OpCode {
     Resize,
     CellColors,
     CropFrame,
+    Flood,
 }
 
 /// Number of ops.
@@ -214,6 +215,8 @@ pub enum ArgDomain {
     /// A color after the previous argument's in the domain order (unordered
     /// pairs).
     LaterColor,
+    /// The background: 0 (when present) and `bg`.
+    Background,
     /// Every value of the argument's choice.
     Every,
     /// Every value of the choice but the first (e.g. transforms but `id`).
@@ -313,7 +316,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 59] = [
+pub static OPS: [OpSpec; 60] = [
     row!(
         Id,
         "id",
@@ -850,6 +853,15 @@ pub static OPS: [OpSpec; 59] = [
         NONE,
         "the inside of the largest rectangle framed by one non-0 color"
     ),
+    row!(
+        Flood,
+        "flood",
+        Region,
+        AB,
+        region::flood,
+        Each(&[D::OutColor, D::Background]),
+        "b-cells connected through b-cells to an a-cell become a"
+    ),
 ];
 
 impl OpCode {
@@ -885,7 +897,7 @@ impl OpCode {
         match self {
             Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
             | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
-            | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair => true,
+            | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood => true,
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer

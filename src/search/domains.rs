@@ -254,6 +254,12 @@ impl Domains {
                 let set = if last { &self.out_colors } else { &self.colors };
                 one(&mut set.iter().copied().filter(|&c| Some(c) != prev))
             }
+            ArgDomain::Background => {
+                let prev = before.last().copied();
+                one(&mut [0, BG]
+                    .into_iter()
+                    .filter(|&c| Some(c) != prev && (c != 0 || self.colors.contains(&0))))
+            }
             ArgDomain::LaterColor => {
                 let prev = before.last().copied();
                 let at = self.colors.iter().position(|&c| Some(c) == prev);
@@ -322,7 +328,7 @@ fn crop_domain(task: &Task) -> Vec<[i32; 4]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lang::OpCode;
+    use crate::lang::{OpCode, Program};
     use crate::task::{Pair, Task};
     use crate::Grid;
 
@@ -389,6 +395,33 @@ mod tests {
         // Many positions are thinned to 3 x 3.
         let t = task(&[(Grid::filled(30, 30, 0), Grid::filled(2, 2, 1))]);
         assert_eq!(Domains::of_task(&t).crops.len(), 9);
+    }
+
+    #[test]
+    fn flood_fills_the_background_only() {
+        let mut a = Grid::filled(4, 4, 0);
+        a.set(1, 1, 3);
+        a.set(2, 2, 6);
+        let t = task(&[(a.clone(), a)]);
+        let texts: Vec<String> = Domains::of_task(&t)
+            .ops()
+            .iter()
+            .filter(|o| o.code == OpCode::Flood)
+            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
+            .collect();
+        for want in ["flood 3 0", "flood 3 bg", "flood 6 0", "flood fg bg"] {
+            assert!(texts.iter().any(|t| t == want), "{want}: {texts:?}");
+        }
+        assert!(!texts.iter().any(|t| t == "flood 3 6" || t == "flood 0 3"));
+        // No 0 in the task: bg is the background.
+        let t = task(&[(Grid::filled(2, 2, 4), Grid::filled(2, 2, 4))]);
+        let texts: Vec<String> = Domains::of_task(&t)
+            .ops()
+            .iter()
+            .filter(|o| o.code == OpCode::Flood)
+            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
+            .collect();
+        assert!(texts.iter().all(|t| t.ends_with(" bg")), "{texts:?}");
     }
 
     #[test]

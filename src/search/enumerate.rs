@@ -581,6 +581,7 @@ fn noop_on(op: &Op, present: u16, tok: (u8, u8, u8)) -> bool {
         Swap => r.args[0] == r.args[1] || (!has(r.args[0]) && !has(r.args[1])),
         Keep | Paint => within(r.args[0], r.args[1]),
         FillEnclosed | Halo | Halo4 => !has(r.args[1]) || r.args[0] == r.args[1],
+        Flood => !has(r.args[0]) || !has(r.args[1]) || r.args[0] == r.args[1],
         CropBbox | Compress => !has(r.args[0]),
         Gravity | Object => !has(r.args[1]),
         // Nothing to fill without 0-cells.

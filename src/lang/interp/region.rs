@@ -35,6 +35,58 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
     true
 }
 
+/// `flood a b`: every b-cell connected to an a-cell through 4-connected
+/// b-cells (a path of b-cells whose first cell is a 4-neighbour of an
+/// a-cell) becomes a. Other cells keep their color; a = b leaves the grid
+/// unchanged.
+pub fn flood(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let mut c = Colors::of(x);
+    let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
+    let (h, w) = (x.h(), x.w());
+    let src = x.data();
+    let mark = &mut s.mark[..h * w];
+    mark.fill(0);
+    // The a-cells are the seeds; the walk enters b-cells only.
+    let mut top = 0usize;
+    for (k, &v) in src.iter().enumerate() {
+        if v == ca {
+            mark[k] = 1;
+            s.stack[top] = k as u16;
+            top += 1;
+        }
+    }
+    while top > 0 {
+        top -= 1;
+        let k = s.stack[top] as usize;
+        let (i, j) = (k / w, k % w);
+        let mut visit = |nk: usize| {
+            if mark[nk] == 0 && src[nk] == cb {
+                mark[nk] = 1;
+                s.stack[top] = nk as u16;
+                top += 1;
+            }
+        };
+        if i > 0 {
+            visit(k - w);
+        }
+        if i + 1 < h {
+            visit(k + w);
+        }
+        if j > 0 {
+            visit(k - 1);
+        }
+        if j + 1 < w {
+            visit(k + 1);
+        }
+    }
+    out.resize(h, w);
+    for (k, d) in out.data_mut().iter_mut().enumerate() {
+        let v = src[k];
+        *d = if v == cb && mark[k] != 0 { ca } else { v };
+    }
+    true
+}
+
 /// Recent reach maps of `fill_enclosed`, keyed by the grid and the color
 /// b ([`Scratch::key_of`] with b as the seed; a hit also compares the
 /// grid).
