@@ -221,6 +221,7 @@ const OP_RESIZE: u32 = 56u;
 const OP_CELL_COLORS: u32 = 57u;
 const OP_CROP_FRAME: u32 = 58u;
 const OP_FLOOD: u32 = 59u;
+const OP_COLOR_BOXES: u32 = 60u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -326,6 +327,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_CELL_COLORS: { return op_cell_colors(o, h, w, sb, db, lid); }
         case OP_CROP_FRAME: { return op_crop_frame(o, h, w, sb, db, lid); }
         case OP_FLOOD: { return op_flood(o, h, w, sb, db, lid); }
+        case OP_COLOR_BOXES: { return op_color_boxes(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

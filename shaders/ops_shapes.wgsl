@@ -55,6 +55,43 @@ fn op_fill_holes(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<
     return ok(h, w);
 }
 
+// color_boxes: the bounding box of each non-0 color c in cnt[4c..4c+3]
+// (r0, c0 by atomicMin, r1, c1 by atomicMax; r0 = NONE while c is absent);
+// then each 0-cell takes the smallest color whose box holds it.
+fn op_color_boxes(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    for (var k = lid; k < 40u; k += WG) {
+        atomicStore(&cnt[k], select(0u, NONE, k % 4u < 2u));
+    }
+    workgroupBarrier();
+    for (var k = lid; k < h * w; k += WG) {
+        let v = grid[sb + k];
+        if (v != 0u) {
+            atomicMin(&cnt[4u * v], k / w);
+            atomicMin(&cnt[4u * v + 1u], k % w);
+            atomicMax(&cnt[4u * v + 2u], k / w);
+            atomicMax(&cnt[4u * v + 3u], k % w);
+        }
+    }
+    workgroupBarrier();
+    for (var k = lid; k < h * w; k += WG) {
+        var v = grid[sb + k];
+        if (v == 0u) {
+            let i = k / w;
+            let j = k % w;
+            for (var c = 1u; c < 10u; c++) {
+                if (i >= atomicLoad(&cnt[4u * c]) && i <= atomicLoad(&cnt[4u * c + 2u])
+                    && j >= atomicLoad(&cnt[4u * c + 1u]) && j <= atomicLoad(&cnt[4u * c + 3u])) {
+                    v = c;
+                    break;
+                }
+            }
+        }
+        grid[db + k] = v;
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}
+
 // bbox_fill: each 0-cell takes the majority color of the first object (the
 // smallest root) whose bounding box holds it. The objects' roots are listed
 // in grid[db + slot] (free until the output is written); one thread per

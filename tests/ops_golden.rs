@@ -1038,6 +1038,20 @@ fn flood() {
 }
 
 #[test]
+fn color_boxes() {
+    // Each color's two corners span a box; 0-cells inside take the color,
+    // other colors' cells stay; where boxes overlap the smaller color wins.
+    check(
+        "color_boxes",
+        "20000/00300/00002/30000",
+        "22222/22322/22222/33300",
+    );
+    check("color_boxes", "1000/0050/0000/0001", "1111/1151/1111/1111");
+    check("color_boxes", "0000/0700/0000", "0000/0700/0000");
+    check("color_boxes", "000/000", "000/000");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -876,6 +876,33 @@ fn rooms_with_a_seed_are_flooded() {
 }
 
 #[test]
+fn corner_pairs_span_color_boxes() {
+    // Two cells of each of two colors; each pair spans the rectangle that
+    // fills with its color (boxes apart, so the order does not matter).
+    let truth = "color_boxes";
+    let task = task_from_grids(truth, 6, 3, |rng| {
+        let (h, w) = (10 + rng.below(3), 12 + rng.below(3));
+        let mut g = Grid::filled(h, w, 0);
+        let colors = [1 + rng.below(4) as u8, 5 + rng.below(4) as u8];
+        for (k, &c) in colors.iter().enumerate() {
+            let (r0, c0) = (rng.below(h - 3), k * (w / 2) + rng.below(w / 2 - 3));
+            let (r1, c1) = (r0 + 2 + rng.below(h - r0 - 2), c0 + 2 + rng.below(2));
+            if rng.chance(0.5) {
+                g.set(r0, c0, c);
+                g.set(r1, c1, c);
+            } else {
+                g.set(r0, c1, c);
+                g.set(r1, c0, c);
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

@@ -84,6 +84,7 @@ pub enum OpCode {
     CellColors,
     CropFrame,
     Flood,
+    ColorBoxes,
 }
 
 /// Number of ops.
@@ -316,7 +317,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 60] = [
+pub static OPS: [OpSpec; 61] = [
     row!(
         Id,
         "id",
@@ -862,6 +863,15 @@ pub static OPS: [OpSpec; 60] = [
         Each(&[D::OutColor, D::Background]),
         "b-cells connected through b-cells to an a-cell become a"
     ),
+    row!(
+        ColorBoxes,
+        "color_boxes",
+        Region,
+        &[],
+        shapes::color_boxes,
+        NONE,
+        "0-cells in a color's bounding box take that color"
+    ),
 ];
 
 impl OpCode {
@@ -897,7 +907,8 @@ impl OpCode {
         match self {
             Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
             | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
-            | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood => true,
+            | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood
+            | ColorBoxes => true,
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer

@@ -585,7 +585,7 @@ fn noop_on(op: &Op, present: u16, tok: (u8, u8, u8)) -> bool {
         CropBbox | Compress => !has(r.args[0]),
         Gravity | Object => !has(r.args[1]),
         // Nothing to fill without 0-cells.
-        Smear | Connect | FillHoles | BboxFill | Spread => !has(0),
+        Smear | Connect | FillHoles | BboxFill | ColorBoxes | Spread => !has(0),
         _ => false,
     }
 }

@@ -161,6 +161,38 @@ pub fn bbox_fill(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     true
 }
 
+/// `color_boxes`: every 0-cell inside the bounding box of the cells of a
+/// non-0 color c takes c; inside several such boxes, the smallest c.
+pub fn color_boxes(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let h = x.h();
+    // (r0, c0, r1, c1) per color; r0 > r1 while the color is absent.
+    let mut boxes = [(usize::MAX, usize::MAX, 0usize, 0usize); 10];
+    for i in 0..h {
+        for (j, &v) in x.row(i).iter().enumerate() {
+            if v != 0 {
+                let b = &mut boxes[v as usize];
+                *b = (b.0.min(i), b.1.min(j), b.2.max(i), b.3.max(j));
+            }
+        }
+    }
+    out.copy_from(x);
+    // Larger colors first, so that the smallest color's box is written last.
+    for c in (1..10u8).rev() {
+        let (r0, c0, r1, c1) = boxes[c as usize];
+        if r0 > r1 {
+            continue;
+        }
+        for i in r0..=r1 {
+            for j in c0..=c1 {
+                if x.get(i, j) == 0 {
+                    out.set(i, j, c);
+                }
+            }
+        }
+    }
+    true
+}
+
 /// `halo4 a b`: every b-cell with a 4-neighbour (inside the grid) not of
 /// color b becomes a.
 pub fn halo4(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
