@@ -1052,6 +1052,15 @@ fn color_boxes() {
 }
 
 #[test]
+fn palette() {
+    // Counts 3 (color 2), 2 (color 5), 2 (color 1): the most frequent
+    // first, ties to the smaller color; 0 is left out.
+    check("palette", "2205/0102/5100", "2/1/5");
+    check("palette", "000/080", "8");
+    invalid_s("palette", "000/000");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -903,6 +903,31 @@ fn corner_pairs_span_color_boxes() {
 }
 
 #[test]
+fn colors_are_listed_by_frequency_with_palette() {
+    // Three colors scattered with different counts; the output lists them,
+    // the most frequent first, as a column.
+    let truth = "palette";
+    let task = task_from_grids(truth, 7, 3, |rng| {
+        let mut g = Grid::filled(8 + rng.below(3), 8 + rng.below(3), 0);
+        let first = 1 + rng.below(7) as u8;
+        for (k, c) in [first, first + 1, first + 2].into_iter().enumerate() {
+            let mut placed = 0;
+            while placed < 3 + 4 * k {
+                let (i, j) = (rng.below(g.h()), rng.below(g.w()));
+                if g.get(i, j) == 0 {
+                    g.set(i, j, c);
+                    placed += 1;
+                }
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

@@ -85,6 +85,7 @@ pub enum OpCode {
     CropFrame,
     Flood,
     ColorBoxes,
+    Palette,
 }
 
 /// Number of ops.
@@ -317,7 +318,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 61] = [
+pub static OPS: [OpSpec; 62] = [
     row!(
         Id,
         "id",
@@ -872,6 +873,15 @@ pub static OPS: [OpSpec; 61] = [
         NONE,
         "0-cells in a color's bounding box take that color"
     ),
+    row!(
+        Palette,
+        "palette",
+        Layout,
+        &[],
+        shapes::palette,
+        NONE,
+        "the column of the non-0 colors, most frequent first"
+    ),
 ];
 
 impl OpCode {
@@ -912,7 +922,9 @@ impl OpCode {
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
-            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors | CropFrame => false,
+            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors | CropFrame | Palette => {
+                false
+            }
         }
     }
     /// Whether a program containing this op may be a piece of a

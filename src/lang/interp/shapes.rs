@@ -352,6 +352,33 @@ pub fn majority(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     }
 }
 
+/// `palette`: the N x 1 column of the N non-0 colors present, the most
+/// frequent first (ties: the smaller color); INVALID without non-0 cells.
+pub fn palette(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let mut counts = [0u32; 10];
+    for &v in x.data() {
+        counts[v as usize] += 1;
+    }
+    let mut colors = [0u8; 9];
+    let mut n = 0;
+    for c in 1..10u8 {
+        if counts[c as usize] > 0 {
+            colors[n] = c;
+            n += 1;
+        }
+    }
+    if n == 0 {
+        return false;
+    }
+    let colors = &mut colors[..n];
+    colors.sort_by_key(|&c| (std::cmp::Reverse(counts[c as usize]), c));
+    out.resize(n, 1);
+    for (i, &c) in colors.iter().enumerate() {
+        out.set(i, 0, c);
+    }
+    true
+}
+
 /// `count N S`: a block of the most frequent non-0 color, N x N (square),
 /// 1 x N (row) or N x 1 (col), where N is the number of non-0 cells,
 /// non-0 colors or 8-connected objects; INVALID when N is 0 or the block
