@@ -195,6 +195,64 @@ fn op_resize(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
     return ok(oh, ow);
 }
 
+// period: the smallest row period p (every row i >= p equals row i - p) and
+// column period q; one thread per candidate p (t < h) or q (t >= h) checks
+// it and the smallest valid one wins by atomicMin (cnt[0], cnt[1]); then
+// the top-left p x q tile is copied.
+fn op_period(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    if (lid == 0u) {
+        atomicStore(&cnt[0], h);
+        atomicStore(&cnt[1], w);
+    }
+    workgroupBarrier();
+    for (var t = lid; t < h + w; t += WG) {
+        if (t < h) {
+            let p = t + 1u;
+            if (p < h) {
+                var same = true;
+                for (var k = p * w; k < h * w; k++) {
+                    if (grid[sb + k] != grid[sb + k - p * w]) {
+                        same = false;
+                        break;
+                    }
+                }
+                if (same) {
+                    atomicMin(&cnt[0], p);
+                }
+            }
+        } else {
+            let q = t - h + 1u;
+            if (q < w) {
+                var same = true;
+                for (var i = 0u; i < h && same; i++) {
+                    for (var j = q; j < w; j++) {
+                        if (grid[sb + i * w + j] != grid[sb + i * w + j - q]) {
+                            same = false;
+                            break;
+                        }
+                    }
+                }
+                if (same) {
+                    atomicMin(&cnt[1], q);
+                }
+            }
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(atomicLoad(&cnt[0]), atomicLoad(&cnt[1]), 0u, 0u);
+    }
+    let pq = workgroupUniformLoad(&wg_u4);
+    if (pq.x == h && pq.y == w) {
+        return INVALID;
+    }
+    for (var k = lid; k < pq.x * pq.y; k += WG) {
+        grid[db + k] = grid[sb + (k / pq.y) * w + k % pq.y];
+    }
+    workgroupBarrier();
+    return ok(pq.x, pq.y);
+}
+
 // crop_frame: the inside of the largest rectangle (at least 3 x 3) whose
 // border cells all have one non-0 color; ties: the top-left corner first in
 // row-major order, then the taller. The runs of equal cells rightwards

@@ -1061,6 +1061,22 @@ fn palette() {
 }
 
 #[test]
+fn period() {
+    // Two copies side by side: one copy; a pattern cut at the edge (period
+    // 2 in 5 rows, 3 in 7 columns) gives its whole tile.
+    check("period", "123123/456456", "123/456");
+    check(
+        "period",
+        "1231231/4564564/1231231/4564564/1231231",
+        "123/456",
+    );
+    // Rows repeat but columns do not: the rows' period only.
+    check("period", "12/34/12/34", "12/34");
+    check("period", "55/55", "5");
+    invalid_s("period", "12/34");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -928,6 +928,28 @@ fn colors_are_listed_by_frequency_with_palette() {
 }
 
 #[test]
+fn a_repeated_pattern_is_cut_to_its_tile_by_period() {
+    // A random tile of 2 or 3 by 2 to 4 cells repeated over the grid (cut
+    // at the edges); the output is the tile.
+    let truth = "period";
+    let task = task_from_grids(truth, 8, 3, |rng| {
+        let (p, q) = (2 + rng.below(2), 2 + rng.below(3));
+        let tile: Vec<u8> = (0..p * q).map(|_| rng.below(10) as u8).collect();
+        let (h, w) = (p * 2 + rng.below(4), q * 2 + rng.below(4));
+        let mut g = Grid::filled(h, w, 0);
+        for i in 0..h {
+            for j in 0..w {
+                g.set(i, j, tile[(i % p) * q + j % q]);
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

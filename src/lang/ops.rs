@@ -86,6 +86,7 @@ pub enum OpCode {
     Flood,
     ColorBoxes,
     Palette,
+    Period,
 }
 
 /// Number of ops.
@@ -318,7 +319,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 62] = [
+pub static OPS: [OpSpec; 63] = [
     row!(
         Id,
         "id",
@@ -882,6 +883,15 @@ pub static OPS: [OpSpec; 62] = [
         NONE,
         "the column of the non-0 colors, most frequent first"
     ),
+    row!(
+        Period,
+        "period",
+        Layout,
+        &[],
+        layout::period,
+        NONE,
+        "the smallest tile the grid repeats"
+    ),
 ];
 
 impl OpCode {
@@ -922,9 +932,8 @@ impl OpCode {
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer
-            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors | CropFrame | Palette => {
-                false
-            }
+            | PanelsH | PanelsV | RepairCrop | Pad | Resize | CellColors | CropFrame | Palette
+            | Period => false,
         }
     }
     /// Whether a program containing this op may be a piece of a

@@ -202,6 +202,25 @@ pub fn resize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     gather(x, out, h, w, |i, j| (i * ih / h) * iw + j * iw / w)
 }
 
+/// `period`: the top-left p x q tile, p the smallest row period (every
+/// row i >= p equals row i - p) and q the smallest column period (every
+/// column j >= q equals column j - q), so that x[i][j] = x[i mod p][j mod q];
+/// INVALID when the grid repeats in neither direction (p = H and q = W).
+pub fn period(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let d = x.data();
+    let p = (1..h)
+        .find(|&p| d[p * w..] == d[..(h - p) * w])
+        .unwrap_or(h);
+    let q = (1..w)
+        .find(|&q| (0..h).all(|i| x.row(i)[q..] == x.row(i)[..w - q]))
+        .unwrap_or(w);
+    if (p, q) == (h, w) {
+        return false;
+    }
+    crop_to(x, out, (0, p - 1, 0, q - 1))
+}
+
 /// `crop_frame`: the inside of the largest rectangle, at least 3 x 3, whose
 /// border cells all have one non-0 color (a solid block counts). Ties: the
 /// top-left corner first in row-major order, then the taller. INVALID when
