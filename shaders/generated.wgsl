@@ -224,6 +224,7 @@ const OP_FLOOD: u32 = 59u;
 const OP_COLOR_BOXES: u32 = 60u;
 const OP_PALETTE: u32 = 61u;
 const OP_PERIOD: u32 = 62u;
+const OP_EXTEND: u32 = 63u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -332,6 +333,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_COLOR_BOXES: { return op_color_boxes(o, h, w, sb, db, lid); }
         case OP_PALETTE: { return op_palette(o, h, w, sb, db, lid); }
         case OP_PERIOD: { return op_period(o, h, w, sb, db, lid); }
+        case OP_EXTEND: { return op_extend(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

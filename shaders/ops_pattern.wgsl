@@ -488,3 +488,67 @@ fn repair_grid(c: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
     }
     return true;
 }
+
+// extend: lines along dir (columns for left / right, rows for up / down),
+// line 0 on the side opposite dir. L (one more than the last line with a
+// non-0 cell) by atomicMax; one thread per candidate period p checks it and
+// the smallest wins by atomicMin; then one pass copies line k mod p.
+fn extend_cell(dir: u32, h: u32, w: u32, k: u32, t: u32) -> u32 {
+    let cols = dir == DIR4_LEFT || dir == DIR4_RIGHT;
+    let n = select(h, w, cols);
+    let kk = select(k, n - 1u - k, dir == DIR4_LEFT || dir == DIR4_UP);
+    return select(kk * w + t, t * w + kk, cols);
+}
+
+fn op_extend(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let dir = u32(o.a0);
+    let cols = dir == DIR4_LEFT || dir == DIR4_RIGHT;
+    let rev = dir == DIR4_LEFT || dir == DIR4_UP;
+    let n = select(h, w, cols);
+    let m = select(w, h, cols);
+    if (lid == 0u) {
+        atomicStore(&cnt[0], 0u);
+        atomicStore(&cnt[1], NONE);
+    }
+    workgroupBarrier();
+    for (var c = lid; c < h * w; c += WG) {
+        if (grid[sb + c] != 0u) {
+            let raw = select(c / w, c % w, cols);
+            atomicMax(&cnt[0], select(raw, n - 1u - raw, rev) + 1u);
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(atomicLoad(&cnt[0]), 0u, 0u, 0u);
+    }
+    let l = workgroupUniformLoad(&wg_u4).x;
+    if (l == 0u) {
+        return INVALID;
+    }
+    for (var p = lid + 1u; p < l; p += WG) {
+        var same = true;
+        for (var k = p; k < l && same; k++) {
+            for (var t = 0u; t < m; t++) {
+                if (grid[sb + extend_cell(dir, h, w, k, t)] != grid[sb + extend_cell(dir, h, w, k - p, t)]) {
+                    same = false;
+                    break;
+                }
+            }
+        }
+        if (same) {
+            atomicMin(&cnt[1], p);
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(min(atomicLoad(&cnt[1]), l), 0u, 0u, 0u);
+    }
+    let p = workgroupUniformLoad(&wg_u4).x;
+    for (var c = lid; c < h * w; c += WG) {
+        let k = c / m;
+        let t = c % m;
+        grid[db + extend_cell(dir, h, w, k, t)] = grid[sb + extend_cell(dir, h, w, k % p, t)];
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}

@@ -1077,6 +1077,27 @@ fn period() {
 }
 
 #[test]
+fn extend() {
+    // Columns 0..=2 hold the pattern, columns 0 and 2 equal: period 2.
+    check(
+        "extend right",
+        "0000000/1210000/2120000",
+        "0000000/1212121/2121212",
+    );
+    check(
+        "extend left",
+        "0000000/0000121/0000212",
+        "0000000/1212121/2121212",
+    );
+    // Rows from the top: rows 0..=3 repeat with period 2 (row 4 is 0).
+    check("extend down", "12/34/12/34/00/00", "12/34/12/34/12/34");
+    check("extend up", "00/00/30/03", "30/03/30/03");
+    // No repetition in the visible part: it is repeated whole.
+    check("extend right", "120/000", "121/000");
+    invalid_s("extend right", "000/000");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -950,6 +950,29 @@ fn a_repeated_pattern_is_cut_to_its_tile_by_period() {
 }
 
 #[test]
+fn a_pattern_is_continued_to_the_right_by_extend() {
+    // A random band of columns (period 2 to 4, shown 1.5 to 2 times) at the
+    // left of a 0 grid; the output continues it over the whole width.
+    let truth = "extend right";
+    let task = task_from_grids(truth, 9, 3, |rng| {
+        let (h, w) = (4 + rng.below(3), 14 + rng.below(3));
+        let q = 2 + rng.below(3);
+        let tile: Vec<u8> = (0..h * q).map(|_| 1 + rng.below(9) as u8).collect();
+        let shown = q + q / 2 + rng.below(q / 2 + 1);
+        let mut g = Grid::filled(h, w, 0);
+        for i in 0..h {
+            for j in 0..shown {
+                g.set(i, j, tile[i * q + j % q]);
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

@@ -87,6 +87,7 @@ pub enum OpCode {
     ColorBoxes,
     Palette,
     Period,
+    Extend,
 }
 
 /// Number of ops.
@@ -319,7 +320,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 63] = [
+pub static OPS: [OpSpec; 64] = [
     row!(
         Id,
         "id",
@@ -892,6 +893,15 @@ pub static OPS: [OpSpec; 63] = [
         NONE,
         "the smallest tile the grid repeats"
     ),
+    row!(
+        Extend,
+        "extend",
+        Pattern,
+        &[choice("dir", Dir4::CHOICE)],
+        pattern::extend,
+        Each(&[D::Every]),
+        "the pattern continued towards dir"
+    ),
 ];
 
 impl OpCode {
@@ -928,7 +938,7 @@ impl OpCode {
             Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
             | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
             | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood
-            | ColorBoxes => true,
+            | ColorBoxes | Extend => true,
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer

@@ -5,7 +5,7 @@
 use super::layout::{bbox_of, crop_to};
 use super::{split_part, Colors, Scratch};
 use crate::grid::Grid;
-use crate::lang::args::{Order, Outer};
+use crate::lang::args::{Dir4, Order, Outer};
 use crate::lang::Op;
 
 /// `outer M`: (H*H) x (W*W) blocks; block (bi, bj) is, for `self`, the grid
@@ -288,4 +288,44 @@ pub fn repair_crop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         return false;
     }
     crop_to(&full, out, b)
+}
+
+/// `extend dir`: the pattern continued towards dir. The grid is read as a
+/// sequence of lines along dir (columns for `left` / `right`, rows for `up`
+/// / `down`), line 0 on the side opposite dir (the leftmost column for
+/// `right`); L is one more than the last line holding a non-0 cell, p the
+/// smallest p >= 1 such that line k equals line k - p for p <= k < L (p = L
+/// when there is none), and every line k becomes line k mod p. INVALID
+/// without non-0 cells.
+pub fn extend(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let dir = Dir4::from_arg(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    let cols = matches!(dir, Dir4::Left | Dir4::Right);
+    let (n, m) = if cols { (w, h) } else { (h, w) };
+    let rev = matches!(dir, Dir4::Left | Dir4::Up);
+    // The row-major index of cell t of line k.
+    let cell = |k: usize, t: usize| {
+        let k = if rev { n - 1 - k } else { k };
+        if cols {
+            t * w + k
+        } else {
+            k * w + t
+        }
+    };
+    let d = x.data();
+    let Some(last) = (0..n).rev().find(|&k| (0..m).any(|t| d[cell(k, t)] != 0)) else {
+        return false;
+    };
+    let l = last + 1;
+    let p = (1..l)
+        .find(|&p| (p..l).all(|k| (0..m).all(|t| d[cell(k, t)] == d[cell(k - p, t)])))
+        .unwrap_or(l);
+    out.resize(h, w);
+    let o = out.data_mut();
+    for k in 0..n {
+        for t in 0..m {
+            o[cell(k, t)] = d[cell(k % p, t)];
+        }
+    }
+    true
 }
