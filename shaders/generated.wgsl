@@ -7,6 +7,7 @@ const MAX_DIM: u32 = 30u;
 const MAX_CELLS: u32 = 900u;
 const MAX_OPS: u32 = 16u;
 const MAX_LAYERS: u32 = 8u;
+const SYM_MAX_CELLS: u32 = 100u;
 
 // What a dispatch writes besides the results (params.extra).
 const EXTRA_NONE: u32 = 0u;
@@ -126,6 +127,12 @@ const OUTER_COLOR: u32 = 2u;
 const ORDER_FWD: u32 = 0u;
 const ORDER_BACK: u32 = 1u;
 
+// Values of a symmetry.
+const SYM_H: u32 = 0u;
+const SYM_V: u32 = 1u;
+const SYM_R2: u32 = 2u;
+const SYM_R4: u32 = 3u;
+
 // Ray directions (dy, dx) of each `smear` direction set (SmearDir::dirs)
 // and each `connect` axis set (Axes::dirs), highest priority first, one
 // nibble each from bit 0: 1 + 3 * (dy + 1) + (dx + 1); 0 ends the list.
@@ -225,6 +232,7 @@ const OP_COLOR_BOXES: u32 = 60u;
 const OP_PALETTE: u32 = 61u;
 const OP_PERIOD: u32 = 62u;
 const OP_EXTEND: u32 = 63u;
+const OP_SYMMETRIZE: u32 = 64u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -334,6 +342,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_PALETTE: { return op_palette(o, h, w, sb, db, lid); }
         case OP_PERIOD: { return op_period(o, h, w, sb, db, lid); }
         case OP_EXTEND: { return op_extend(o, h, w, sb, db, lid); }
+        case OP_SYMMETRIZE: { return op_symmetrize(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

@@ -552,3 +552,141 @@ fn op_extend(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
     workgroupBarrier();
     return ok(h, w);
 }
+
+// symmetrize: the non-0 cells (at most SYM_MAX_CELLS) are listed in lab and
+// their bounding box taken with atomics; then one thread per candidate
+// centre (doubled coordinates, row-major over the box; only cx2 for h, only
+// cy2 for v) counts the (cell, map) pairs whose image is inside and not the
+// cell itself: the same color supports the centre, another non-0 color
+// rules it out, 0 is open. The key support << 21 | (511 - open) << 12 |
+// (4095 - centre) wins by atomicMax: the most support, then the fewest open
+// pairs, then the first centre, as on the CPU (which counts the same pairs
+// by votes). Then one pass fills each 0-cell from its first non-0 image.
+fn sym_image(kind: u32, g: u32, i: i32, j: i32, cy2: i32, cx2: i32) -> vec2<i32> {
+    if (kind == SYM_H) {
+        return vec2<i32>(i, cx2 - j);
+    }
+    if (kind == SYM_V) {
+        return vec2<i32>(cy2 - i, j);
+    }
+    if (kind == SYM_R2 || g == 1u) {
+        return vec2<i32>(cy2 - i, cx2 - j);
+    }
+    if (g == 0u) {
+        return vec2<i32>((cy2 - cx2) / 2 + j, (cx2 + cy2) / 2 - i);
+    }
+    return vec2<i32>((cy2 + cx2) / 2 - j, (cx2 - cy2) / 2 + i);
+}
+
+fn op_symmetrize(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let kind = u32(o.a0);
+    let maps = select(1u, 3u, kind == SYM_R4);
+    if (lid == 0u) {
+        atomicStore(&cnt[0], 0u);
+        atomicStore(&cnt[1], NONE);
+        atomicStore(&cnt[2], 0u);
+        atomicStore(&cnt[3], NONE);
+        atomicStore(&cnt[4], 0u);
+        atomicStore(&cnt[5], 0u);
+    }
+    workgroupBarrier();
+    for (var c = lid; c < h * w; c += WG) {
+        if (grid[sb + c] != 0u) {
+            let k = atomicAdd(&cnt[0], 1u);
+            if (k < SYM_MAX_CELLS) {
+                atomicStore(&lab[k], c);
+            }
+            atomicMin(&cnt[1], c / w);
+            atomicMax(&cnt[2], c / w);
+            atomicMin(&cnt[3], c % w);
+            atomicMax(&cnt[4], c % w);
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(
+            atomicLoad(&cnt[0]),
+            atomicLoad(&cnt[1]) | (atomicLoad(&cnt[2]) << 16u),
+            atomicLoad(&cnt[3]) | (atomicLoad(&cnt[4]) << 16u),
+            0u,
+        );
+    }
+    let v = workgroupUniformLoad(&wg_u4);
+    let n = v.x;
+    if (n == 0u || n > SYM_MAX_CELLS) {
+        return INVALID;
+    }
+    let r0 = v.y & 0xffffu;
+    let r1 = v.y >> 16u;
+    let c0 = v.z & 0xffffu;
+    let c1 = v.z >> 16u;
+    let ny = select(2u * (r1 - r0) + 1u, 1u, kind == SYM_H);
+    let nx = select(2u * (c1 - c0) + 1u, 1u, kind == SYM_V);
+    let y0 = i32(2u * r0);
+    let x0 = i32(2u * c0);
+    for (var t = lid; t < ny * nx; t += WG) {
+        let cy2 = y0 + i32(t / nx);
+        let cx2 = x0 + i32(t % nx);
+        if (kind == SYM_R4 && ((cy2 + cx2) & 1) != 0) {
+            continue;
+        }
+        var support = 0u;
+        var open = 0u;
+        var ruled_out = false;
+        for (var k = 0u; k < n && !ruled_out; k++) {
+            let c = atomicLoad(&lab[k]);
+            let col = grid[sb + c];
+            let i = i32(c / w);
+            let j = i32(c % w);
+            for (var g = 0u; g < maps; g++) {
+                let q = sym_image(kind, g, i, j, cy2, cx2);
+                if (q.x < 0 || q.y < 0 || q.x >= i32(h) || q.y >= i32(w) || (q.x == i && q.y == j)) {
+                    continue;
+                }
+                let u = grid[sb + u32(q.x) * w + u32(q.y)];
+                if (u == col) {
+                    support += 1u;
+                } else if (u == 0u) {
+                    open += 1u;
+                } else {
+                    ruled_out = true;
+                    break;
+                }
+            }
+        }
+        if (!ruled_out && support > 0u) {
+            atomicMax(&cnt[5], (support << 21u) | ((511u - open) << 12u) | (4095u - t));
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(atomicLoad(&cnt[5]), 0u, 0u, 0u);
+    }
+    let key = workgroupUniformLoad(&wg_u4).x;
+    if (key == 0u) {
+        return INVALID;
+    }
+    let t = 4095u - (key & 4095u);
+    let cy2 = y0 + i32(t / nx);
+    let cx2 = x0 + i32(t % nx);
+    for (var c = lid; c < h * w; c += WG) {
+        var col = grid[sb + c];
+        if (col == 0u) {
+            let i = i32(c / w);
+            let j = i32(c % w);
+            for (var g = 0u; g < maps; g++) {
+                let q = sym_image(kind, g, i, j, cy2, cx2);
+                if (q.x >= 0 && q.y >= 0 && q.x < i32(h) && q.y < i32(w)) {
+                    let u = grid[sb + u32(q.x) * w + u32(q.y)];
+                    if (u != 0u) {
+                        col = u;
+                        break;
+                    }
+                }
+            }
+        }
+        grid[db + c] = col;
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}

@@ -770,6 +770,103 @@ fn repair_with_most_cells_hidden() {
     assert_no_fallbacks(g, before, "repair, most cells hidden");
 }
 
+/// `symmetrize` on sparse figures (the op is INVALID above 100 non-0
+/// cells, so the structured grids rarely reach it): a random figure in a
+/// box of up to 7x7 somewhere in the grid, made symmetric by one of the
+/// four kinds about its box centre, then some cells removed, a stray cell
+/// or two added; every kind is run on every grid, after a transform too.
+#[test]
+fn symmetrize_on_sparse_figures() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 65);
+    let figure = |rng: &mut Rng| {
+        let (h, w) = (3 + rng.below(28), 3 + rng.below(28));
+        let mut x = Grid::filled(h, w, 0);
+        let s = 1 + rng.below(7.min(h).min(w));
+        let (r, c) = (rng.below(h - s + 1), rng.below(w - s + 1));
+        let ncolors = 1 + rng.below(3);
+        let kind = rng.below(4);
+        for _ in 0..2 + rng.below(8) {
+            let (i, j) = (rng.below(s), rng.below(s));
+            let v = 1 + rng.below(ncolors) as u8;
+            let images = match kind {
+                0 => vec![(i, j), (i, s - 1 - j)],
+                1 => vec![(i, j), (s - 1 - i, j)],
+                2 => vec![(i, j), (s - 1 - i, s - 1 - j)],
+                _ => vec![
+                    (i, j),
+                    (j, s - 1 - i),
+                    (s - 1 - i, s - 1 - j),
+                    (s - 1 - j, i),
+                ],
+            };
+            for (a, b) in images {
+                x.set(r + a, c + b, v);
+            }
+        }
+        for _ in 0..rng.below(4) {
+            let (i, j) = (r + rng.below(s), c + rng.below(s));
+            x.set(i, j, 0);
+        }
+        for _ in 0..rng.below(3) {
+            let (i, j) = (rng.below(h), rng.below(w));
+            x.set(i, j, 1 + rng.below(9) as u8);
+        }
+        x
+    };
+    let mut cases = 0;
+    let mut completed = 0;
+    for round in 0..4 {
+        let train = (0..8)
+            .map(|_| {
+                let input = figure(&mut rng);
+                let output = expected_for(&mut rng, &input);
+                Pair { input, output }
+            })
+            .collect();
+        let task = Task {
+            id: "symmetrize".into(),
+            train,
+            test: vec![TestPair {
+                input: figure(&mut rng),
+                output: None,
+            }],
+        };
+        let programs: Vec<Program> = ["h", "v", "r2", "r4"]
+            .iter()
+            .flat_map(|k| {
+                [
+                    format!("symmetrize {k}"),
+                    format!("rot90 | symmetrize {k}"),
+                    format!("symmetrize {k} | symmetrize r4"),
+                ]
+            })
+            .map(|s| Program::parse(&s).expect("parses"))
+            .collect();
+        // The figures must exercise the op: count the runs that complete
+        // something (valid and not the input).
+        for input in task.inputs() {
+            for p in programs.iter().step_by(3) {
+                let mut it = Interp::new();
+                if it.run(p.prefix(), input).is_some_and(|o| o != input) {
+                    completed += 1;
+                }
+            }
+        }
+        let before = g.cpu_fallbacks();
+        cases += compare(g, &task, &programs, &format!("symmetrize {round}"));
+        compare_predictions(g, &task, &programs, &format!("symmetrize {round}"));
+        assert_no_fallbacks(g, before, "symmetrize");
+    }
+    eprintln!(
+        "gpu_diff symmetrize: {cases} cases identical, {completed} of 144 runs complete a figure"
+    );
+    assert!(
+        completed >= 36,
+        "only {completed} of 144 runs complete a figure"
+    );
+}
+
 /// A 30x30 serpentine: the longest paths the iterative ops (labelling of
 /// fill_enclosed, object and the pieces; spread's distances) can meet,
 /// checking the iteration bound.

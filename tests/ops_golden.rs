@@ -1098,6 +1098,33 @@ fn extend() {
 }
 
 #[test]
+fn symmetrize() {
+    // Row 0's two 1s support only the axis at column 1 (cx2 = 2); the other
+    // axes pair a 1 with the 2 and are ruled out. Row 1's 3 is mirrored.
+    check("symmetrize h", "12100/30000", "12100/30300");
+    // The same, transposed.
+    check("symmetrize v", "13/20/10/00/00", "13/20/13/00/00");
+    // The two 2s support the half turn about the centre cell only: the 1
+    // goes to the opposite corner.
+    check("symmetrize r2", "120/000/020", "120/000/021");
+    // Three arms of a plus around a 5: the quarter turns about the 5 have
+    // six supporting pairs; the missing arm is filled.
+    check("symmetrize r4", "010/051/010", "010/151/010");
+    // A figure off the grid's centre: the centre is the figure's, and
+    // images outside the grid are ignored.
+    check(
+        "symmetrize r4",
+        "00000/00100/01110/00000/00000",
+        "00000/00100/01110/00100/00000",
+    );
+    // No pair of cells supports any centre; no non-0 cell; too many.
+    invalid_s("symmetrize h", "000/010/000");
+    invalid_s("symmetrize r4", "000/000");
+    let dense = Grid::from_rows(&vec![vec![1u8; 10]; 11]).expect("grid");
+    invalid("symmetrize r2", &dense);
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -973,6 +973,40 @@ fn a_pattern_is_continued_to_the_right_by_extend() {
 }
 
 #[test]
+fn a_figure_is_completed_by_its_quarter_turns_with_symmetrize() {
+    // A random figure invariant under quarter turns about the centre of a
+    // 5x5 box placed anywhere in a 12x12 grid, with its top-left and
+    // bottom-right quadrants removed (so that no mirror and no half turn
+    // restores them); the output is the whole figure.
+    let truth = "symmetrize r4";
+    let task = task_from_grids(truth, 9, 3, |rng| {
+        let mut g = Grid::filled(12, 12, 0);
+        let (r, c) = (rng.below(8), rng.below(8));
+        for i in 0..3 {
+            for j in 0..2 {
+                let v = if rng.chance(0.4) {
+                    0
+                } else {
+                    1 + rng.below(3) as u8
+                };
+                for (a, b) in [(i, j), (j, 4 - i), (4 - i, 4 - j), (4 - j, i)] {
+                    g.set(r + a, c + b, v);
+                }
+            }
+        }
+        g.set(r + 2, c + 2, 5);
+        for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            g.set(r + a, c + b, 0);
+            g.set(r + 4 - a, c + 4 - b, 0);
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

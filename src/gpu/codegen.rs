@@ -8,7 +8,7 @@ use super::encode::Extra;
 use crate::grid::{MAX_CELLS, MAX_DIM};
 use crate::lang::args::{color, Axes, SmearDir, CHOICES};
 use crate::lang::ops::{ArgKind, OPS};
-use crate::lang::{MAX_LAYERS, MAX_OPS};
+use crate::lang::{MAX_LAYERS, MAX_OPS, SYM_MAX_CELLS};
 use crate::score::{MASK_SET_WORDS, MASK_WORDS};
 use std::fmt::Write;
 
@@ -72,7 +72,8 @@ pub fn generate() -> String {
     let _ = writeln!(w, "const MAX_DIM: u32 = {MAX_DIM}u;");
     let _ = writeln!(w, "const MAX_CELLS: u32 = {MAX_CELLS}u;");
     let _ = writeln!(w, "const MAX_OPS: u32 = {MAX_OPS}u;");
-    let _ = writeln!(w, "const MAX_LAYERS: u32 = {MAX_LAYERS}u;\n");
+    let _ = writeln!(w, "const MAX_LAYERS: u32 = {MAX_LAYERS}u;");
+    let _ = writeln!(w, "const SYM_MAX_CELLS: u32 = {SYM_MAX_CELLS}u;\n");
     let _ = writeln!(
         w,
         "// What a dispatch writes besides the results (params.extra)."

@@ -308,6 +308,21 @@ choice!(
 );
 
 choice!(
+    /// The symmetry `symmetrize` completes a figure by.
+    SymKind, "a symmetry", "SYM",
+    [
+        /// The mirror left-right (a vertical axis).
+        H = "h",
+        /// The mirror top-bottom (a horizontal axis).
+        V = "v",
+        /// The half turn.
+        R2 = "r2",
+        /// The quarter turns (both ways) and the half turn.
+        R4 = "r4",
+    ]
+);
+
+choice!(
     /// The order in which panels are laid over each other.
     Order, "an order", "ORDER",
     [Fwd = "fwd", Back = "back"]
@@ -344,6 +359,7 @@ pub const CHOICES: &[Choice] = &[
     Label::CHOICE,
     Outer::CHOICE,
     Order::CHOICE,
+    SymKind::CHOICE,
 ];
 
 /// Color arguments: a digit 0..=9, or a token resolved on the op's input

@@ -16,4 +16,4 @@ pub use candidates::{
 };
 pub use interp::{run_program, Interp};
 pub use ops::{ArgKind, OpClass, OpCode, OpSpec, OPS};
-pub use program::{Layer, Mask, Norm, Op, ParseError, Program, MAX_LAYERS, MAX_OPS};
+pub use program::{Layer, Mask, Norm, Op, ParseError, Program, MAX_LAYERS, MAX_OPS, SYM_MAX_CELLS};

@@ -14,7 +14,7 @@
 
 use super::args::{
     Axes, Choice, Count, Crit, Dir4, Label, Logic, Order, Outer, Selector, Shape, SmearDir, Split,
-    Transform,
+    SymKind, Transform,
 };
 use super::interp::{
     color as c_color, geometry, layout, lines, pattern, pieces, region, shapes, CpuFn,
@@ -88,6 +88,7 @@ pub enum OpCode {
     Palette,
     Period,
     Extend,
+    Symmetrize,
 }
 
 /// Number of ops.
@@ -225,6 +226,9 @@ pub enum ArgDomain {
     Every,
     /// Every value of the choice but the first (e.g. transforms but `id`).
     EveryButFirst,
+    /// These values of the choice, by name (a name the choice lacks is a
+    /// table error, caught by a unit test of the search domains).
+    Only(&'static [&'static str]),
     /// Scale factors up (pairs of them, without (1, 1)).
     UpFactors,
     /// Scale factors down (pairs of them, without (1, 1)).
@@ -320,7 +324,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 64] = [
+pub static OPS: [OpSpec; 65] = [
     row!(
         Id,
         "id",
@@ -902,6 +906,15 @@ pub static OPS: [OpSpec; 64] = [
         Each(&[D::Every]),
         "the pattern continued towards dir"
     ),
+    row!(
+        Symmetrize,
+        "symmetrize",
+        Pattern,
+        &[choice("K", SymKind::CHOICE)],
+        pattern::symmetrize,
+        Each(&[D::Only(&["r2", "r4"])]),
+        "the figure completed by its symmetry K"
+    ),
 ];
 
 impl OpCode {
@@ -938,7 +951,7 @@ impl OpCode {
             Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
             | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
             | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood
-            | ColorBoxes | Extend => true,
+            | ColorBoxes | Extend | Symmetrize => true,
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer

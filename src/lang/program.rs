@@ -16,6 +16,9 @@ use std::fmt;
 pub const MAX_OPS: usize = 16;
 /// Most layers in an overlay.
 pub const MAX_LAYERS: usize = 8;
+/// Most non-0 cells `symmetrize` completes (a figure, not a pattern: denser
+/// grids are `repair`'s; the bound keeps the op's work at n^2 pair checks).
+pub const SYM_MAX_CELLS: usize = 100;
 
 /// One op with its encoded arguments (see [`ArgKind`] for the encodings;
 /// the interpreter decodes them with the typed enums of

@@ -267,6 +267,10 @@ impl Domains {
             }
             ArgDomain::Every => one(&mut (0..choices)),
             ArgDomain::EveryButFirst => one(&mut (1..choices)),
+            ArgDomain::Only(names) => match kind {
+                Some(ArgKind::Choice(c)) => one(&mut names.iter().filter_map(|n| c.index_of(n))),
+                _ => Vec::new(),
+            },
             ArgDomain::UpFactors => pairs(&self.up_factors),
             ArgDomain::DownFactors => pairs(&self.down_factors),
             ArgDomain::SplitH => parts(&self.split_h),
@@ -422,6 +426,37 @@ mod tests {
             .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
             .collect();
         assert!(texts.iter().all(|t| t.ends_with(" bg")), "{texts:?}");
+    }
+
+    #[test]
+    fn only_domains_name_values_of_their_choice() {
+        use crate::lang::ops::SearchDomain;
+        for spec in OPS.iter() {
+            let SearchDomain::Each(ds) = spec.search else {
+                continue;
+            };
+            for (d, a) in ds.iter().zip(spec.args) {
+                if let ArgDomain::Only(names) = d {
+                    let ArgKind::Choice(c) = a.kind else {
+                        panic!("{}: Only on an argument that is not a choice", spec.name);
+                    };
+                    for n in *names {
+                        assert!(c.index_of(n).is_some(), "{}: no value {n}", spec.name);
+                    }
+                }
+            }
+        }
+        // symmetrize is searched with its turns only.
+        let mut a = Grid::filled(4, 4, 0);
+        a.set(1, 1, 3);
+        let t = task(&[(a.clone(), a)]);
+        let texts: Vec<String> = Domains::of_task(&t)
+            .ops()
+            .iter()
+            .filter(|o| o.code == OpCode::Symmetrize)
+            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
+            .collect();
+        assert_eq!(texts, ["symmetrize r2", "symmetrize r4"]);
     }
 
     #[test]

@@ -5,8 +5,9 @@
 use super::layout::{bbox_of, crop_to};
 use super::{split_part, Colors, Scratch};
 use crate::grid::Grid;
-use crate::lang::args::{Dir4, Order, Outer};
-use crate::lang::Op;
+use crate::grid::MAX_DIM;
+use crate::lang::args::{Dir4, Order, Outer, SymKind};
+use crate::lang::{Op, SYM_MAX_CELLS};
 
 /// `outer M`: (H*H) x (W*W) blocks; block (bi, bj) is, for `self`, the grid
 /// where x[bi][bj] != 0 (else all 0); for `inv`, the grid where x[bi][bj]
@@ -325,6 +326,174 @@ pub fn extend(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     for k in 0..n {
         for t in 0..m {
             o[cell(k, t)] = d[cell(k % p, t)];
+        }
+    }
+    true
+}
+
+/// Where cell (i, j) goes under map `g` of a symmetry kind, for the centre
+/// (cy2 / 2, cx2 / 2) (doubled coordinates, so that axes and centres can lie
+/// between cells). The maps of `r4`, in order: the quarter turn clockwise,
+/// the half turn, the quarter turn counter-clockwise.
+#[inline(always)]
+fn sym_image(kind: SymKind, g: usize, i: i32, j: i32, cy2: i32, cx2: i32) -> (i32, i32) {
+    match (kind, g) {
+        (SymKind::H, _) => (i, cx2 - j),
+        (SymKind::V, _) => (cy2 - i, j),
+        (SymKind::R2, _) | (SymKind::R4, 1) => (cy2 - i, cx2 - j),
+        (SymKind::R4, 0) => ((cy2 - cx2) / 2 + j, (cx2 + cy2) / 2 - i),
+        (SymKind::R4, _) => ((cy2 + cx2) / 2 - j, (cx2 - cy2) / 2 + i),
+    }
+}
+
+/// The number of maps of a symmetry kind.
+fn sym_maps(kind: SymKind) -> usize {
+    if kind == SymKind::R4 {
+        3
+    } else {
+        1
+    }
+}
+
+/// `symmetrize K`: the figure completed by its symmetry K about the best
+/// centre. See `docs/DSL.md` for the rule; the supporting and conflicting
+/// pairs are counted here by votes: each ordered pair (a, b) of distinct
+/// non-0 cells and each map g names the one centre where g(a) = b, which it
+/// supports (same color) or rules out (another color). That is the
+/// per-centre count the GPU twin makes, in n^2 / 2 steps.
+pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    let kind = SymKind::from_arg(op.args[0]);
+    let (h, w) = (x.h(), x.w());
+    let d = x.data();
+    let mut cells = [(0i32, 0i32, 0u8); SYM_MAX_CELLS];
+    let mut n = 0;
+    let (mut r0, mut r1, mut c0, mut c1) = (h, 0, w, 0);
+    for (k, &v) in d.iter().enumerate() {
+        if v != 0 {
+            if n == SYM_MAX_CELLS {
+                return false;
+            }
+            let (i, j) = (k / w, k % w);
+            cells[n] = (i as i32, j as i32, v);
+            n += 1;
+            (r0, r1, c0, c1) = (r0.min(i), r1.max(i), c0.min(j), c1.max(j));
+        }
+    }
+    if n == 0 {
+        return false;
+    }
+    // Candidate centres: cy2 in 2 r0..=2 r1 and cx2 in 2 c0..=2 c1 (only
+    // cx2 for `h`, only cy2 for `v`), row-major.
+    let (ny, nx) = match kind {
+        SymKind::H => (1, 2 * (c1 - c0) + 1),
+        SymKind::V => (2 * (r1 - r0) + 1, 1),
+        _ => (2 * (r1 - r0) + 1, 2 * (c1 - c0) + 1),
+    };
+    let (y0, x0) = (2 * r0 as i32, 2 * c0 as i32);
+    let mut support = [0u16; (2 * MAX_DIM - 1) * (2 * MAX_DIM - 1)];
+    let mut ruled_out = [false; (2 * MAX_DIM - 1) * (2 * MAX_DIM - 1)];
+    let cells = &cells[..n];
+    // One vote of weight 2 per unordered pair and centre: an involution
+    // (mirror, half turn) sends a to b exactly where it sends b to a, and
+    // the quarter turn clockwise sends a to b where the counter-clockwise
+    // one sends b to a.
+    let mut vote = |cy2: i32, cx2: i32, same: bool| {
+        let (ty, tx) = (cy2 - y0, cx2 - x0);
+        if ty < 0 || tx < 0 || ty as usize >= ny || tx as usize >= nx {
+            return;
+        }
+        let t = ty as usize * nx + tx as usize;
+        if same {
+            support[t] += 2;
+        } else {
+            ruled_out[t] = true;
+        }
+    };
+    for (a, &(ia, ja, ca)) in cells.iter().enumerate() {
+        for &(ib, jb, cb) in &cells[a + 1..] {
+            let same = ca == cb;
+            match kind {
+                SymKind::H => {
+                    // Cells are in row-major order: the row's pairs end here.
+                    if ib != ia {
+                        break;
+                    }
+                    vote(y0, ja + jb, same);
+                }
+                SymKind::V => {
+                    if jb == ja {
+                        vote(ia + ib, x0, same);
+                    }
+                }
+                SymKind::R2 => vote(ia + ib, ja + jb, same),
+                SymKind::R4 => {
+                    if (ia + ib + ja + jb) % 2 == 0 {
+                        vote(ia + ib, ja + jb, same);
+                    }
+                    vote(ib - ja + jb + ia, jb + ia - ib + ja, same);
+                    vote(ia - jb + ja + ib, ja + ib - ia + jb, same);
+                }
+            }
+        }
+    }
+    let top = (0..ny * nx)
+        .filter(|&t| !ruled_out[t])
+        .map(|t| support[t])
+        .max()
+        .unwrap_or(0);
+    if top == 0 {
+        return false;
+    }
+    // Among the centres with the most support, the fewest open pairs (an
+    // image on a 0-cell), then the first; counted directly (ties are few).
+    let centre = |t: usize| (y0 + (t / nx) as i32, x0 + (t % nx) as i32);
+    let open = |(cy2, cx2): (i32, i32)| {
+        let mut k = 0;
+        for &(i, j, _) in cells {
+            for g in 0..sym_maps(kind) {
+                let (qi, qj) = sym_image(kind, g, i, j, cy2, cx2);
+                if qi >= 0
+                    && qj >= 0
+                    && (qi as usize) < h
+                    && (qj as usize) < w
+                    && d[qi as usize * w + qj as usize] == 0
+                {
+                    k += 1;
+                }
+            }
+        }
+        k
+    };
+    let mut tied = (0..ny * nx).filter(|&t| !ruled_out[t] && support[t] == top);
+    let Some(first) = tied.next() else {
+        return false;
+    };
+    let mut t = first;
+    let mut t_open = None;
+    for u in tied {
+        let best = *t_open.get_or_insert_with(|| open(centre(t)));
+        let o = open(centre(u));
+        if o < best {
+            (t, t_open) = (u, Some(o));
+        }
+    }
+    let (cy2, cx2) = centre(t);
+    out.copy_from(x);
+    let o = out.data_mut();
+    for (k, c) in o.iter_mut().enumerate() {
+        if *c != 0 {
+            continue;
+        }
+        let (i, j) = ((k / w) as i32, (k % w) as i32);
+        for g in 0..sym_maps(kind) {
+            let (qi, qj) = sym_image(kind, g, i, j, cy2, cx2);
+            if qi >= 0 && qj >= 0 && (qi as usize) < h && (qj as usize) < w {
+                let v = d[qi as usize * w + qj as usize];
+                if v != 0 {
+                    *c = v;
+                    break;
+                }
+            }
         }
     }
     true
