@@ -233,6 +233,7 @@ const OP_PALETTE: u32 = 61u;
 const OP_PERIOD: u32 = 62u;
 const OP_EXTEND: u32 = 63u;
 const OP_SYMMETRIZE: u32 = 64u;
+const OP_STAMP: u32 = 65u;
 
 // Bit k set: argument k of the op is a color.
 fn color_arg_mask(code: u32) -> u32 {
@@ -343,6 +344,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_PERIOD: { return op_period(o, h, w, sb, db, lid); }
         case OP_EXTEND: { return op_extend(o, h, w, sb, db, lid); }
         case OP_SYMMETRIZE: { return op_symmetrize(o, h, w, sb, db, lid); }
+        case OP_STAMP: { return op_stamp(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

@@ -231,3 +231,73 @@ fn op_cell_colors(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3
     workgroupBarrier();
     return ok(oh, ow);
 }
+
+// stamp: the prelude's objects (8-connected) with their statistics. The
+// template (most cells, then the first root) wins by atomicMax of
+// cells << 10 | (1023 - root), and the markers (roots of one cell) are
+// counted; then one thread per output cell takes the template cell that
+// the last marker in row-major order puts there (the CPU draws the stamps
+// in that order, each over the last), trying the template's cells.
+fn op_stamp(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
+    let n = h * w;
+    if (lid == 0u) {
+        atomicStore(&red[0], 0u);
+        atomicStore(&red[1], 0u);
+    }
+    workgroupBarrier();
+    for (var k = lid; k < n; k += WG) {
+        if (is_root(k)) {
+            let c = piece_cells(k);
+            atomicMax(&red[0], (c << 10u) | (1023u - k));
+            if (c == 1u) {
+                atomicAdd(&red[1], 1u);
+            }
+        }
+    }
+    workgroupBarrier();
+    if (lid == 0u) {
+        wg_u4 = vec4<u32>(atomicLoad(&red[0]), atomicLoad(&red[1]), 0u, 0u);
+    }
+    let v = workgroupUniformLoad(&wg_u4);
+    if ((v.x >> 10u) < 2u || v.y == 0u) {
+        return INVALID;
+    }
+    let t = 1023u - (v.x & 1023u);
+    let b = piece_box(t, w);
+    let ci = i32(b.x + (b.y - b.x + 1u) / 2u);
+    let cj = i32(b.z + (b.w - b.z + 1u) / 2u);
+    for (var p = lid; p < n; p += WG) {
+        var col = grid[sb + p];
+        let pi = i32(p / w);
+        let pj = i32(p % w);
+        // Template cells in row-major order meet the markers that would put
+        // them on p in decreasing row-major order: the first hit is the
+        // last stamp.
+        for (var qi = b.x; qi <= b.y; qi++) {
+            var hit = false;
+            for (var qj = b.z; qj <= b.w; qj++) {
+                let q = qi * w + qj;
+                if (root_of(q) != t) {
+                    continue;
+                }
+                let mi = pi + ci - i32(qi);
+                let mj = pj + cj - i32(qj);
+                if (mi < 0 || mj < 0 || mi >= i32(h) || mj >= i32(w)) {
+                    continue;
+                }
+                let m = u32(mi) * w + u32(mj);
+                if (is_root(m) && piece_cells(m) == 1u) {
+                    col = grid[sb + q];
+                    hit = true;
+                    break;
+                }
+            }
+            if (hit) {
+                break;
+            }
+        }
+        grid[db + p] = col;
+    }
+    workgroupBarrier();
+    return ok(h, w);
+}

@@ -10,14 +10,14 @@
 // - labels: lab[k] = the row-major index of the first cell of k's piece
 //   (its *root*), or NONE for a cell of no piece. Components (object,
 //   fill_enclosed, border, interior, fill_holes, bbox_fill, fall, count
-//   objects, pieces obj/obj4/cobj, flood) are labelled by min-label propagation
+//   objects, pieces obj/obj4/cobj, flood, stamp) are labelled by min-label propagation
 //   (`relax`); the pieces `color` and `cell` are labelled directly.
 // - distances (spread): lab[k] = dist << 10 | source (see `relax`).
 // - border flag (fill_enclosed, border, interior, fill_holes): bit 31 of
 //   lab[root] when the component has a cell on the grid's border.
 //   (flood sets SEL_BIT on the roots of the b-components next to an
 //   a-cell itself, in `op_flood`.)
-// - piece statistics (pieces, bbox_fill, fall), per root r:
+// - piece statistics (pieces, bbox_fill, fall, stamp), per root r:
 //     lab[r] bits 25..29 = r1, 20..24 = c1, 15..19 = 31 - c0 (r0 = r / w);
 //     cnt[r] bits 0..9 = non-0 cells, bit 9 + c = has color c (c = 1..9),
 //     bits 19..28 = pieces of r's shape (when shapes are needed).
@@ -95,7 +95,7 @@ fn prelude_plan(o: OpArgs) -> u32 {
         }
         case OP_PICK, OP_KEEP_PIECES, OP_DROP_PIECES: { return split_plan(u32(o.a0)) | PRE_STATS | PRE_SELECT; }
         case OP_RECOLOR_BY: { return split_plan(u32(o.a0)) | PRE_STATS | PRE_VALUES; }
-        case OP_FALL: { return PRE_LABELS | PRE_EIGHT | PRE_STATS; }
+        case OP_FALL, OP_STAMP: { return PRE_LABELS | PRE_EIGHT | PRE_STATS; }
         case OP_REPAIR, OP_REPAIR_CROP: { return PRE_REPAIR; }
         case OP_CELL_COLORS: { return PRE_CELL; }
         default: { return 0u; }

@@ -867,6 +867,71 @@ fn symmetrize_on_sparse_figures() {
     );
 }
 
+/// `stamp` on sparse grids: a random template of 2 to 12 cells in a box of
+/// up to 4x4, sometimes a second object as large, and 1 to 6 markers
+/// anywhere (near edges too, and close enough for stamps to overlap).
+#[test]
+fn stamp_on_sparse_grids() {
+    let Some(g) = gpu() else { return };
+    let mut rng = Rng::new(seed() ^ 66);
+    let grid = |rng: &mut Rng| {
+        let (h, w) = (4 + rng.below(27), 4 + rng.below(27));
+        let mut x = Grid::filled(h, w, 0);
+        let (bh, bw) = (1 + rng.below(4), 1 + rng.below(4));
+        let (r, c) = (rng.below(h - bh + 1), rng.below(w - bw + 1));
+        for _ in 0..2 + rng.below(11) {
+            x.set(r + rng.below(bh), c + rng.below(bw), 1 + rng.below(9) as u8);
+        }
+        if rng.chance(0.3) {
+            let (r, c) = (rng.below(h - 1), rng.below(w - 1));
+            x.set(r, c, 4);
+            x.set(r + 1, c + 1, 4);
+        }
+        for _ in 0..1 + rng.below(6) {
+            x.set(rng.below(h), rng.below(w), 1 + rng.below(9) as u8);
+        }
+        x
+    };
+    let mut cases = 0;
+    let mut stamped = 0;
+    for round in 0..4 {
+        let train = (0..8)
+            .map(|_| {
+                let input = grid(&mut rng);
+                let output = expected_for(&mut rng, &input);
+                Pair { input, output }
+            })
+            .collect();
+        let task = Task {
+            id: "stamp".into(),
+            train,
+            test: vec![TestPair {
+                input: grid(&mut rng),
+                output: None,
+            }],
+        };
+        let programs: Vec<Program> = ["stamp", "rot90 | stamp", "stamp | stamp", "flip_h | stamp"]
+            .iter()
+            .map(|s| Program::parse(s).expect("parses"))
+            .collect();
+        for input in task.inputs() {
+            let mut it = Interp::new();
+            if it
+                .run(programs[0].prefix(), input)
+                .is_some_and(|o| o != input)
+            {
+                stamped += 1;
+            }
+        }
+        let before = g.cpu_fallbacks();
+        cases += compare(g, &task, &programs, &format!("stamp {round}"));
+        compare_predictions(g, &task, &programs, &format!("stamp {round}"));
+        assert_no_fallbacks(g, before, "stamp");
+    }
+    eprintln!("gpu_diff stamp: {cases} cases identical, {stamped} of 36 grids stamped");
+    assert!(stamped >= 12, "only {stamped} of 36 grids stamped");
+}
+
 /// A 30x30 serpentine: the longest paths the iterative ops (labelling of
 /// fill_enclosed, object and the pieces; spread's distances) can meet,
 /// checking the iteration bound.

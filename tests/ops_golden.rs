@@ -1125,6 +1125,28 @@ fn symmetrize() {
 }
 
 #[test]
+fn stamp() {
+    // The 2x2 template's centre cell is (1 + 1, 1 + 1); the marker at (4, 5)
+    // gets it, and the stamp covers the marker.
+    check(
+        "stamp",
+        "0000000/0120000/0330000/0000000/0000050",
+        "0000000/0120000/0330000/0000120/0000330",
+    );
+    // A ring: its centre is not its cell, so each marker stays; the stamp
+    // on the marker at the bottom-left corner is clipped.
+    check(
+        "stamp",
+        "111000/101000/111000/000000/000020/300000",
+        "111000/101000/111000/000111/110121/310111",
+    );
+    // No marker; no object of two cells; nothing at all.
+    invalid_s("stamp", "110/000");
+    invalid_s("stamp", "100/001");
+    invalid_s("stamp", "00/00");
+}
+
+#[test]
 fn every_op_has_a_golden_test() {
     // Every op of the table is the first op of some checked program here.
     let src = include_str!("ops_golden.rs");

@@ -1007,6 +1007,33 @@ fn a_figure_is_completed_by_its_quarter_turns_with_symmetrize() {
 }
 
 #[test]
+fn a_shape_is_copied_onto_every_dot_by_stamp() {
+    // A random shape of 5 to 9 cells in a 3x3 box (its centre cell set, so
+    // that it is one object) and 2 or 3 dots of color 5 away from it and
+    // from each other; the output has the shape centred on every dot.
+    let truth = "stamp";
+    let task = task_from_grids(truth, 9, 3, |rng| {
+        let mut g = Grid::filled(14, 14, 0);
+        let (r, c) = (rng.below(3), rng.below(3));
+        g.set(r + 1, c + 1, 1 + rng.below(4) as u8);
+        for _ in 0..4 + rng.below(5) {
+            g.set(r + rng.below(3), c + rng.below(3), 1 + rng.below(4) as u8);
+        }
+        let dots = [(7, 2), (3, 10), (11, 11), (10, 6)];
+        let skip = rng.below(4);
+        for (k, &(i, j)) in dots.iter().enumerate() {
+            if k != skip {
+                g.set(i, j, 5);
+            }
+        }
+        g
+    });
+    let r = search_task(&task, &opts(1), &CpuBackend::new(2)).unwrap();
+    check_solved(&r, truth);
+    assert_eq!(r.ranked[0].program, truth, "{:?}", r.ranked);
+}
+
+#[test]
 fn a_framed_window_is_cut_out_by_crop_frame() {
     // Noise of colors 1 to 4 and 8, a rectangle framed by 8 (4 to 6 cells
     // a side), and in the bottom-right corner a one-cell decoy framed by 8

@@ -89,6 +89,7 @@ pub enum OpCode {
     Period,
     Extend,
     Symmetrize,
+    Stamp,
 }
 
 /// Number of ops.
@@ -324,7 +325,7 @@ macro_rules! row {
 
 /// The op table, indexed by op code. Its order is also the order of the
 /// search alphabet (the ranking's "earlier candidate").
-pub static OPS: [OpSpec; 65] = [
+pub static OPS: [OpSpec; 66] = [
     row!(
         Id,
         "id",
@@ -915,6 +916,15 @@ pub static OPS: [OpSpec; 65] = [
         Each(&[D::Only(&["r2", "r4"])]),
         "the figure completed by its symmetry K"
     ),
+    row!(
+        Stamp,
+        "stamp",
+        Pieces,
+        &[],
+        pieces::stamp,
+        NONE,
+        "the largest object drawn centred on every one-cell object"
+    ),
 ];
 
 impl OpCode {
@@ -951,7 +961,7 @@ impl OpCode {
             Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
             | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
             | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood
-            | ColorBoxes | Extend | Symmetrize => true,
+            | ColorBoxes | Extend | Symmetrize | Stamp => true,
             Rot90 | Rot270 | Transpose | Antitranspose | CropBbox | Trim | MirrorTile | Hcat
             | Vcat | Upscale | Tile | Downscale | SplitH | SplitV | Crop | Object | HalvesH
             | HalvesV | Frame | Compress | Dedup | Majority | Count | UpscaleBy | Pick | Outer

@@ -753,3 +753,52 @@ pub fn count_of(x: &Grid, what: Count, pieces: &mut Pieces) -> usize {
         }
     }
 }
+
+/// `stamp`: the template (the object with the most cells, the first on
+/// ties; at least 2 cells) drawn on every marker (an object of one cell),
+/// markers in row-major order, the template's centre cell (r0 + h / 2,
+/// c0 + w / 2 of its box) on the marker; only the template's own cells are
+/// drawn, over whatever is there, and cells falling outside the grid are
+/// dropped. INVALID without a template or a marker.
+pub fn stamp(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+    let (h, w) = (x.h(), x.w());
+    let pieces = &mut s.pieces;
+    if !pieces.cut(x, Split::Obj) {
+        return false;
+    }
+    let mut t = 0;
+    for (k, p) in pieces.list.iter().enumerate() {
+        if p.cells > pieces.list[t].cells {
+            t = k;
+        }
+    }
+    let tp = pieces.list[t];
+    if tp.cells < 2 || !pieces.list.iter().any(|p| p.cells == 1) {
+        return false;
+    }
+    let (ci, cj) = (
+        tp.r0 as isize + (tp.r1 as isize - tp.r0 as isize + 1) / 2,
+        tp.c0 as isize + (tp.c1 as isize - tp.c0 as isize + 1) / 2,
+    );
+    out.copy_from(x);
+    let d = x.data();
+    let o = out.data_mut();
+    for m in pieces.list.iter().filter(|p| p.cells == 1) {
+        let (mi, mj) = (
+            (m.first as usize / w) as isize,
+            (m.first as usize % w) as isize,
+        );
+        for i in tp.r0 as usize..=tp.r1 as usize {
+            for j in tp.c0 as usize..=tp.c1 as usize {
+                if pieces.label[i * w + j] as usize != t {
+                    continue;
+                }
+                let (pi, pj) = (i as isize - ci + mi, j as isize - cj + mj);
+                if pi >= 0 && pj >= 0 && (pi as usize) < h && (pj as usize) < w {
+                    o[pi as usize * w + pj as usize] = d[i * w + j];
+                }
+            }
+        }
+    }
+    true
+}
