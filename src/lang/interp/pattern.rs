@@ -5,7 +5,6 @@
 use super::layout::{bbox_of, crop_to};
 use super::{split_part, Colors, Scratch};
 use crate::grid::Grid;
-use crate::grid::MAX_DIM;
 use crate::lang::args::{Dir4, Order, Outer, SymKind};
 use crate::lang::{Op, SYM_MAX_CELLS};
 
@@ -361,7 +360,7 @@ fn sym_maps(kind: SymKind) -> usize {
 /// non-0 cells and each map g names the one centre where g(a) = b, which it
 /// supports (same color) or rules out (another color). That is the
 /// per-centre count the GPU twin makes, in n^2 / 2 steps.
-pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let kind = SymKind::from_arg(op.args[0]);
     let (h, w) = (x.h(), x.w());
     let d = x.data();
@@ -390,8 +389,12 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
         _ => (2 * (r1 - r0) + 1, 2 * (c1 - c0) + 1),
     };
     let (y0, x0) = (2 * r0 as i32, 2 * c0 as i32);
-    let mut support = [0u16; (2 * MAX_DIM - 1) * (2 * MAX_DIM - 1)];
-    let mut ruled_out = [false; (2 * MAX_DIM - 1) * (2 * MAX_DIM - 1)];
+    // Support per centre; RULED_OUT once a pair conflicts (only the
+    // centres of this figure's box are cleared).
+    const RULED_OUT: u32 = u32::MAX;
+    let support = &mut s.values;
+    support.clear();
+    support.resize(ny * nx, 0);
     let cells = &cells[..n];
     // One vote of weight 2 per unordered pair and centre: an involution
     // (mirror, half turn) sends a to b exactly where it sends b to a, and
@@ -402,11 +405,11 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
         if ty < 0 || tx < 0 || ty as usize >= ny || tx as usize >= nx {
             return;
         }
-        let t = ty as usize * nx + tx as usize;
-        if same {
-            support[t] += 2;
-        } else {
-            ruled_out[t] = true;
+        let t = &mut support[ty as usize * nx + tx as usize];
+        if !same {
+            *t = RULED_OUT;
+        } else if *t != RULED_OUT {
+            *t += 2;
         }
     };
     for (a, &(ia, ja, ca)) in cells.iter().enumerate() {
@@ -436,9 +439,10 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
             }
         }
     }
-    let top = (0..ny * nx)
-        .filter(|&t| !ruled_out[t])
-        .map(|t| support[t])
+    let top = support
+        .iter()
+        .copied()
+        .filter(|&v| v != RULED_OUT)
         .max()
         .unwrap_or(0);
     if top == 0 {
@@ -464,7 +468,7 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
         }
         k
     };
-    let mut tied = (0..ny * nx).filter(|&t| !ruled_out[t] && support[t] == top);
+    let mut tied = (0..ny * nx).filter(|&t| support[t] == top);
     let Some(first) = tied.next() else {
         return false;
     };
