@@ -770,6 +770,52 @@ fn repair_with_most_cells_hidden() {
     assert_no_fallbacks(g, before, "repair, most cells hidden");
 }
 
+/// Four rounds of a task of 8 train pairs and a test input drawn by `grid`:
+/// every program is compared with the CPU (outcomes and predictions, with
+/// no CPU fallback). Returns the cases compared and the runs of `probes`
+/// on the inputs that change the input (valid and not the input), so that
+/// a test can check that its op really fires.
+fn sparse_rounds(
+    g: &GpuBackend,
+    rng: &mut Rng,
+    what: &str,
+    grid: impl Fn(&mut Rng) -> Grid,
+    programs: &[Program],
+    probes: &[&Program],
+) -> (usize, usize) {
+    let (mut cases, mut fired) = (0, 0);
+    for round in 0..4 {
+        let train = (0..8)
+            .map(|_| {
+                let input = grid(rng);
+                let output = expected_for(rng, &input);
+                Pair { input, output }
+            })
+            .collect();
+        let task = Task {
+            id: what.into(),
+            train,
+            test: vec![TestPair {
+                input: grid(rng),
+                output: None,
+            }],
+        };
+        for input in task.inputs() {
+            for p in probes {
+                let mut it = Interp::new();
+                if it.run(p.prefix(), input).is_some_and(|o| o != input) {
+                    fired += 1;
+                }
+            }
+        }
+        let before = g.cpu_fallbacks();
+        cases += compare(g, &task, programs, &format!("{what} {round}"));
+        compare_predictions(g, &task, programs, &format!("{what} {round}"));
+        assert_no_fallbacks(g, before, what);
+    }
+    (cases, fired)
+}
+
 /// `symmetrize` on sparse figures (the op is INVALID above 100 non-0
 /// cells, so the structured grids rarely reach it): a random figure in a
 /// box of up to 7x7 somewhere in the grid, made symmetric by one of the
@@ -814,50 +860,21 @@ fn symmetrize_on_sparse_figures() {
         }
         x
     };
-    let mut cases = 0;
-    let mut completed = 0;
-    for round in 0..4 {
-        let train = (0..8)
-            .map(|_| {
-                let input = figure(&mut rng);
-                let output = expected_for(&mut rng, &input);
-                Pair { input, output }
-            })
-            .collect();
-        let task = Task {
-            id: "symmetrize".into(),
-            train,
-            test: vec![TestPair {
-                input: figure(&mut rng),
-                output: None,
-            }],
-        };
-        let programs: Vec<Program> = ["h", "v", "r2", "r4"]
-            .iter()
-            .flat_map(|k| {
-                [
-                    format!("symmetrize {k}"),
-                    format!("rot90 | symmetrize {k}"),
-                    format!("symmetrize {k} | symmetrize r4"),
-                ]
-            })
-            .map(|s| Program::parse(&s).expect("parses"))
-            .collect();
-        // The figures must exercise the op: count the runs that complete
-        // something (valid and not the input).
-        for input in task.inputs() {
-            for p in programs.iter().step_by(3) {
-                let mut it = Interp::new();
-                if it.run(p.prefix(), input).is_some_and(|o| o != input) {
-                    completed += 1;
-                }
-            }
-        }
-        let before = g.cpu_fallbacks();
-        cases += compare(g, &task, &programs, &format!("symmetrize {round}"));
-        compare_predictions(g, &task, &programs, &format!("symmetrize {round}"));
-        assert_no_fallbacks(g, before, "symmetrize");
-    }
+    let programs: Vec<Program> = ["h", "v", "r2", "r4"]
+        .iter()
+        .flat_map(|k| {
+            [
+                format!("symmetrize {k}"),
+                format!("rot90 | symmetrize {k}"),
+                format!("symmetrize {k} | symmetrize r4"),
+            ]
+        })
+        .map(|s| Program::parse(&s).expect("parses"))
+        .collect();
+    // The figures must exercise the op: count the runs that complete
+    // something (valid and not the input).
+    let probes: Vec<&Program> = programs.iter().step_by(3).collect();
+    let (cases, completed) = sparse_rounds(g, &mut rng, "symmetrize", figure, &programs, &probes);
     eprintln!(
         "gpu_diff symmetrize: {cases} cases identical, {completed} of 144 runs complete a figure"
     );
@@ -892,42 +909,11 @@ fn stamp_on_sparse_grids() {
         }
         x
     };
-    let mut cases = 0;
-    let mut stamped = 0;
-    for round in 0..4 {
-        let train = (0..8)
-            .map(|_| {
-                let input = grid(&mut rng);
-                let output = expected_for(&mut rng, &input);
-                Pair { input, output }
-            })
-            .collect();
-        let task = Task {
-            id: "stamp".into(),
-            train,
-            test: vec![TestPair {
-                input: grid(&mut rng),
-                output: None,
-            }],
-        };
-        let programs: Vec<Program> = ["stamp", "rot90 | stamp", "stamp | stamp", "flip_h | stamp"]
-            .iter()
-            .map(|s| Program::parse(s).expect("parses"))
-            .collect();
-        for input in task.inputs() {
-            let mut it = Interp::new();
-            if it
-                .run(programs[0].prefix(), input)
-                .is_some_and(|o| o != input)
-            {
-                stamped += 1;
-            }
-        }
-        let before = g.cpu_fallbacks();
-        cases += compare(g, &task, &programs, &format!("stamp {round}"));
-        compare_predictions(g, &task, &programs, &format!("stamp {round}"));
-        assert_no_fallbacks(g, before, "stamp");
-    }
+    let programs: Vec<Program> = ["stamp", "rot90 | stamp", "stamp | stamp", "flip_h | stamp"]
+        .iter()
+        .map(|s| Program::parse(s).expect("parses"))
+        .collect();
+    let (cases, stamped) = sparse_rounds(g, &mut rng, "stamp", grid, &programs, &[&programs[0]]);
     eprintln!("gpu_diff stamp: {cases} cases identical, {stamped} of 36 grids stamped");
     assert!(stamped >= 12, "only {stamped} of 36 grids stamped");
 }

@@ -401,30 +401,30 @@ mod tests {
         assert_eq!(Domains::of_task(&t).crops.len(), 9);
     }
 
+    /// The canonical texts of the alphabet's entries of one op.
+    fn op_texts(t: &Task, code: OpCode) -> Vec<String> {
+        Domains::of_task(t)
+            .ops()
+            .iter()
+            .filter(|o| o.code == code)
+            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
+            .collect()
+    }
+
     #[test]
     fn flood_fills_the_background_only() {
         let mut a = Grid::filled(4, 4, 0);
         a.set(1, 1, 3);
         a.set(2, 2, 6);
         let t = task(&[(a.clone(), a)]);
-        let texts: Vec<String> = Domains::of_task(&t)
-            .ops()
-            .iter()
-            .filter(|o| o.code == OpCode::Flood)
-            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
-            .collect();
+        let texts: Vec<String> = op_texts(&t, OpCode::Flood);
         for want in ["flood 3 0", "flood 3 bg", "flood 6 0", "flood fg bg"] {
             assert!(texts.iter().any(|t| t == want), "{want}: {texts:?}");
         }
         assert!(!texts.iter().any(|t| t == "flood 3 6" || t == "flood 0 3"));
         // No 0 in the task: bg is the background.
         let t = task(&[(Grid::filled(2, 2, 4), Grid::filled(2, 2, 4))]);
-        let texts: Vec<String> = Domains::of_task(&t)
-            .ops()
-            .iter()
-            .filter(|o| o.code == OpCode::Flood)
-            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
-            .collect();
+        let texts: Vec<String> = op_texts(&t, OpCode::Flood);
         assert!(texts.iter().all(|t| t.ends_with(" bg")), "{texts:?}");
     }
 
@@ -450,12 +450,7 @@ mod tests {
         let mut a = Grid::filled(4, 4, 0);
         a.set(1, 1, 3);
         let t = task(&[(a.clone(), a)]);
-        let texts: Vec<String> = Domains::of_task(&t)
-            .ops()
-            .iter()
-            .filter(|o| o.code == OpCode::Symmetrize)
-            .map(|o| Program::from_ops(vec![*o]).unwrap().canonical())
-            .collect();
+        let texts: Vec<String> = op_texts(&t, OpCode::Symmetrize);
         assert_eq!(texts, ["symmetrize r2", "symmetrize r4"]);
     }
 

@@ -44,45 +44,21 @@ pub fn flood(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
     let (h, w) = (x.h(), x.w());
     let src = x.data();
-    let mark = &mut s.mark[..h * w];
-    mark.fill(0);
+    s.mark[..h * w].fill(0);
     // The a-cells are the seeds; the walk enters b-cells only.
     let mut top = 0usize;
     for (k, &v) in src.iter().enumerate() {
         if v == ca {
-            mark[k] = 1;
+            s.mark[k] = 1;
             s.stack[top] = k as u16;
             top += 1;
         }
     }
-    while top > 0 {
-        top -= 1;
-        let k = s.stack[top] as usize;
-        let (i, j) = (k / w, k % w);
-        let mut visit = |nk: usize| {
-            if mark[nk] == 0 && src[nk] == cb {
-                mark[nk] = 1;
-                s.stack[top] = nk as u16;
-                top += 1;
-            }
-        };
-        if i > 0 {
-            visit(k - w);
-        }
-        if i + 1 < h {
-            visit(k + w);
-        }
-        if j > 0 {
-            visit(k - 1);
-        }
-        if j + 1 < w {
-            visit(k + 1);
-        }
-    }
+    grow_marks(x, |v| v == cb, false, top, s);
     out.resize(h, w);
     for (k, d) in out.data_mut().iter_mut().enumerate() {
         let v = src[k];
-        *d = if v == cb && mark[k] != 0 { ca } else { v };
+        *d = if v == cb && s.mark[k] != 0 { ca } else { v };
     }
     true
 }
@@ -134,19 +110,30 @@ pub fn reach_border(x: &Grid, pass: impl Fn(u8) -> bool, s: &mut Scratch) {
 pub fn reach_border_by(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, s: &mut Scratch) {
     let (h, w) = (x.h(), x.w());
     let src = x.data();
-    let mark = &mut s.mark[..h * w];
-    mark.fill(0);
+    s.mark[..h * w].fill(0);
     let mut top = 0usize;
     for i in 0..h {
         for j in 0..w {
             let k = i * w + j;
-            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) && pass(src[k]) && mark[k] == 0 {
-                mark[k] = 1;
+            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) && pass(src[k]) && s.mark[k] == 0 {
+                s.mark[k] = 1;
                 s.stack[top] = k as u16;
                 top += 1;
             }
         }
     }
+    grow_marks(x, pass, eight, top, s);
+}
+
+/// Grows the marks (`s.mark[k] = 1`) from the `top` seeds on `s.stack`
+/// (already marked) through 4-connected (`eight` false) or 8-connected
+/// unmarked cells selected by `pass`: the walk of `reach_border_by` and
+/// `flood`.
+#[inline]
+fn grow_marks(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, mut top: usize, s: &mut Scratch) {
+    let (h, w) = (x.h(), x.w());
+    let src = x.data();
+    let mark = &mut s.mark[..h * w];
     while top > 0 {
         top -= 1;
         let k = s.stack[top] as usize;

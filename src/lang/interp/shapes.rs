@@ -355,10 +355,7 @@ pub fn majority(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 /// `palette`: the N x 1 column of the N non-0 colors present, the most
 /// frequent first (ties: the smaller color); INVALID without non-0 cells.
 pub fn palette(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
-    let mut counts = [0u32; 10];
-    for &v in x.data() {
-        counts[v as usize] += 1;
-    }
+    let counts = x.histogram();
     let mut colors = [0u8; 9];
     let mut n = 0;
     for c in 1..10u8 {
