@@ -265,25 +265,15 @@ fn op_majority(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u3
     return ok(1u, 1u);
 }
 
-// palette: color counts in cnt[1..9] (atomicAdd); thread 0 publishes how
-// many colors are present; each color present writes itself at its rank
-// (colors with more cells, or as many and smaller, come first).
+// palette: color counts by `histogram` (common.wgsl); thread 0 publishes
+// how many colors are present; each color present writes itself at its
+// rank (colors with more cells, or as many and smaller, come first).
 fn op_palette(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
-    for (var c = lid; c < 10u; c += WG) {
-        atomicStore(&cnt[c], 0u);
-    }
-    workgroupBarrier();
-    for (var k = lid; k < h * w; k += WG) {
-        let v = grid[sb + k];
-        if (v != 0u) {
-            atomicAdd(&cnt[v], 1u);
-        }
-    }
-    workgroupBarrier();
+    histogram(sb, h * w, lid);
     if (lid == 0u) {
         var n = 0u;
         for (var c = 1u; c < 10u; c++) {
-            n += select(0u, 1u, atomicLoad(&cnt[c]) > 0u);
+            n += select(0u, 1u, atomicLoad(&hist[c]) > 0u);
         }
         wg_u4 = vec4<u32>(n, 0u, 0u, 0u);
     }
@@ -292,11 +282,11 @@ fn op_palette(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32
         return INVALID;
     }
     for (var c = lid + 1u; c < 10u; c += WG) {
-        let m = atomicLoad(&cnt[c]);
+        let m = atomicLoad(&hist[c]);
         if (m > 0u) {
             var r = 0u;
             for (var d = 1u; d < 10u; d++) {
-                let md = atomicLoad(&cnt[d]);
+                let md = atomicLoad(&hist[d]);
                 r += select(0u, 1u, md > m || (md == m && d < c));
             }
             grid[db + r] = c;
