@@ -282,6 +282,15 @@ impl Program {
             + self.layers.iter().map(|l| l.ops.len() + 1).sum::<usize>()
             + usize::from(self.norm.is_some())
     }
+    /// Size in words, for ties in ranking: [`Program::len`] plus every
+    /// op's arguments (`crop_frame` is 1 word, `pick cobj min_cells` 3).
+    pub fn words(&self) -> usize {
+        self.len()
+            + self
+                .all_ops()
+                .map(|op| op.code.spec().args.len())
+                .sum::<usize>()
+    }
     /// Whether this is the empty program.
     pub fn is_empty(&self) -> bool {
         self.len() == 0

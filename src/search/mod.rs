@@ -340,6 +340,38 @@ struct Cand {
     order: (usize, Stage, (u8, u32, u32)),
 }
 
+/// The final ranking, smallest first: more exact train pairs, then chains
+/// before compositions, then the shorter longest piece program, then fewer
+/// pieces, then a higher score, then fewer ops (`Program::len`), then fewer
+/// words (ops and their arguments, `Program::words`), then the earlier
+/// candidate.
+#[allow(clippy::type_complexity)]
+fn rank_key(
+    c: &Cand,
+    s: &CandidateScore,
+) -> (
+    std::cmp::Reverse<u32>,
+    bool,
+    usize,
+    usize,
+    std::cmp::Reverse<u64>,
+    usize,
+    usize,
+    (usize, Stage, (u8, u32, u32)),
+) {
+    use std::cmp::Reverse;
+    (
+        Reverse(s.exact),
+        c.pieces > 1,
+        c.piece_depth,
+        c.pieces,
+        Reverse(s.score),
+        c.program.len(),
+        c.program.words(),
+        c.order,
+    )
+}
+
 /// Searches one task: every view (raw, and with `normalize` the norm view),
 /// chains and compositions, ranked together on the backend.
 pub fn search_task(
@@ -459,10 +491,7 @@ pub fn search_task(
         cands.retain(|c| seen.insert(c.program.clone()));
     }
 
-    // Final ranking and predictions on the backend: more exact train
-    // pairs, then chains before compositions, then the shorter longest
-    // piece program, then fewer pieces, then a higher score, then fewer
-    // ops, then the earlier candidate.
+    // Final ranking and predictions on the backend (`rank_key`).
     let programs: Vec<&Program> = cands.iter().map(|c| &c.program).collect();
     let outcomes = backend.evaluate(task, &programs)?;
     let exp = task.expected_sizes();
@@ -480,18 +509,7 @@ pub fn search_task(
         .filter(|(c, s)| c.search_score.is_some_and(|x| x != (s.exact, s.score)))
         .count();
     let mut order: Vec<usize> = (0..cands.len()).collect();
-    order.sort_by(|&a, &b| {
-        let (ca, cb) = (&cands[a], &cands[b]);
-        scores[b]
-            .exact
-            .cmp(&scores[a].exact)
-            .then((ca.pieces > 1).cmp(&(cb.pieces > 1)))
-            .then(ca.piece_depth.cmp(&cb.piece_depth))
-            .then(ca.pieces.cmp(&cb.pieces))
-            .then(scores[b].score.cmp(&scores[a].score))
-            .then(ca.program.len().cmp(&cb.program.len()))
-            .then(ca.order.cmp(&cb.order))
-    });
+    order.sort_by_cached_key(|&i| rank_key(&cands[i], &scores[i]));
     let ranked_programs: Vec<&Program> = order.iter().map(|&i| &cands[i].program).collect();
     let preds = backend.predict(task, &ranked_programs)?;
     let ranked: Vec<Ranked> = order
@@ -1188,5 +1206,39 @@ mod tests {
         assert!(!t.top_two_exact(1));
         t.offer(1, 30, (2, 0, 0), 500, p);
         assert!(t.top_two_exact(1));
+    }
+
+    #[test]
+    fn equal_candidates_rank_by_fewer_words_before_enumeration_order() {
+        // Both one op, exact on every pair: `crop_frame` (1 word) outranks
+        // `pick cobj min_cells` (3 words) though it was enumerated later.
+        let cand = |text: &str, order: u32| Cand {
+            program: Program::parse(text).unwrap(),
+            stage: Stage::Chain,
+            view: ViewKind::Raw,
+            pieces: 1,
+            piece_depth: 1,
+            search_score: None,
+            order: (0, Stage::Chain, (1, 0, order)),
+        };
+        let s = CandidateScore {
+            exact: 4,
+            score: 4000,
+            ..CandidateScore::default()
+        };
+        let pick = cand("pick cobj min_cells", 1);
+        let frame = cand("crop_frame", 2);
+        assert_eq!((pick.program.words(), frame.program.words()), (3, 1));
+        assert!(rank_key(&frame, &s) < rank_key(&pick, &s));
+        // Words come after ops: a 2-op program without arguments does not
+        // outrank a 1-op program with two.
+        let two = cand("rot90 | crop_frame", 0);
+        assert!(rank_key(&pick, &s) < rank_key(&two, &s));
+        // And after exactness.
+        let better = CandidateScore {
+            exact: 5,
+            ..s.clone()
+        };
+        assert!(rank_key(&pick, &better) < rank_key(&frame, &s));
     }
 }
