@@ -341,10 +341,10 @@ struct Cand {
 }
 
 /// The final ranking, smallest first: more exact train pairs, then chains
-/// before compositions, then the shorter longest piece program, then fewer
-/// pieces, then a higher score, then fewer ops (`Program::len`), then fewer
-/// words (ops and their arguments, `Program::words`), then the earlier
-/// candidate.
+/// before compositions, then fewer ops in all (`Program::len`: every op of
+/// every piece, one per layer), then the shorter longest piece program,
+/// then a higher score, then fewer pieces, then fewer words (ops and their
+/// arguments, `Program::words`), then the earlier candidate.
 #[allow(clippy::type_complexity)]
 fn rank_key(
     c: &Cand,
@@ -363,10 +363,10 @@ fn rank_key(
     (
         Reverse(s.exact),
         c.pieces > 1,
-        c.piece_depth,
-        c.pieces,
-        Reverse(s.score),
         c.program.len(),
+        c.piece_depth,
+        Reverse(s.score),
+        c.pieces,
         c.program.words(),
         c.order,
     )
@@ -1240,5 +1240,40 @@ mod tests {
             ..s.clone()
         };
         assert!(rank_key(&pick, &better) < rank_key(&frame, &s));
+    }
+
+    #[test]
+    fn equally_exact_compositions_rank_by_fewer_ops_in_all() {
+        // Two pieces of depth 2 (6 ops in all) outrank five pieces of
+        // depth 1 (10 ops in all): the shorter description first.
+        let comp = |text: &str, pieces: usize, piece_depth: usize| Cand {
+            program: Program::parse(text).unwrap(),
+            stage: Stage::Composition,
+            view: ViewKind::Raw,
+            pieces,
+            piece_depth,
+            search_score: None,
+            order: (0, Stage::Composition, (0, 0, 0)),
+        };
+        let two = comp("overlay { [z] ; [nz] recolor 3 0 | spread }", 2, 2);
+        let five = comp(
+            "overlay { [z] ; [nz] recolor 3 0 ; [nz] shift -3 0 bg ; [nz] shift -2 0 bg ; [nz] transpose | paint 1 0 }",
+            5,
+            1,
+        );
+        assert!(two.program.len() < five.program.len());
+        let s = CandidateScore {
+            exact: 3,
+            score: 3000,
+            ..CandidateScore::default()
+        };
+        assert!(rank_key(&two, &s) < rank_key(&five, &s));
+        // A chain still comes first, whatever its length.
+        let chain = Cand {
+            stage: Stage::Chain,
+            pieces: 1,
+            ..comp("rot90 | flip_h | recolor 1 2 | spread | trim", 1, 5)
+        };
+        assert!(rank_key(&chain, &s) < rank_key(&two, &s));
     }
 }
