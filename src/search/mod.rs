@@ -1229,6 +1229,12 @@ mod tests {
         let pick = cand("pick cobj min_cells", 1);
         let frame = cand("crop_frame", 2);
         assert_eq!((pick.program.words(), frame.program.words()), (3, 1));
+        // A color map counts the colors it changes: `map 0223422789`
+        // changes 1, 5 and 6, so a recolor (two arguments) outranks it.
+        let map = cand("upscale 2 2 | map 0223422789", 1);
+        let recolor = cand("recolor fg 2 | upscale 2 2", 2);
+        assert_eq!((map.program.words(), recolor.program.words()), (7, 6));
+        assert!(rank_key(&recolor, &s) < rank_key(&map, &s));
         assert!(rank_key(&frame, &s) < rank_key(&pick, &s));
         // Words come after ops: a 2-op program without arguments does not
         // outrank a 1-op program with two.
