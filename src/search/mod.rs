@@ -345,11 +345,7 @@ struct Cand {
 /// every piece, one per layer), then the shorter longest piece program,
 /// then a higher score, then fewer pieces, then fewer words (ops and their
 /// arguments, `Program::words`), then the earlier candidate.
-#[allow(clippy::type_complexity)]
-fn rank_key(
-    c: &Cand,
-    s: &CandidateScore,
-) -> (
+type RankKey = (
     std::cmp::Reverse<u32>,
     bool,
     usize,
@@ -358,7 +354,9 @@ fn rank_key(
     usize,
     usize,
     (usize, Stage, (u8, u32, u32)),
-) {
+);
+
+fn rank_key(c: &Cand, s: &CandidateScore) -> RankKey {
     use std::cmp::Reverse;
     (
         Reverse(s.exact),
@@ -1208,19 +1206,30 @@ mod tests {
         assert!(t.top_two_exact(1));
     }
 
+    /// A ranking candidate of the raw view.
+    fn ranked_cand(
+        text: &str,
+        stage: Stage,
+        pieces: usize,
+        piece_depth: usize,
+        order: u32,
+    ) -> Cand {
+        Cand {
+            program: Program::parse(text).unwrap(),
+            stage,
+            view: ViewKind::Raw,
+            pieces,
+            piece_depth,
+            search_score: None,
+            order: (0, stage, (1, 0, order)),
+        }
+    }
+
     #[test]
     fn equal_candidates_rank_by_fewer_words_before_enumeration_order() {
         // Both one op, exact on every pair: `crop_frame` (1 word) outranks
         // `pick cobj min_cells` (3 words) though it was enumerated later.
-        let cand = |text: &str, order: u32| Cand {
-            program: Program::parse(text).unwrap(),
-            stage: Stage::Chain,
-            view: ViewKind::Raw,
-            pieces: 1,
-            piece_depth: 1,
-            search_score: None,
-            order: (0, Stage::Chain, (1, 0, order)),
-        };
+        let cand = |text: &str, order: u32| ranked_cand(text, Stage::Chain, 1, 1, order);
         let s = CandidateScore {
             exact: 4,
             score: 4000,
@@ -1250,16 +1259,12 @@ mod tests {
 
     #[test]
     fn equally_exact_compositions_rank_by_fewer_ops_in_all() {
-        // Two pieces of depth 2 (6 ops in all) outrank five pieces of
-        // depth 1 (10 ops in all): the shorter description first.
-        let comp = |text: &str, pieces: usize, piece_depth: usize| Cand {
-            program: Program::parse(text).unwrap(),
-            stage: Stage::Composition,
-            view: ViewKind::Raw,
-            pieces,
-            piece_depth,
-            search_score: None,
-            order: (0, Stage::Composition, (0, 0, 0)),
+        // Two pieces, the deeper of depth 2 (4 ops in all, one per layer
+        // included), outrank five pieces of depth 1 (a trailing `paint` is
+        // the layer's color, not a step of its piece) with 10 ops in all:
+        // the shorter description first.
+        let comp = |text: &str, pieces: usize, piece_depth: usize| {
+            ranked_cand(text, Stage::Composition, pieces, piece_depth, 0)
         };
         let two = comp("overlay { [z] ; [nz] recolor 3 0 | spread }", 2, 2);
         let five = comp(
@@ -1267,7 +1272,7 @@ mod tests {
             5,
             1,
         );
-        assert!(two.program.len() < five.program.len());
+        assert_eq!((two.program.len(), five.program.len()), (4, 10));
         let s = CandidateScore {
             exact: 3,
             score: 3000,
@@ -1275,11 +1280,13 @@ mod tests {
         };
         assert!(rank_key(&two, &s) < rank_key(&five, &s));
         // A chain still comes first, whatever its length.
-        let chain = Cand {
-            stage: Stage::Chain,
-            pieces: 1,
-            ..comp("rot90 | flip_h | recolor 1 2 | spread | trim", 1, 5)
-        };
+        let chain = ranked_cand(
+            "rot90 | flip_h | recolor 1 2 | spread | trim",
+            Stage::Chain,
+            1,
+            5,
+            0,
+        );
         assert!(rank_key(&chain, &s) < rank_key(&two, &s));
     }
 }
