@@ -12,7 +12,7 @@
 use super::pieces::{Cells, PieceStore};
 use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
-use crate::lang::interp::color_tokens;
+use crate::lang::interp::{color_tokens, size_hint, SizeHint};
 use crate::lang::{Interp, Op, Program};
 use crate::score::{matching_cells, Metric, PairOutcome};
 use std::collections::HashMap;
@@ -511,6 +511,9 @@ pub struct Worker {
     pub cg: Vec<Grid>,
     pub cv: Vec<bool>,
     pub tokens: Vec<(u8, u8, u8)>,
+    /// `ub[k]`: at most what train pairs k.. can add to a child's (exact,
+    /// score), from the sizes its op gives them (`ub[ntrain]` = (0, 0)).
+    pub ub: Vec<(u32, u64)>,
 }
 
 impl Worker {
@@ -523,6 +526,7 @@ impl Worker {
             cg: vec![Grid::default(); npairs],
             cv: vec![false; npairs],
             tokens: vec![(0, 0, 0); npairs],
+            ub: vec![(0, 0); npairs + 1],
         }
     }
 }
@@ -558,8 +562,8 @@ pub struct ExpandCtx<'a> {
     /// ([`PieceStore::saturated`]) changes nothing, and its test grids are
     /// not computed.
     pub stored: Option<&'a PieceStore>,
-    /// The best score train pairs after pair k can add (`max_score_rest[k]`).
-    pub max_score_rest: &'a [u64],
+    /// The best score of each train pair (its output exact).
+    pub pair_max: &'a [u64],
 }
 
 /// Per-parent facts for skipping ops without running them.
@@ -720,6 +724,40 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             continue;
         }
         let has_tokens = op.uses_tokens();
+        // What the parent's sizes say before the op runs (`size_hint`): a
+        // train pair where the op is INVALID kills the child; on a pair
+        // where its output cannot have the expected output's size it cannot
+        // be exact, and scores at most what a grid equal to the expected
+        // one on their whole overlap would. So a child that is then below
+        // the bar is dropped without running the op (it cannot be a piece
+        // either: pieces have the outputs' sizes).
+        let mut mismatch = false;
+        let mut invalid = false;
+        w.ub[nt] = (0, 0);
+        for k in (0..nt).rev() {
+            let e = &ctx.expected[k];
+            let (x, s) = match size_hint(&op, w.pg[k].h(), w.pg[k].w()) {
+                SizeHint::Invalid => {
+                    invalid = true;
+                    break;
+                }
+                SizeHint::Size(h, wd) if (h, wd) != (e.h(), e.w()) => {
+                    mismatch = true;
+                    let overlap = PairOutcome {
+                        h: h as u8,
+                        w: wd as u8,
+                        matching: (h.min(e.h()) * wd.min(e.w())) as u16,
+                        hash: 1,
+                    };
+                    (0, overlap.score(ctx.metric, e.h(), e.w()) as u64)
+                }
+                _ => (1, ctx.pair_max[k]),
+            };
+            w.ub[k] = (w.ub[k + 1].0 + x, w.ub[k + 1].1 + s);
+        }
+        if invalid || ctx.bar.is_some_and(|b| w.ub[0] < b) {
+            continue;
+        }
         let mut killed = false;
         // When the child cannot be a piece, only the shortlist can take it:
         // score the train pairs one by one and stop as soon as even exact
@@ -730,7 +768,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         // pieces.
         let (mut run_exact, mut run_score) = (0u32, 0u64);
         let can_be_piece = ctx.pieces.is_some() && parent_makes_pieces && op.code.makes_pieces();
-        let mut scoring = !can_be_piece && ctx.bar.is_some();
+        let mut scoring = (!can_be_piece || mismatch) && ctx.bar.is_some();
         let mut scored = 0;
         for k in 0..nt {
             let o = if has_tokens {
@@ -756,8 +794,8 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
                     run_score += s;
                     scored += 1;
                 }
-                let rest = (nt - 1 - k) as u32;
-                if (run_exact + rest, run_score + ctx.max_score_rest[k]) < bar {
+                let (rest_exact, rest_score) = w.ub[k + 1];
+                if (run_exact + rest_exact, run_score + rest_score) < bar {
                     killed = true;
                     break;
                 }

@@ -914,21 +914,17 @@ fn depth_on_states(
         frontier.map(|s| s as u32).collect()
     };
     let words = cells.map_or(0, |c| c.words);
-    // The most the train pairs after pair k can add to a score.
-    let max_score_rest: Vec<u64> = (0..nt)
-        .map(|k| {
-            expected[k + 1..]
-                .iter()
-                .map(|e| {
-                    let exact = PairOutcome {
-                        h: e.h() as u8,
-                        w: e.w() as u8,
-                        matching: e.len() as u16,
-                        hash: 1,
-                    };
-                    exact.score(opts.metric, e.h(), e.w()) as u64
-                })
-                .sum()
+    // The best score of each train pair.
+    let pair_max: Vec<u64> = expected[..nt]
+        .iter()
+        .map(|e| {
+            let exact = PairOutcome {
+                h: e.h() as u8,
+                w: e.w() as u8,
+                matching: e.len() as u16,
+                hash: 1,
+            };
+            exact.score(opts.metric, e.h(), e.w()) as u64
         })
         .collect();
     let mut lo = 0;
@@ -949,7 +945,7 @@ fn depth_on_states(
                 derive_map,
                 pieces: cells.filter(|_| !st.pieces.full()),
                 stored: Some(&st.pieces.store),
-                max_score_rest: &max_score_rest,
+                pair_max: &pair_max,
             };
             parents[lo..hi]
                 .par_iter()

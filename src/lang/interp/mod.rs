@@ -439,12 +439,126 @@ pub fn split_part(len: usize, n: usize, i: usize) -> Option<(usize, usize)> {
     }
 }
 
+/// An op's output size as far as the size of its input decides it, without
+/// looking at the cells ([`size_hint`]).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SizeHint {
+    /// When the op is valid its output is this (h, w).
+    Size(usize, usize),
+    /// The op is INVALID on every grid of this size.
+    Invalid,
+    /// The size depends on the cells.
+    Cells,
+}
+
+/// The output size of `op` on any `h` x `w` grid, where the size alone
+/// decides it. The search bounds a child's train score with it before
+/// running the op (a grid of another size than the expected output cannot
+/// be exact there); `size_hints_agree_with_the_ops` (unit test) checks it
+/// against every op on random grids.
+pub fn size_hint(op: &Op, h: usize, w: usize) -> SizeHint {
+    use super::OpCode::*;
+    use SizeHint::{Cells, Invalid};
+    let fits = |oh: usize, ow: usize| {
+        if (1..=crate::grid::MAX_DIM).contains(&oh) && (1..=crate::grid::MAX_DIM).contains(&ow) {
+            SizeHint::Size(oh, ow)
+        } else {
+            Invalid
+        }
+    };
+    let arg = |k: usize| usize::try_from(op.args[k]).unwrap_or(0);
+    let split = |len: usize, n: usize, i: usize, along_w: bool| match split_part(len, n, i) {
+        Some((p, _)) if along_w => fits(h, p),
+        Some((p, _)) => fits(p, w),
+        None => Invalid,
+    };
+    match op.code {
+        Id | Rot180 | FlipH | FlipV | Recolor | Swap | Map | Keep | Paint | Shift | Gravity
+        | FillEnclosed | Halo | Smear | Connect | Border | Interior | FillHoles | BboxFill
+        | Halo4 | Spread | KeepPieces | DropPieces | RecolorBy | Fall | Repair | Flood
+        | ColorBoxes | Extend | Symmetrize | Stamp => fits(h, w),
+        Rot90 | Rot270 | Transpose | Antitranspose => fits(w, h),
+        Trim if h >= 3 && w >= 3 => fits(h - 2, w - 2),
+        Trim => Invalid,
+        MirrorTile => fits(2 * h, 2 * w),
+        Hcat | Vcat => {
+            let (th, tw) = transform_size(super::args::Transform::from_arg(op.args[0]), h, w);
+            match op.code {
+                Hcat if th == h => fits(h, w + tw),
+                Vcat if tw == w => fits(h + th, w),
+                _ => Invalid,
+            }
+        }
+        Upscale | Tile => fits(h * arg(0), w * arg(1)),
+        Downscale => match (arg(0), arg(1)) {
+            (kh, kw) if kh > 0 && kw > 0 && h % kh == 0 && w % kw == 0 => fits(h / kh, w / kw),
+            _ => Invalid,
+        },
+        SplitH => split(w, arg(0), arg(1), true),
+        SplitV => split(h, arg(0), arg(1), false),
+        HalvesH => split(w, 2, 1, true),
+        HalvesV => split(h, 2, 1, false),
+        PanelsH => split(w, arg(0), 0, true),
+        PanelsV => split(h, arg(0), 0, false),
+        Crop => {
+            let (r, c, ch, cw) = (arg(0), arg(1), arg(2), arg(3));
+            if r + ch <= h && c + cw <= w {
+                fits(ch, cw)
+            } else {
+                Invalid
+            }
+        }
+        Frame => fits(h + 2, w + 2),
+        Outer => fits(h * h, w * w),
+        Pad | Resize => fits(arg(0), arg(1)),
+        Majority => fits(1, 1),
+        CropBbox | Object | Compress | Dedup | Count | UpscaleBy | Pick | RepairCrop
+        | CellColors | CropFrame | Palette | Period => Cells,
+    }
+}
+
 pub use geometry::{transform_size, transform_src};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lang::random::{all_codes, random_grid_sized, random_op};
+
+    /// Where [`size_hint`] gives a size, every valid output of the op on a
+    /// grid of that size has it; where it says INVALID, the op is INVALID.
+    #[test]
+    fn size_hints_agree_with_the_ops() {
+        let mut rng = crate::rng::Rng::new(0x512e);
+        let codes = all_codes();
+        let mut interp = Interp::new();
+        let mut out = Grid::default();
+        let mut seen = [[0usize; 3]; crate::lang::OPS.len()];
+        for n in 0..60_000 {
+            let x = random_grid_sized(&mut rng, 1, 30);
+            let op = random_op(&mut rng, &codes);
+            let valid = interp.apply_op(&op, &x, &mut out);
+            let hint = size_hint(&op, x.h(), x.w());
+            match hint {
+                SizeHint::Size(h, w) if valid => {
+                    assert_eq!((out.h(), out.w()), (h, w), "#{n}: `{op}` on {x:?}")
+                }
+                SizeHint::Invalid => assert!(!valid, "#{n}: `{op}` on {x:?} is valid"),
+                _ => {}
+            }
+            let k = match hint {
+                SizeHint::Size(..) => 0,
+                SizeHint::Invalid => 1,
+                SizeHint::Cells => 2,
+            };
+            seen[op.code as usize][k] += usize::from(valid || k == 1);
+        }
+        // Every op was seen valid with a size, or says it depends on the
+        // cells; the size rules that can say INVALID did.
+        for (code, s) in seen.iter().enumerate() {
+            assert!(s[0] + s[2] > 0, "op {code} never valid");
+        }
+        assert!(seen.iter().map(|s| s[1]).sum::<usize>() > 300);
+    }
 
     /// The ops' caches (pieces cuts, reach maps) never change a result: one
     /// interpreter applying random ops to a few grids in turn, as the
