@@ -35,17 +35,60 @@ pub fn smear(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     // One sweep per direction, lowest priority first, each carrying the
     // last non-0 color along its lines: a higher-priority hit overwrites.
     for &(dy, dx) in dirs.iter().rev() {
-        for_each_line(h, w, dy, dx, |line| {
-            let mut c = 0u8;
-            for &k in line {
-                let v = src[k as usize];
-                if v != 0 {
-                    c = v;
-                } else if c != 0 {
-                    dst[k as usize] = c;
+        match (dy, dx) {
+            // Along rows and columns the cells are walked directly (the
+            // same walk as `for_each_line`'s, without its index lists).
+            (0, 1) | (0, -1) => {
+                for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
+                    let mut c = 0u8;
+                    let mut step = |j: usize| {
+                        let v = s[j];
+                        if v != 0 {
+                            c = v;
+                        } else if c != 0 {
+                            d[j] = c;
+                        }
+                    };
+                    if dx == 1 {
+                        (0..w).for_each(&mut step);
+                    } else {
+                        (0..w).rev().for_each(&mut step);
+                    }
                 }
             }
-        });
+            (1, 0) | (-1, 0) => {
+                // Every column at once, one row at a time: `carry` holds
+                // each column's last non-0 color.
+                let mut carry = [0u8; crate::grid::MAX_DIM];
+                let carry = &mut carry[..w];
+                let mut step = |i: usize| {
+                    let (s, d) = (&src[i * w..(i + 1) * w], &mut dst[i * w..(i + 1) * w]);
+                    for ((c, &v), o) in carry.iter_mut().zip(s).zip(d) {
+                        if v != 0 {
+                            *c = v;
+                        } else if *c != 0 {
+                            *o = *c;
+                        }
+                    }
+                };
+                if dy == 1 {
+                    (0..h).for_each(&mut step);
+                } else {
+                    (0..h).rev().for_each(&mut step);
+                }
+            }
+            _ => for_each_line(h, w, dy, dx, |line| {
+                let mut c = 0u8;
+                for &k in line {
+                    let v = src[k as usize];
+                    if v != 0 {
+                        c = v;
+                    } else if c != 0 {
+                        dst[k as usize] = c;
+                    }
+                }
+            }),
+        }
     }
     true
 }
@@ -114,4 +157,48 @@ pub fn connect(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         });
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid_sized;
+    use crate::lang::OpCode;
+
+    /// `smear` against its definition cell by cell: a 0-cell takes the
+    /// color of the first non-0 cell behind it along the first direction
+    /// (in priority order) that has one.
+    #[test]
+    fn smear_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(0x5e4e);
+        let mut out = Grid::default();
+        let mut s = Scratch::default();
+        for n in 0..3_000 {
+            let mut x = random_grid_sized(&mut rng, 1, 12);
+            // Sparse grids, so that colors travel.
+            for v in x.data_mut() {
+                if rng.chance(0.7) {
+                    *v = 0;
+                }
+            }
+            for d in 0..SmearDir::NAMES.len() as i32 {
+                let op = Op::new(OpCode::Smear, &[d]);
+                assert!(smear(&op, &x, &mut out, &mut s));
+                for i in 0..x.h() {
+                    for j in 0..x.w() {
+                        let want = match x.get(i, j) {
+                            0 => SmearDir::from_arg(d)
+                                .dirs()
+                                .iter()
+                                .map(|&(dy, dx)| first_behind(&x, i, j, dy, dx))
+                                .find(|&c| c != 0)
+                                .unwrap_or(0),
+                            v => v,
+                        };
+                        assert_eq!(out.get(i, j), want, "#{n} `{op}` at ({i}, {j}) of {x:?}");
+                    }
+                }
+            }
+        }
+    }
 }

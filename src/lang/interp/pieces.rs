@@ -3,7 +3,6 @@
 //! "Pieces"). Color 0 is the background. WGSL twins:
 //! `shaders/ops_pieces.wgsl`.
 
-use super::layout::crop_to;
 use super::Scratch;
 use crate::grid::{Grid, MAX_CELLS};
 use crate::lang::args::{Count, Crit, Dir4, Label, Split};
@@ -576,22 +575,23 @@ pub fn pick(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         return false;
     };
     let p = pieces.list[id];
-    if !crop_to(
-        x,
-        out,
-        (p.r0 as usize, p.r1 as usize, p.c0 as usize, p.c1 as usize),
-    ) {
+    let (r0, r1, c0, c1) = (p.r0 as usize, p.r1 as usize, p.c0 as usize, p.c1 as usize);
+    let ow = c1 - c0 + 1;
+    if !out.resize(r1 - r0 + 1, ow) {
         return false;
     }
-    let ow = out.w();
-    for i in p.r0 as usize..=p.r1 as usize {
-        for j in p.c0 as usize..=p.c1 as usize {
-            if pieces.label[i * w + j] != id as u16 {
-                out.set(i - p.r0 as usize, j - p.c0 as usize, 0);
-            }
+    // Row by row: the piece's cells keep their color, the others become 0.
+    let (src, label, id) = (x.data(), &pieces.label[..], id as u16);
+    for (i, row) in out.data_mut().chunks_exact_mut(ow).enumerate() {
+        let at = (r0 + i) * w + c0;
+        for ((d, &v), &l) in row
+            .iter_mut()
+            .zip(&src[at..at + ow])
+            .zip(&label[at..at + ow])
+        {
+            *d = if l == id { v } else { 0 };
         }
     }
-    debug_assert_eq!(ow, p.c1 as usize - p.c0 as usize + 1);
     true
 }
 
@@ -605,12 +605,17 @@ fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) 
     if !pieces.cut(x, split) || !pieces.select(crit, w, flags) {
         return false;
     }
+    // A byte mask per piece (0 where its cells become 0), and all ones for
+    // the cells of no piece (label NONE, looked up as `n`): one AND per
+    // cell, no branch.
+    let n = pieces.list.len();
+    let mut mask = [0xffu8; MAX_CELLS + 1];
+    for (m, &f) in mask.iter_mut().zip(flags.iter().take(n)) {
+        *m = if f == drop { 0 } else { 0xff };
+    }
     out.copy_from(x);
-    for (k, d) in out.data_mut().iter_mut().enumerate() {
-        let l = pieces.label[k];
-        if l != NONE && flags[l as usize] == drop {
-            *d = 0;
-        }
+    for (d, &l) in out.data_mut().iter_mut().zip(&pieces.label[..]) {
+        *d &= mask[(l as usize).min(n)];
     }
     true
 }
