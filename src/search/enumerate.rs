@@ -12,7 +12,7 @@
 use super::pieces::{Cells, PieceStore};
 use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
-use crate::lang::interp::{color_tokens, size_hint, SizeHint};
+use crate::lang::interp::{changed_colors, color_tokens, size_hint, SizeHint};
 use crate::lang::{Interp, Op, Program};
 use crate::score::{matching_cells, Metric, PairOutcome};
 use std::collections::HashMap;
@@ -514,6 +514,9 @@ pub struct Worker {
     /// `ub[k]`: at most what train pairs k.. can add to a child's (exact,
     /// score), from the sizes its op gives them (`ub[ntrain]` = (0, 0)).
     pub ub: Vec<(u32, u64)>,
+    /// `wrong[k][c]`: the cells of color c where the parent's train grid k
+    /// differs from the expected output (when it has the output's size).
+    pub wrong: Vec<[u16; 10]>,
 }
 
 impl Worker {
@@ -527,6 +530,7 @@ impl Worker {
             cv: vec![false; npairs],
             tokens: vec![(0, 0, 0); npairs],
             ub: vec![(0, 0); npairs + 1],
+            wrong: vec![[0; 10]; npairs],
         }
     }
 }
@@ -700,6 +704,22 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             .iter()
             .zip(ctx.expected)
             .any(|(g, e)| (g.h(), g.w()) != (e.h(), e.w()));
+    // The parent's wrong cells by color, for the bound of children that
+    // cannot be pieces (below).
+    if ctx.bar.is_some() {
+        for k in 0..nt {
+            let (g, e) = (&w.pg[k], &ctx.expected[k]);
+            let counts = &mut w.wrong[k];
+            *counts = [0; 10];
+            if (g.h(), g.w()) == (e.h(), e.w()) {
+                for (&a, &b) in g.data().iter().zip(e.data()) {
+                    if a != b {
+                        counts[a as usize] += 1;
+                    }
+                }
+            }
+        }
+    }
     let words = ctx.pieces.map_or(0, |c| c.words);
     let parent_makes_pieces = ctx.pieces.is_some() && ctx.store.makes_pieces(parent as usize);
     for idx in 0..nops {
@@ -731,6 +751,12 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         // one on their whole overlap would. So a child that is then below
         // the bar is dropped without running the op (it cannot be a piece
         // either: pieces have the outputs' sizes).
+        //
+        // A child that cannot be a piece is bounded further: an op that
+        // may change only cells of some colors (`changed_colors`) leaves
+        // every wrong cell of the parent's other colors wrong.
+        let can_be_piece = ctx.pieces.is_some() && parent_makes_pieces && op.code.makes_pieces();
+        let bound_cells = !can_be_piece && ctx.bar.is_some();
         let mut mismatch = false;
         let mut invalid = false;
         w.ub[nt] = (0, 0);
@@ -751,7 +777,34 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
                     };
                     (0, overlap.score(ctx.metric, e.h(), e.w()) as u64)
                 }
-                _ => (1, ctx.pair_max[k]),
+                _ => {
+                    let stuck = if bound_cells {
+                        let o = if has_tokens {
+                            resolve(&op, w.tokens[k])
+                        } else {
+                            op
+                        };
+                        changed_colors(&o).map_or(0, |m| {
+                            (0..10)
+                                .filter(|&c| m >> c & 1 == 0)
+                                .map(|c| w.wrong[k][c] as usize)
+                                .sum()
+                        })
+                    } else {
+                        0
+                    };
+                    if stuck == 0 {
+                        (1, ctx.pair_max[k])
+                    } else {
+                        let best = PairOutcome {
+                            h: e.h() as u8,
+                            w: e.w() as u8,
+                            matching: (e.len() - stuck) as u16,
+                            hash: 1,
+                        };
+                        (0, best.score(ctx.metric, e.h(), e.w()) as u64)
+                    }
+                }
             };
             w.ub[k] = (w.ub[k + 1].0 + x, w.ub[k + 1].1 + s);
         }
@@ -767,7 +820,6 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         // or from the start when its program has an op that makes no
         // pieces.
         let (mut run_exact, mut run_score) = (0u32, 0u64);
-        let can_be_piece = ctx.pieces.is_some() && parent_makes_pieces && op.code.makes_pieces();
         let mut scoring = (!can_be_piece || mismatch) && ctx.bar.is_some();
         let mut scored = 0;
         for k in 0..nt {

@@ -517,12 +517,83 @@ pub fn size_hint(op: &Op, h: usize, w: usize) -> SizeHint {
     }
 }
 
+/// The colors whose cells `op` may change (bit c: a cell of color c may
+/// get another color), when the op's definition bounds them; None when any
+/// cell may change. Color arguments must be digits (tokens resolved on the
+/// op's input). The search uses it to bound a same-size child's train
+/// score: a cell of another color where the parent differs from the
+/// expected output stays wrong. `changed_colors_are_the_only_ones_that_change`
+/// (unit test) checks it against the ops on random grids.
+pub fn changed_colors(op: &Op) -> Option<u16> {
+    use super::OpCode::*;
+    const ALL: u16 = (1 << NUM_COLORS) - 1;
+    let bit = |k: usize| 1u16.checked_shl(op.args[k] as u32).unwrap_or(0) & ALL;
+    Some(match op.code {
+        Recolor => bit(0),
+        Swap => bit(0) | bit(1),
+        // Cells not equal to a (keep) / b (paint) take the other color.
+        Keep => ALL & !bit(0),
+        Paint => ALL & !bit(1),
+        // b-cells become a.
+        FillEnclosed | Halo | Halo4 | Flood => bit(1),
+        // Fills of 0-cells.
+        Smear | Connect | Spread | BboxFill | FillHoles | ColorBoxes => 1,
+        // Non-0 cells become 0 or take a label.
+        Border | Interior | KeepPieces | DropPieces | RecolorBy => ALL & !1,
+        _ => return None,
+    })
+}
+
 pub use geometry::{transform_size, transform_src};
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::lang::random::{all_codes, random_grid_sized, random_op};
+
+    /// Where [`changed_colors`] bounds an op, every cell of another color
+    /// keeps its color.
+    #[test]
+    fn changed_colors_are_the_only_ones_that_change() {
+        let mut rng = crate::rng::Rng::new(0xc01c);
+        let codes = all_codes();
+        let mut interp = Interp::new();
+        let mut out = Grid::default();
+        let mut bounded = 0;
+        for n in 0..60_000 {
+            let mut x = random_grid_sized(&mut rng, 1, 12);
+            if rng.chance(0.5) {
+                // Grids with a background, so that fills have work.
+                for v in x.data_mut() {
+                    if rng.chance(0.6) {
+                        *v = 0;
+                    }
+                }
+            }
+            let op = random_op(&mut rng, &codes);
+            // Tokens resolved on the input, as the ops do.
+            let mut colors = Colors::of(&x);
+            let mut resolved = op;
+            for k in op.code.spec().color_args() {
+                resolved.args[k] = colors.get(op.args[k]) as i32;
+            }
+            let Some(m) = changed_colors(&resolved) else {
+                continue;
+            };
+            bounded += 1;
+            if !interp.apply_op(&op, &x, &mut out) {
+                continue;
+            }
+            assert_eq!((out.h(), out.w()), (x.h(), x.w()), "#{n}: `{op}`");
+            for (k, (&a, &b)) in x.data().iter().zip(out.data()).enumerate() {
+                assert!(
+                    a == b || m >> a & 1 == 1,
+                    "#{n}: `{op}` ({resolved}) changed cell {k} of color {a} on {x:?}"
+                );
+            }
+        }
+        assert!(bounded > 10_000);
+    }
 
     /// Where [`size_hint`] gives a size, every valid output of the op on a
     /// grid of that size has it; where it says INVALID, the op is INVALID.
