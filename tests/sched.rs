@@ -424,11 +424,26 @@ fn match_masks_are_spread_over_the_devices_and_survive_faults() {
         assert_eq!(got.outcomes, want.outcomes, "{fault:?}");
         assert_eq!(got.masks, want.masks, "{fault:?}");
         let seen = |d: &TestDevice| d.programs_seen.load(std::sync::atomic::Ordering::SeqCst);
-        assert!(seen(&a) > 0, "{fault:?}: the healthy device took no chunk");
+        if !matches!(fault, Fault::None) {
+            // The faulty device stops at its fault and leaves the rest.
+            assert!(seen(&a) > 0, "{fault:?}: the healthy device took no chunk");
+        }
         match fault {
             Fault::None => {
-                assert!(seen(&b) > 0, "both devices take chunks");
                 assert_eq!(seen(&a) + seen(&b), programs.len());
+                // Both take chunks; on a busy machine one thread may take
+                // every chunk of a run before the other starts, so run again
+                // (each run's results whole, each program seen once) until
+                // both have.
+                let mut runs = 0;
+                while seen(&a) == 0 || seen(&b) == 0 {
+                    runs += 1;
+                    assert!(runs < 100, "one device never took a chunk");
+                    let total = seen(&a) + seen(&b);
+                    let again = sched.evaluate_masks(&task, &refs).unwrap();
+                    assert_eq!(again.masks, want.masks);
+                    assert_eq!(seen(&a) + seen(&b), total + programs.len());
+                }
             }
             // The faulty device stops after its fault; the next run leaves
             // it out.
