@@ -342,6 +342,65 @@ pub fn score_train(grids: &[Grid], expected: &[Grid], metric: Metric) -> (u32, u
     (exact, total)
 }
 
+/// The score of a grid of `h` x `w` with `matching` cells equal to `e`'s.
+#[inline]
+pub fn score_of(h: usize, w: usize, matching: usize, e: &Grid, metric: Metric) -> u64 {
+    let o = PairOutcome {
+        h: h as u8,
+        w: w as u8,
+        matching: matching as u16,
+        hash: 1,
+    };
+    o.score(metric, e.h(), e.w()) as u64
+}
+
+/// At most what one train pair can add to a child's (exact, score), known
+/// before its op runs.
+struct PairBound {
+    exact: u32,
+    score: u64,
+    /// The op's output cannot have the expected output's size.
+    other_size: bool,
+}
+
+/// The bound of train pair (`x`, `e`) for `op` (tokens resolved): from the
+/// size the op gives (`size_hint`: another size cannot be exact, and
+/// scores at most a grid equal on the whole overlap) and, with the
+/// parent's wrong cells by color (`wrong`), from the cells the op cannot
+/// change (`changed_colors`: a wrong cell of another color stays wrong).
+/// None when the op is INVALID on a grid of `x`'s size.
+fn pair_bound(
+    op: &Op,
+    x: &Grid,
+    e: &Grid,
+    wrong: Option<&[u16; 10]>,
+    metric: Metric,
+) -> Option<PairBound> {
+    let (eh, ew) = (e.h(), e.w());
+    let (exact, score, other_size) = match size_hint(op, x.h(), x.w()) {
+        SizeHint::Invalid => return None,
+        SizeHint::Size(h, w) if (h, w) != (eh, ew) => {
+            (0, score_of(h, w, h.min(eh) * w.min(ew), e, metric), true)
+        }
+        _ => {
+            let stuck: usize = match (wrong, changed_colors(op)) {
+                (Some(wrong), Some(m)) => (0..10)
+                    .filter(|&c| m >> c & 1 == 0)
+                    .map(|c| wrong[c] as usize)
+                    .sum(),
+                _ => 0,
+            };
+            let exact = u32::from(stuck == 0);
+            (exact, score_of(eh, ew, e.len() - stuck, e, metric), false)
+        }
+    };
+    Some(PairBound {
+        exact,
+        score,
+        other_size,
+    })
+}
+
 /// One train pair's (exact, score) under `metric`.
 #[inline]
 fn pair_score(g: &Grid, e: &Grid, metric: Metric) -> (u32, u64) {
@@ -566,8 +625,6 @@ pub struct ExpandCtx<'a> {
     /// ([`PieceStore::saturated`]) changes nothing, and its test grids are
     /// not computed.
     pub stored: Option<&'a PieceStore>,
-    /// The best score of each train pair (its output exact).
-    pub pair_max: &'a [u64],
 }
 
 /// Per-parent facts for skipping ops without running them.
@@ -761,52 +818,18 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         let mut invalid = false;
         w.ub[nt] = (0, 0);
         for k in (0..nt).rev() {
-            let e = &ctx.expected[k];
-            let (x, s) = match size_hint(&op, w.pg[k].h(), w.pg[k].w()) {
-                SizeHint::Invalid => {
-                    invalid = true;
-                    break;
-                }
-                SizeHint::Size(h, wd) if (h, wd) != (e.h(), e.w()) => {
-                    mismatch = true;
-                    let overlap = PairOutcome {
-                        h: h as u8,
-                        w: wd as u8,
-                        matching: (h.min(e.h()) * wd.min(e.w())) as u16,
-                        hash: 1,
-                    };
-                    (0, overlap.score(ctx.metric, e.h(), e.w()) as u64)
-                }
-                _ => {
-                    let stuck = if bound_cells {
-                        let o = if has_tokens {
-                            resolve(&op, w.tokens[k])
-                        } else {
-                            op
-                        };
-                        changed_colors(&o).map_or(0, |m| {
-                            (0..10)
-                                .filter(|&c| m >> c & 1 == 0)
-                                .map(|c| w.wrong[k][c] as usize)
-                                .sum()
-                        })
-                    } else {
-                        0
-                    };
-                    if stuck == 0 {
-                        (1, ctx.pair_max[k])
-                    } else {
-                        let best = PairOutcome {
-                            h: e.h() as u8,
-                            w: e.w() as u8,
-                            matching: (e.len() - stuck) as u16,
-                            hash: 1,
-                        };
-                        (0, best.score(ctx.metric, e.h(), e.w()) as u64)
-                    }
-                }
+            let o = if has_tokens {
+                resolve(&op, w.tokens[k])
+            } else {
+                op
             };
-            w.ub[k] = (w.ub[k + 1].0 + x, w.ub[k + 1].1 + s);
+            let wrong = bound_cells.then_some(&w.wrong[k]);
+            let Some(b) = pair_bound(&o, &w.pg[k], &ctx.expected[k], wrong, ctx.metric) else {
+                invalid = true;
+                break;
+            };
+            mismatch |= b.other_size;
+            w.ub[k] = (w.ub[k + 1].0 + b.exact, w.ub[k + 1].1 + b.score);
         }
         if invalid || ctx.bar.is_some_and(|b| w.ub[0] < b) {
             continue;

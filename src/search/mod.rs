@@ -914,19 +914,6 @@ fn depth_on_states(
         frontier.map(|s| s as u32).collect()
     };
     let words = cells.map_or(0, |c| c.words);
-    // The best score of each train pair.
-    let pair_max: Vec<u64> = expected[..nt]
-        .iter()
-        .map(|e| {
-            let exact = PairOutcome {
-                h: e.h() as u8,
-                w: e.w() as u8,
-                matching: e.len() as u16,
-                hash: 1,
-            };
-            exact.score(opts.metric, e.h(), e.w()) as u64
-        })
-        .collect();
     let mut lo = 0;
     while lo < parents.len() {
         let hi = (lo + chunk).min(parents.len());
@@ -945,7 +932,6 @@ fn depth_on_states(
                 derive_map,
                 pieces: cells.filter(|_| !st.pieces.full()),
                 stored: Some(&st.pieces.store),
-                pair_max: &pair_max,
             };
             parents[lo..hi]
                 .par_iter()
