@@ -10,6 +10,7 @@
 //! ([`super::OPS`]) points at it. `shaders/ops_*.wgsl` hold the GPU twins,
 //! `op_NAME`, with the same index arithmetic.
 
+pub mod bits;
 pub mod color;
 pub mod geometry;
 pub mod layout;

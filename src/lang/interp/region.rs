@@ -1,10 +1,11 @@
 //! Regions and objects (`DSL.md`, "Regions and objects"). WGSL twins:
 //! `shaders/ops_region.wgsl`.
 
+use super::bits::{self, Rows};
 use super::layout::crop_to;
 use super::pieces::CutKey;
 use super::{split_part, Colors, Scratch};
-use crate::grid::{Grid, MAX_CELLS};
+use crate::grid::Grid;
 use crate::lang::args::{Dir4, Logic, Selector};
 use crate::lang::Op;
 
@@ -14,52 +15,56 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
     let mut c = Colors::of(x);
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
     let (h, w) = (x.h(), x.w());
-    let src = x.data();
-    // The reach map depends on the grid and b only: the search tries every
-    // a for each (grid, b) in turn.
+    // The b-cells and those of them that reach the border, as rows of
+    // bits. They depend on the grid and b only: the search tries every a
+    // for each (grid, b) in turn.
     let key = s.key_of(x, cb as u64);
-    let n = h * w;
-    match s.reach.find(key, x) {
-        Some(i) => s.mark[..n].copy_from_slice(&s.reach.marks[i][..n]),
+    let i = match s.reach.find(key, x) {
+        Some(i) => i,
         None => {
-            reach_border(x, |v| v == cb, s);
-            let i = s.reach.insert(key, x);
-            s.reach.marks[i][..n].copy_from_slice(&s.mark[..n]);
+            let pass = bits::rows_eq(x, cb);
+            let reach = bits::reach_border(&pass, h, w, false);
+            s.reach.insert(key, x, pass, reach)
+        }
+    };
+    let (pass, reach) = (&s.reach.pass[i], &s.reach.reach[i]);
+    out.copy_from(x);
+    paint_bits(out, |i| pass[i] & !reach[i], ca);
+    true
+}
+
+/// Paints `ca` on the cells of the bits `rows(i)` of each row i of `out`.
+#[inline]
+fn paint_bits(out: &mut Grid, rows: impl Fn(usize) -> u32, ca: u8) {
+    let w = out.w();
+    for (i, row) in out.data_mut().chunks_exact_mut(w).enumerate() {
+        let mut m = rows(i);
+        while m != 0 {
+            row[m.trailing_zeros() as usize] = ca;
+            m &= m - 1;
         }
     }
-    out.resize(h, w);
-    for (k, d) in out.data_mut().iter_mut().enumerate() {
-        let v = src[k];
-        *d = if v == cb && s.mark[k] == 0 { ca } else { v };
-    }
-    true
 }
 
 /// `flood a b`: every b-cell connected to an a-cell through 4-connected
 /// b-cells (a path of b-cells whose first cell is a 4-neighbour of an
 /// a-cell) becomes a. Other cells keep their color; a = b leaves the grid
 /// unchanged.
-pub fn flood(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+pub fn flood(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let mut c = Colors::of(x);
     let (ca, cb) = (c.get(op.args[0]), c.get(op.args[1]));
     let (h, w) = (x.h(), x.w());
-    let src = x.data();
-    s.mark[..h * w].fill(0);
-    // The a-cells are the seeds; the walk enters b-cells only.
-    let mut top = 0usize;
-    for (k, &v) in src.iter().enumerate() {
-        if v == ca {
-            s.mark[k] = 1;
-            s.stack[top] = k as u16;
-            top += 1;
-        }
+    // Grown from the a-cells through a- and b-cells: the a-cells and the
+    // b-cells that a path of b-cells joins to one.
+    let (a, b) = (bits::rows_eq(x, ca), bits::rows_eq(x, cb));
+    let mut pass = a;
+    for (p, &m) in pass.iter_mut().zip(&b) {
+        *p |= m;
     }
-    grow_marks(x, |v| v == cb, false, top, s);
-    out.resize(h, w);
-    for (k, d) in out.data_mut().iter_mut().enumerate() {
-        let v = src[k];
-        *d = if v == cb && s.mark[k] != 0 { ca } else { v };
-    }
+    let mut reach = a;
+    bits::grow(&pass, &mut reach, h, w, false);
+    out.copy_from(x);
+    paint_bits(out, |i| reach[i] & b[i], ca);
     true
 }
 
@@ -70,7 +75,10 @@ pub fn flood(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
 pub struct ReachCache {
     keys: Vec<u64>,
     grids: Vec<Grid>,
-    pub marks: Vec<Box<[u8; MAX_CELLS]>>,
+    /// The b-cells of each grid.
+    pub pass: Vec<Rows>,
+    /// Those that reach the border.
+    pub reach: Vec<Rows>,
     next: usize,
 }
 
@@ -82,97 +90,32 @@ impl ReachCache {
     fn find(&self, key: u64, x: &Grid) -> Option<usize> {
         (0..self.keys.len()).find(|&i| self.keys[i] == key && self.grids[i] == *x)
     }
-    /// An entry for `key` and `x` (its marks are to be written).
-    fn insert(&mut self, key: u64, x: &Grid) -> usize {
+    /// Remembers the maps of `key` and `x`; returns their entry.
+    fn insert(&mut self, key: u64, x: &Grid, pass: Rows, reach: Rows) -> usize {
         if self.keys.len() < REACH_CACHE {
             self.keys.push(key);
             self.grids.push(x.clone());
-            self.marks.push(Box::new([0; MAX_CELLS]));
+            self.pass.push(pass);
+            self.reach.push(reach);
             return self.keys.len() - 1;
         }
         let i = self.next;
         self.next = (self.next + 1) % REACH_CACHE;
         self.keys[i] = key;
         self.grids[i].copy_from(x);
+        self.pass[i] = pass;
+        self.reach[i] = reach;
         i
     }
 }
 
-/// Marks (`s.mark[k] = 1`) every cell selected by `pass` that reaches the
-/// border through 4-connected selected cells (a selected border cell has
-/// reached it); the others get 0.
-pub fn reach_border(x: &Grid, pass: impl Fn(u8) -> bool, s: &mut Scratch) {
-    reach_border_by(x, pass, false, s);
-}
-
-/// [`reach_border`] through 4-connected (`eight` false) or 8-connected
-/// selected cells.
-pub fn reach_border_by(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, s: &mut Scratch) {
+/// Marks (`s.mark[k] = 1`) every cell of color `c` that reaches the border
+/// through 4-connected (`eight` false) or 8-connected cells of color `c` (a
+/// border cell of color `c` has reached it); the others get 0.
+pub fn reach_border_by(x: &Grid, c: u8, eight: bool, s: &mut Scratch) {
     let (h, w) = (x.h(), x.w());
-    let src = x.data();
-    s.mark[..h * w].fill(0);
-    let mut top = 0usize;
-    for i in 0..h {
-        for j in 0..w {
-            let k = i * w + j;
-            if (i == 0 || j == 0 || i == h - 1 || j == w - 1) && pass(src[k]) && s.mark[k] == 0 {
-                s.mark[k] = 1;
-                s.stack[top] = k as u16;
-                top += 1;
-            }
-        }
-    }
-    grow_marks(x, pass, eight, top, s);
-}
-
-/// Grows the marks (`s.mark[k] = 1`) from the `top` seeds on `s.stack`
-/// (already marked) through 4-connected (`eight` false) or 8-connected
-/// unmarked cells selected by `pass`: the walk of `reach_border_by` and
-/// `flood`.
-#[inline]
-fn grow_marks(x: &Grid, pass: impl Fn(u8) -> bool, eight: bool, mut top: usize, s: &mut Scratch) {
-    let (h, w) = (x.h(), x.w());
-    let src = x.data();
-    let mark = &mut s.mark[..h * w];
-    while top > 0 {
-        top -= 1;
-        let k = s.stack[top] as usize;
-        let (i, j) = (k / w, k % w);
-        let mut visit = |nk: usize| {
-            if mark[nk] == 0 && pass(src[nk]) {
-                mark[nk] = 1;
-                s.stack[top] = nk as u16;
-                top += 1;
-            }
-        };
-        let (up, down, left, right) = (i > 0, i + 1 < h, j > 0, j + 1 < w);
-        if up {
-            visit(k - w);
-        }
-        if down {
-            visit(k + w);
-        }
-        if left {
-            visit(k - 1);
-        }
-        if right {
-            visit(k + 1);
-        }
-        if eight {
-            if up && left {
-                visit(k - w - 1);
-            }
-            if up && right {
-                visit(k - w + 1);
-            }
-            if down && left {
-                visit(k + w - 1);
-            }
-            if down && right {
-                visit(k + w + 1);
-            }
-        }
-    }
+    let reach = bits::reach_border(&bits::rows_eq(x, c), h, w, eight);
+    bits::to_bytes(&reach, h, w, &mut s.mark);
 }
 
 /// `halo a b`: every b-cell with an 8-neighbour (inside the grid) not of
@@ -190,13 +133,10 @@ pub fn halo(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 pub fn paint_touching(x: &Grid, out: &mut Grid, ca: u8, cb: u8, eight: bool) {
     let (h, w) = (x.h(), x.w());
     out.copy_from(x);
-    let full = (1u32 << w) - 1;
-    let mut ne = [0u32; 32];
-    for (i, row) in x.data().chunks_exact(w).enumerate() {
-        ne[i] = row
-            .iter()
-            .enumerate()
-            .fold(0, |m, (j, &v)| m | u32::from(v != cb) << j);
+    let full = bits::full(w);
+    let mut ne = bits::rows_eq(x, cb);
+    for m in &mut ne[..h] {
+        *m = !*m & full;
     }
     // Cells whose row neighbours (and, for `eight`, diagonals through the
     // rows above and below) are not cb.

@@ -2,45 +2,43 @@
 //! and "Counts"). Color 0 is the background. WGSL twins:
 //! `shaders/ops_shapes.wgsl`.
 
+use super::bits;
 use super::pieces::{count_of, NONE};
-use super::region::{paint_touching, reach_border};
+use super::region::{paint_touching, reach_border_by};
 use super::{gather, Colors, Scratch};
 use crate::grid::Grid;
 use crate::lang::args::{Count, Shape, Split};
 use crate::lang::Op;
 
-/// Marks (`s.mark[k] = 1`) the outside: 0-cells on the border and 0-cells
-/// 8-connected to them through 0-cells.
-fn outside8(x: &Grid, s: &mut Scratch) {
-    super::region::reach_border_by(x, |v| v == 0, true, s);
-}
-
-/// Whether non-0 cell (i, j) is on the shapes' border: on the grid's
-/// border or 8-adjacent to an outside cell (see [`outside8`]).
-fn on_border(x: &Grid, mark: &[u8], i: usize, j: usize) -> bool {
+/// Keeps the non-0 cells on the shapes' border (`keep_border`), or those
+/// not on it: a non-0 cell is on it when it is on the grid's border or
+/// 8-adjacent to an outside cell (a 0-cell on the grid's border, or
+/// 8-connected to one through 0-cells). Every other cell becomes 0.
+fn border_or_interior(x: &Grid, out: &mut Grid, keep_border: bool) -> bool {
     let (h, w) = (x.h(), x.w());
-    if i == 0 || j == 0 || i == h - 1 || j == w - 1 {
-        return true;
-    }
-    for ni in i - 1..=i + 1 {
-        for nj in j - 1..=j + 1 {
-            if mark[ni * w + nj] != 0 {
-                return true;
-            }
+    let full = bits::full(w);
+    let zero = bits::rows_eq(x, 0);
+    let outside = bits::reach_border(&zero, h, w, true);
+    let edges = 1 | 1u32 << (w - 1);
+    out.copy_from(x);
+    for (i, row) in out.data_mut().chunks_exact_mut(w).enumerate() {
+        let mut near = bits::sides(outside[i], full);
+        if i > 0 {
+            near |= bits::sides(outside[i - 1], full);
         }
-    }
-    false
-}
-
-fn border_or_interior(x: &Grid, out: &mut Grid, s: &mut Scratch, keep_border: bool) -> bool {
-    let (h, w) = (x.h(), x.w());
-    outside8(x, s);
-    out.resize(h, w);
-    for i in 0..h {
-        for j in 0..w {
-            let v = x.get(i, j);
-            let keep = v != 0 && on_border(x, &s.mark, i, j) == keep_border;
-            out.set(i, j, if keep { v } else { 0 });
+        if i + 1 < h {
+            near |= bits::sides(outside[i + 1], full);
+        }
+        let on_border = if i == 0 || i + 1 == h {
+            full
+        } else {
+            near | edges
+        };
+        let keep = !zero[i] & if keep_border { on_border } else { !on_border } & full;
+        for (j, d) in row.iter_mut().enumerate() {
+            if keep >> j & 1 == 0 {
+                *d = 0;
+            }
         }
     }
     true
@@ -49,14 +47,14 @@ fn border_or_interior(x: &Grid, out: &mut Grid, s: &mut Scratch, keep_border: bo
 /// `border`: the non-0 cells on the shapes' border (on the grid's border or
 /// 8-adjacent to a 0-cell 8-connected to the grid's border through
 /// 0-cells) keep their color; every other cell becomes 0.
-pub fn border(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
-    border_or_interior(x, out, s, true)
+pub fn border(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    border_or_interior(x, out, true)
 }
 
 /// `interior`: the non-0 cells not on the shapes' border keep their color;
 /// every other cell becomes 0.
-pub fn interior(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
-    border_or_interior(x, out, s, false)
+pub fn interior(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
+    border_or_interior(x, out, false)
 }
 
 /// `fill_holes`: every 4-connected region of 0-cells that does not reach
@@ -65,7 +63,7 @@ pub fn interior(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
 pub fn fill_holes(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let n = h * w;
-    reach_border(x, |v| v == 0, s);
+    reach_border_by(x, 0, false, s);
     out.copy_from(x);
     let src = x.data();
     // Flood each enclosed region (mark 0 and still 0 in out), counting the
