@@ -64,15 +64,17 @@ pub struct Pieces {
     /// is in `label` and `list` lends them its buffers (`out`): they are
     /// swapped, never copied.
     cache: Vec<Cached>,
-    /// The entries' keys ([`Pieces::key_of`] of the grid, the split as the seed), apart from the entries (a scan
-    /// reads one small array, not every entry's grid).
+    /// The entries' keys ([`Pieces::key_of`] of the grid, the split as the
+    /// seed).
     keys: Vec<u64>,
     /// The entry whose buffers `label` and `list` hold.
     out: Option<usize>,
     /// The cache entry replaced next.
     next: usize,
-    /// Where the next cache lookup starts.
-    hint: usize,
+    /// The entry last stored under each slot of keys (the key's high bits;
+    /// [`NO_ENTRY`] for none): a lookup reads one slot and checks that
+    /// entry's key and grid.
+    slots: Box<[u8; SLOTS]>,
     /// (address, fingerprint) of the grids of
     /// [`super::Interp::declare_inputs`].
     pub(crate) declared: Vec<(usize, u64)>,
@@ -90,6 +92,15 @@ struct Cached {
 /// Cuts remembered.
 const CACHE: usize = 96;
 
+/// Slots of the cut cache's index (more than entries, so that two live
+/// entries rarely share one).
+const SLOTS: usize = 512;
+const _: () = assert!(SLOTS.is_power_of_two());
+
+/// An empty slot.
+const NO_ENTRY: u8 = u8::MAX;
+const _: () = assert!(CACHE < NO_ENTRY as usize);
+
 impl Default for Pieces {
     fn default() -> Self {
         Pieces {
@@ -102,7 +113,7 @@ impl Default for Pieces {
             keys: Vec::new(),
             out: None,
             next: 0,
-            hint: 0,
+            slots: Box::new([NO_ENTRY; SLOTS]),
             declared: Vec::with_capacity(super::MAX_DECLARED),
         }
     }
@@ -226,9 +237,6 @@ impl Pieces {
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
         }
-        // The scan starts after the last hit: the search cuts the same few
-        // grids in turn, so the next one is usually there.
-        let len = self.cache.len();
         let key = self.key_of(
             x,
             match split {
@@ -236,19 +244,17 @@ impl Pieces {
                 CutKey::NotColor(b) => 16 + b as u64,
             },
         );
-        let hint = self.hint.min(len);
-        let hit = (hint..len).chain(0..hint).find(|&i| {
-            self.keys[i] == key && {
-                let c = &self.cache[i];
-                c.split == split && c.grid == *x
-            }
-        });
-        if let Some(i) = hit {
-            self.hint = i + 1;
-            let c = &mut self.cache[i];
+        // The key's high bits: the best mixed of a multiplicative hash.
+        let slot = (key >> (64 - SLOTS.trailing_zeros())) as usize;
+        let at = self.slots[slot] as usize;
+        if at < self.cache.len() && self.keys[at] == key && {
+            let c = &self.cache[at];
+            c.split == split && c.grid == *x
+        } {
+            let c = &mut self.cache[at];
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
-            self.out = Some(i);
+            self.out = Some(at);
             return c.found;
         }
         let found = self.cut_fresh(x, split);
@@ -268,11 +274,11 @@ impl Pieces {
             i
         };
         self.keys[i] = key;
+        self.slots[slot] = i as u8;
         let c = &mut self.cache[i];
         c.split = split;
         c.grid.copy_from(x);
         c.found = found;
-        self.hint = i + 1;
         // The entry's own buffers are scratch until `label` and `list`
         // are given back to it.
         self.out = Some(i);
@@ -605,17 +611,37 @@ fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) 
     if !pieces.cut(x, split) || !pieces.select(crit, w, flags) {
         return false;
     }
-    // A byte mask per piece (0 where its cells become 0), and all ones for
-    // the cells of no piece (label NONE, looked up as `n`): one AND per
-    // cell, no branch.
     let n = pieces.list.len();
-    let mut mask = [0xffu8; MAX_CELLS + 1];
-    for (m, &f) in mask.iter_mut().zip(flags.iter().take(n)) {
-        *m = if f == drop { 0 } else { 0xff };
-    }
     out.copy_from(x);
-    for (d, &l) in out.data_mut().iter_mut().zip(&pieces.label[..]) {
-        *d &= mask[(l as usize).min(n)];
+    let (data, label) = (out.data_mut(), &pieces.label[..]);
+    let mut selected = flags[..n].iter().enumerate().filter(|f| *f.1).map(|f| f.0);
+    match (selected.next(), selected.next()) {
+        // One piece attains P (the usual case): a comparison per cell, which
+        // the compiler vectorizes.
+        (Some(id), None) => {
+            let id = id as u16;
+            if drop {
+                for (d, &l) in data.iter_mut().zip(label) {
+                    *d = if l == id { 0 } else { *d };
+                }
+            } else {
+                for (d, &l) in data.iter_mut().zip(label) {
+                    *d = if l == id || l == NONE { *d } else { 0 };
+                }
+            }
+        }
+        _ => {
+            // A byte mask per piece (0 where its cells become 0), and all
+            // ones for the cells of no piece (label NONE, looked up as `n`):
+            // one AND per cell, no branch.
+            let mut mask = [0xffu8; MAX_CELLS + 1];
+            for (m, &f) in mask.iter_mut().zip(flags.iter().take(n)) {
+                *m = if f == drop { 0 } else { 0xff };
+            }
+            for (d, &l) in data.iter_mut().zip(label) {
+                *d &= mask[(l as usize).min(n)];
+            }
+        }
     }
     true
 }
