@@ -77,6 +77,39 @@ pub fn smear(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
                     (0..h).rev().for_each(&mut step);
                 }
             }
+            (1, 1) | (1, -1) | (-1, 1) | (-1, -1) => {
+                // Diagonals, one row at a time: `carry[j]` holds the last
+                // non-0 color of the diagonal through (i, j) of the row
+                // just walked; the cell behind (i, j) is (i - dy, j - dx).
+                let mut carry = [0u8; crate::grid::MAX_DIM + 2];
+                let mut next = [0u8; crate::grid::MAX_DIM + 2];
+                let mut step = |i: usize| {
+                    let (s, d) = (&src[i * w..(i + 1) * w], &mut dst[i * w..(i + 1) * w]);
+                    // carry[1 + j] is column j; carry[0] and carry[w + 1]
+                    // stay 0 (outside the grid).
+                    let behind = if dx == 1 {
+                        &carry[..w]
+                    } else {
+                        &carry[2..w + 2]
+                    };
+                    for (((n, &v), o), &b) in next[1..w + 1].iter_mut().zip(s).zip(d).zip(behind) {
+                        if v != 0 {
+                            *n = v;
+                        } else {
+                            *n = b;
+                            if b != 0 {
+                                *o = b;
+                            }
+                        }
+                    }
+                    std::mem::swap(&mut carry, &mut next);
+                };
+                if dy == 1 {
+                    (0..h).for_each(&mut step);
+                } else {
+                    (0..h).rev().for_each(&mut step);
+                }
+            }
             _ => for_each_line(h, w, dy, dx, |line| {
                 let mut c = 0u8;
                 for &k in line {
@@ -110,12 +143,17 @@ pub fn for_each_line(h: usize, w: usize, dy: i32, dx: i32, mut f: impl FnMut(&[u
         }
         f(&buf[..n]);
     };
+    // The starts, row-major: a whole row where the step leaves the grid
+    // vertically, else the first or last cell of the row (or none).
     for si in 0..h {
-        for sj in 0..w {
-            let (pi, pj) = (si as i32 - dy, sj as i32 - dx);
-            if pi < 0 || pj < 0 || pi as usize >= h || pj as usize >= w {
+        if (dy == 1 && si == 0) || (dy == -1 && si + 1 == h) {
+            for sj in 0..w {
                 walk(si, sj);
             }
+        } else if dx == 1 {
+            walk(si, 0);
+        } else if dx == -1 {
+            walk(si, w - 1);
         }
     }
 }
@@ -164,6 +202,47 @@ mod tests {
     use super::*;
     use crate::lang::random::random_grid_sized;
     use crate::lang::OpCode;
+
+    /// `for_each_line` walks every cell once, on lines that start where
+    /// the step back leaves the grid, in row-major order of their starts.
+    #[test]
+    fn lines_cover_the_grid_from_their_starts() {
+        for h in 1..8 {
+            for w in 1..8 {
+                for (dy, dx) in [
+                    (0, 1),
+                    (0, -1),
+                    (1, 0),
+                    (-1, 0),
+                    (1, 1),
+                    (1, -1),
+                    (-1, 1),
+                    (-1, -1),
+                ] {
+                    let mut seen = vec![0; h * w];
+                    let mut starts = Vec::new();
+                    for_each_line(h, w, dy, dx, |line| {
+                        starts.push(line[0] as usize);
+                        for pair in line.windows(2) {
+                            let (a, b) = (pair[0] as i32, pair[1] as i32);
+                            assert_eq!(b - a, dy * w as i32 + dx);
+                        }
+                        for &k in line {
+                            seen[k as usize] += 1;
+                        }
+                    });
+                    assert!(seen.iter().all(|&n| n == 1), "{h}x{w} ({dy}, {dx})");
+                    let want: Vec<usize> = (0..h * w)
+                        .filter(|&k| {
+                            let (pi, pj) = ((k / w) as i32 - dy, (k % w) as i32 - dx);
+                            pi < 0 || pj < 0 || pi >= h as i32 || pj >= w as i32
+                        })
+                        .collect();
+                    assert_eq!(starts, want, "{h}x{w} ({dy}, {dx})");
+                }
+            }
+        }
+    }
 
     /// `smear` against its definition cell by cell: a 0-cell takes the
     /// color of the first non-0 cell behind it along the first direction

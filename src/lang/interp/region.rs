@@ -166,47 +166,39 @@ pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     out.resize(h, w);
     out.data_mut().fill(cb);
+    // Branch-free: every cell is written at its line's next free place,
+    // which moves on only past a cell not of color b (a b written there is
+    // overwritten later, or is what the fill left).
+    let (src, dst) = (x.data(), out.data_mut());
     match dir {
         Dir4::Up | Dir4::Down => {
-            for j in 0..w {
-                let mut k = 0;
-                if dir == Dir4::Up {
-                    for i in 0..h {
-                        let v = x.get(i, j);
-                        if v != cb {
-                            out.set(k, j, v);
-                            k += 1;
-                        }
-                    }
-                } else {
-                    for i in (0..h).rev() {
-                        let v = x.get(i, j);
-                        if v != cb {
-                            out.set(h - 1 - k, j, v);
-                            k += 1;
-                        }
-                    }
+            // Rows in the direction's order, a free place per column.
+            let mut next = [0usize; crate::grid::MAX_DIM];
+            let mut step = |i: usize| {
+                for (j, (&v, k)) in src[i * w..(i + 1) * w].iter().zip(&mut next).enumerate() {
+                    let at = if dir == Dir4::Up { *k } else { h - 1 - *k };
+                    dst[at * w + j] = v;
+                    *k += usize::from(v != cb);
                 }
+            };
+            if dir == Dir4::Up {
+                (0..h).for_each(&mut step);
+            } else {
+                (0..h).rev().for_each(&mut step);
             }
         }
         Dir4::Left | Dir4::Right => {
-            for i in 0..h {
+            for (s, d) in src.chunks_exact(w).zip(dst.chunks_exact_mut(w)) {
                 let mut k = 0;
                 if dir == Dir4::Left {
-                    for j in 0..w {
-                        let v = x.get(i, j);
-                        if v != cb {
-                            out.set(i, k, v);
-                            k += 1;
-                        }
+                    for &v in s {
+                        d[k] = v;
+                        k += usize::from(v != cb);
                     }
                 } else {
-                    for j in (0..w).rev() {
-                        let v = x.get(i, j);
-                        if v != cb {
-                            out.set(i, w - 1 - k, v);
-                            k += 1;
-                        }
+                    for &v in s.iter().rev() {
+                        d[w - 1 - k] = v;
+                        k += usize::from(v != cb);
                     }
                 }
             }
