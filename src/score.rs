@@ -184,23 +184,35 @@ pub fn equal_bytes(a: &[u8], b: &[u8]) -> usize {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     // Sixteen at a time with SSE2 (part of every x86-64 CPU): compare the
-    // bytes, gather the results into 16 bits, count them.
+    // bytes (-1 where equal), subtract the results from byte counters, and
+    // add the counters up (`psadbw`) before any can pass 255.
     #[cfg(target_arch = "x86_64")]
     let (simd, a, b) = {
-        use std::arch::x86_64::{__m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8};
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128, _mm_sad_epu8,
+            _mm_setzero_si128, _mm_sub_epi8, _mm_unpackhi_epi64,
+        };
         let chunks = n / 16;
-        let mut same = 0u32;
-        for c in 0..chunks {
+        let mut same = 0usize;
+        let mut c = 0;
+        while c < chunks {
+            let end = (c + 255).min(chunks);
             // SAFETY: SSE2 is in the x86-64 baseline; both loads read 16
-            // bytes inside the slices (16 * c + 16 <= n), unaligned loads.
-            let m = unsafe {
-                let x = _mm_loadu_si128(a.as_ptr().add(16 * c) as *const __m128i);
-                let y = _mm_loadu_si128(b.as_ptr().add(16 * c) as *const __m128i);
-                _mm_movemask_epi8(_mm_cmpeq_epi8(x, y)) as u32
+            // bytes inside the slices (16 * k + 16 <= n), unaligned loads.
+            same += unsafe {
+                let mut acc = _mm_setzero_si128();
+                for k in c..end {
+                    let x = _mm_loadu_si128(a.as_ptr().add(16 * k) as *const __m128i);
+                    let y = _mm_loadu_si128(b.as_ptr().add(16 * k) as *const __m128i);
+                    acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(x, y));
+                }
+                let sums = _mm_sad_epu8(acc, _mm_setzero_si128());
+                (_mm_cvtsi128_si64(sums) + _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums)))
+                    as usize
             };
-            same += m.count_ones();
+            c = end;
         }
-        (same as usize, &a[16 * chunks..], &b[16 * chunks..])
+        (same, &a[16 * chunks..], &b[16 * chunks..])
     };
     #[cfg(not(target_arch = "x86_64"))]
     let simd = 0usize;
@@ -219,7 +231,8 @@ pub fn equal_bytes(a: &[u8], b: &[u8]) -> usize {
             // High bit of each byte: the byte is not 0 (no carries
             // between bytes: each sum stays below 0x100).
             let nonzero = (((v & LO7) + LO7) | v) & !LO7;
-            8 - nonzero.count_ones()
+            // The bytes' low bits summed into the top byte (at most 8).
+            8 - ((nonzero >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as u32
         })
         .sum();
     simd + words as usize + tail
@@ -370,6 +383,11 @@ mod tests {
                 .collect();
             let slow = a.iter().zip(&b).filter(|(p, q)| p == q).count();
             assert_eq!(equal_bytes(&a, &b), slow);
+        }
+        // Longer than 255 chunks of 16 equal bytes (the counters' limit).
+        for n in [4079, 4080, 4081, 4096, 9000] {
+            let a = vec![7u8; n];
+            assert_eq!(equal_bytes(&a, &a), n);
         }
     }
 

@@ -89,29 +89,15 @@ pub fn greedy_upto(
         if stop.now() {
             return None;
         }
-        let mut best: Option<(u32, usize, Variant)> = None;
-        for i in 0..store.len() {
-            if store.len[i] as usize > max_len {
-                continue;
-            }
-            let (nz, wrong) = store.bits(i);
-            'v: for &v in variants {
-                if layers.is_empty() && skip_first == Some((i, v)) {
-                    continue;
-                }
-                let mut gain = 0u32;
-                for j in 0..w {
-                    let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
-                    if b & !u[j] != 0 {
-                        continue 'v;
-                    }
-                    gain += (a & !u[j]).count_ones();
-                }
-                if gain > best.map_or(0, |b| b.0) {
-                    best = Some((gain, i, v));
-                }
-            }
-        }
+        let first = layers.is_empty();
+        let best = best_layer(
+            store,
+            cells,
+            variants,
+            skip_first.filter(|_| first),
+            max_len,
+            &u,
+        );
         let Some((_, i, v)) = best else {
             break;
         };
@@ -126,6 +112,76 @@ pub fn greedy_upto(
         }
     }
     None
+}
+
+/// The layer that paints the most uncovered cells (`u`: the covered ones),
+/// among those whose wrong cells are covered and whose piece has at most
+/// `max_len` ops, except `skip`: (gain, piece, variant); ties go to the
+/// earlier piece, then the earlier variant. None when no layer adds a cell.
+fn best_layer(
+    store: &PieceStore,
+    cells: &Cells,
+    variants: &[Variant],
+    skip: Option<(usize, Variant)>,
+    max_len: usize,
+    u: &[u64],
+) -> Option<(u32, usize, Variant)> {
+    // The scan counts bits: with the CPU's popcnt instruction where it has
+    // one (x86-64 does not promise it), else with the portable count.
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("popcnt") {
+        #[target_feature(enable = "popcnt")]
+        unsafe fn scan_popcnt(
+            store: &PieceStore,
+            cells: &Cells,
+            variants: &[Variant],
+            skip: Option<(usize, Variant)>,
+            max_len: usize,
+            u: &[u64],
+        ) -> Option<(u32, usize, Variant)> {
+            scan(store, cells, variants, skip, max_len, u)
+        }
+        // SAFETY: the CPU has popcnt (checked just above).
+        return unsafe { scan_popcnt(store, cells, variants, skip, max_len, u) };
+    }
+    scan(store, cells, variants, skip, max_len, u)
+}
+
+/// [`best_layer`]'s scan (inlined into each of its two builds).
+#[inline(always)]
+fn scan(
+    store: &PieceStore,
+    cells: &Cells,
+    variants: &[Variant],
+    skip: Option<(usize, Variant)>,
+    max_len: usize,
+    u: &[u64],
+) -> Option<(u32, usize, Variant)> {
+    let w = cells.words;
+    let mut best: Option<(u32, usize, Variant)> = None;
+    for i in 0..store.len() {
+        if store.len[i] as usize > max_len {
+            continue;
+        }
+        let (nz, wrong) = store.bits(i);
+        'v: for &v in variants {
+            if skip == Some((i, v)) {
+                continue;
+            }
+            let mut gain = 0u32;
+            for j in 0..w {
+                let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
+                if b & !u[j] != 0 {
+                    continue 'v;
+                }
+                gain += (a & !u[j]).count_ones();
+            }
+            if gain > best.map_or(0, |b| b.0) {
+                best = Some((gain, i, v));
+            }
+        }
+    }
+    best
 }
 
 /// Whether layers (top first) make an exact overlay: each layer's wrong
