@@ -102,11 +102,17 @@ pub fn hash_state(grids: &[Grid], valid: &[bool], ntrain: usize) -> (u64, u64) {
     for g in &grids[..ntrain] {
         h = hash_grid(h, Some(g));
     }
+    let t = test_hash(grids, valid, ntrain);
+    (fmix64(h ^ t), t)
+}
+
+/// The second hash of [`hash_state`]: the test grids' only.
+pub fn test_hash(grids: &[Grid], valid: &[bool], ntrain: usize) -> u64 {
     let mut t = 0x1319_8a2e_0370_7344;
     for k in ntrain..grids.len() {
         t = hash_grid(t, valid[k].then_some(&grids[k]));
     }
-    (fmix64(h ^ fmix64(t)), fmix64(t))
+    fmix64(t)
 }
 
 /// Where a state came from.
@@ -467,7 +473,10 @@ impl Stop {
 pub struct Child {
     pub op: Op,
     pub op_idx: u32,
+    /// The state's hash ([`hash_state`]; 0 at the last depth, where
+    /// children are neither stored nor compared with stored states).
     pub hash: u64,
+    /// The test grids' hash ([`test_hash`]).
     pub test_hash: u64,
     pub exact: u32,
     pub score: u64,
@@ -935,7 +944,14 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         for v in &mut w.cv[..nt] {
             *v = true;
         }
-        let (hash, test_hash) = hash_state(&w.cg, &w.cv, nt);
+        // The whole state's hash finds equal stored states; last-depth
+        // children are not compared with them (nor stored): the test
+        // grids' hash is all they need.
+        let (hash, test_hash) = if ctx.last {
+            (0, test_hash(&w.cg, &w.cv, nt))
+        } else {
+            hash_state(&w.cg, &w.cv, nt)
+        };
         if !ctx.last && ctx.prune && ctx.seen.contains(ctx.store, hash, &w.cg, &w.cv) {
             out.piece_bits.truncate(piece_at);
             continue;
