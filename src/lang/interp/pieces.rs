@@ -41,6 +41,15 @@ pub struct Piece {
 }
 
 impl Piece {
+    /// A piece of no cell yet, its statistics ready to take cells.
+    fn empty() -> Piece {
+        Piece {
+            r0: u8::MAX,
+            c0: u8::MAX,
+            first: NONE,
+            ..Piece::default()
+        }
+    }
     fn area(&self) -> u32 {
         (self.r1 as u32 - self.r0 as u32 + 1) * (self.c1 as u32 - self.c0 as u32 + 1)
     }
@@ -342,13 +351,75 @@ impl Pieces {
         let ids = &mut self.ids;
         ids.clear();
         ids.resize(runs.len(), NONE);
+        // The pieces' statistics too, a run at a time (runs are in raster
+        // order, so a piece's first run holds its first cell).
         for (r, &(base, j0, j1, _)) in runs.iter().enumerate() {
             let root = find(parent, r);
             if ids[root] == NONE {
                 ids[root] = self.list.len() as u16;
-                self.list.push(Piece::default());
+                self.list.push(Piece::empty());
             }
-            self.label[base + j0 as usize..=base + j1 as usize].fill(ids[root]);
+            let id = ids[root];
+            let (a, b) = (base + j0 as usize, base + j1 as usize);
+            self.label[a..=b].fill(id);
+            let (mut nonzero, mut colors) = (0u16, 0u16);
+            for &v in &src[a..=b] {
+                nonzero += u16::from(v != 0);
+                colors |= 1 << v;
+            }
+            let i = (base / w) as u8;
+            let p = &mut self.list[id as usize];
+            p.size += (b - a + 1) as u16;
+            p.cells += nonzero;
+            p.colors |= colors;
+            p.r0 = p.r0.min(i);
+            p.r1 = p.r1.max(i);
+            p.c0 = p.c0.min(j0);
+            p.c1 = p.c1.max(j1);
+            if p.first == NONE {
+                p.first = a as u16;
+            }
+        }
+    }
+
+    /// The pieces' statistics from the labels (the `color` and `cell`
+    /// splits; `label_runs` makes them as it labels).
+    fn stats_from_labels(&mut self, src: &[u8], h: usize, w: usize) {
+        for p in self.list.iter_mut() {
+            *p = Piece::empty();
+        }
+        // By runs of one label along each row: one update of the piece per
+        // run, not per cell (in raster order, so a piece's first run holds
+        // its first cell).
+        for i in 0..h {
+            let row = &self.label[i * w..(i + 1) * w];
+            let cells = &src[i * w..(i + 1) * w];
+            let mut j = 0;
+            while j < w {
+                let l = row[j];
+                if l == NONE {
+                    j += 1;
+                    continue;
+                }
+                let start = j;
+                let (mut nonzero, mut colors) = (0u16, 0u16);
+                while j < w && row[j] == l {
+                    nonzero += u16::from(cells[j] != 0);
+                    colors |= 1 << cells[j];
+                    j += 1;
+                }
+                let p = &mut self.list[l as usize];
+                p.size += (j - start) as u16;
+                p.cells += nonzero;
+                p.colors |= colors;
+                p.r0 = p.r0.min(i as u8);
+                p.r1 = p.r1.max(i as u8);
+                p.c0 = p.c0.min(start as u8);
+                p.c1 = p.c1.max((j - 1) as u8);
+                if p.first == NONE {
+                    p.first = (i * w + start) as u16;
+                }
+            }
         }
     }
 
@@ -402,47 +473,8 @@ impl Pieces {
         if self.list.is_empty() {
             return false;
         }
-        // Statistics.
-        for p in self.list.iter_mut() {
-            *p = Piece {
-                r0: u8::MAX,
-                c0: u8::MAX,
-                first: NONE,
-                ..Piece::default()
-            };
-        }
-        // By runs of one label along each row: one update of the piece per
-        // run, not per cell (in raster order, so a piece's first run holds
-        // its first cell).
-        for i in 0..h {
-            let row = &self.label[i * w..(i + 1) * w];
-            let cells = &src[i * w..(i + 1) * w];
-            let mut j = 0;
-            while j < w {
-                let l = row[j];
-                if l == NONE {
-                    j += 1;
-                    continue;
-                }
-                let start = j;
-                let (mut nonzero, mut colors) = (0u16, 0u16);
-                while j < w && row[j] == l {
-                    nonzero += u16::from(cells[j] != 0);
-                    colors |= 1 << cells[j];
-                    j += 1;
-                }
-                let p = &mut self.list[l as usize];
-                p.size += (j - start) as u16;
-                p.cells += nonzero;
-                p.colors |= colors;
-                p.r0 = p.r0.min(i as u8);
-                p.r1 = p.r1.max(i as u8);
-                p.c0 = p.c0.min(start as u8);
-                p.c1 = p.c1.max((j - 1) as u8);
-                if p.first == NONE {
-                    p.first = (i * w + start) as u16;
-                }
-            }
+        if matches!(split, Split::Color | Split::Cell) {
+            self.stats_from_labels(src, h, w);
         }
         // A cheap key that equal shapes share (`same_shape` compares cells).
         for p in self.list.iter_mut() {
@@ -832,4 +864,48 @@ pub fn stamp(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid;
+
+    /// The statistics that labelling makes run by run equal those read back
+    /// from the labels cell by cell.
+    #[test]
+    fn run_statistics_equal_those_of_the_labels() {
+        let mut rng = crate::rng::Rng::new(0x9e);
+        let mut p = Pieces::default();
+        let field = |q: &Piece| {
+            (
+                q.cells, q.size, q.r0, q.r1, q.c0, q.c1, q.colors, q.first, q.shape,
+            )
+        };
+        for t in 0..4000 {
+            let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
+            let mut x = random_grid(&mut rng, h, w);
+            // Sparse, few colors: pieces of several runs and rows.
+            for v in x.data_mut() {
+                *v = if rng.chance(0.4) { 0 } else { *v % 4 };
+            }
+            let key = match t % 4 {
+                0 => CutKey::Split(Split::Obj),
+                1 => CutKey::Split(Split::Obj4),
+                2 => CutKey::Split(Split::Cobj),
+                _ => CutKey::NotColor(rng.below(4) as u8),
+            };
+            if !p.cut_fresh(&x, key) {
+                continue;
+            }
+            let from_runs: Vec<_> = p.list.iter().map(field).collect();
+            p.stats_from_labels(x.data(), h, w);
+            for q in p.list.iter_mut() {
+                q.shape =
+                    ((q.r1 - q.r0) as u64) << 32 | ((q.c1 - q.c0) as u64) << 16 | q.size as u64;
+            }
+            let from_labels: Vec<_> = p.list.iter().map(field).collect();
+            assert_eq!(from_runs, from_labels, "{key:?} on {x:?}");
+        }
+    }
 }
