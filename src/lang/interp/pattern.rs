@@ -194,6 +194,46 @@ pub fn candidate_syms(h: i32, w: i32, out: &mut Vec<Sym>) {
 /// inside the grid and known onto a cell of the same color, with at least
 /// `min_support` such pairs.
 pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
+    match sym {
+        Sym::Shift(dy, dx) => consistent_shift(x, c, dy, dx, min_support),
+        _ => consistent_cells(x, c, sym, min_support),
+    }
+}
+
+/// [`consistent`] for the translation by (dy, dx): the overlap of the grid
+/// and its translate, row against row (the pairs are the same as
+/// [`consistent_cells`]' and the answer too; the loop only visits cells
+/// whose image is inside the grid, and the compiler vectorizes it).
+fn consistent_shift(x: &Grid, c: u8, dy: i32, dx: i32, min_support: u32) -> bool {
+    let (h, w) = (x.h() as i32, x.w() as i32);
+    let (i0, i1) = ((-dy).max(0), (h - dy).min(h));
+    let (j0, j1) = ((-dx).max(0), (w - dx).min(w));
+    if i0 >= i1 || j0 >= j1 {
+        return min_support == 0;
+    }
+    let (j0, j1) = (j0 as usize, j1 as usize);
+    let shift = dx as isize;
+    let mut support = 0;
+    for i in i0..i1 {
+        let a = &x.row(i as usize)[j0..j1];
+        let b = &x.row((i + dy) as usize)
+            [(j0 as isize + shift) as usize..(j1 as isize + shift) as usize];
+        let (mut bad, mut same) = (false, 0u32);
+        for (&v, &u) in a.iter().zip(b) {
+            let known = v != c && u != c;
+            bad |= known && u != v;
+            same += u32::from(known && u == v);
+        }
+        if bad {
+            return false;
+        }
+        support += same;
+    }
+    support >= min_support
+}
+
+/// [`consistent`], cell by cell.
+fn consistent_cells(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
     let (h, w) = (x.h() as i32, x.w() as i32);
     let mut support = 0;
     for i in 0..h {
@@ -501,4 +541,50 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid;
+
+    /// The row-against-row check of translations answers as the cell-by-cell
+    /// one does, on periodic grids with holes (where translations hold) and
+    /// on random ones.
+    #[test]
+    fn translations_are_checked_as_cell_by_cell() {
+        let mut rng = crate::rng::Rng::new(0x5ca1);
+        let mut held = 0;
+        for t in 0..1500 {
+            let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
+            let mut x = random_grid(&mut rng, h, w);
+            if t % 2 == 0 {
+                // A tiling of a small motif: many translations hold.
+                let (ph, pw) = (1 + rng.below(4), 1 + rng.below(4));
+                let motif = random_grid(&mut rng, ph, pw);
+                for i in 0..h {
+                    for j in 0..w {
+                        x.set(i, j, motif.get(i % ph, j % pw));
+                    }
+                }
+            }
+            let c = rng.below(10) as u8;
+            for k in 0..x.len() {
+                if rng.chance(0.15) {
+                    x.data_mut()[k] = c;
+                }
+            }
+            let min_support = rng.below(6) as u32;
+            let (h, w) = (h as i32, w as i32);
+            for dy in -h..=h {
+                for dx in -w..=w {
+                    let sym = Sym::Shift(dy, dx);
+                    let want = consistent_cells(&x, c, sym, min_support);
+                    assert_eq!(consistent(&x, c, sym, min_support), want, "{sym:?} {x:?}");
+                    held += usize::from(want);
+                }
+            }
+        }
+        assert!(held > 10_000, "translations held {held} times");
+    }
 }
