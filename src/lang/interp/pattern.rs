@@ -446,11 +446,9 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
             return;
         }
         let t = &mut support[ty as usize * nx + tx as usize];
-        if !same {
-            *t = RULED_OUT;
-        } else if *t != RULED_OUT {
-            *t += 2;
-        }
+        // Without a branch: RULED_OUT (the largest u32) stays put when
+        // added to (supports stay far below it: at most 2 per pair).
+        *t = if same { t.saturating_add(2) } else { RULED_OUT };
     };
     for (a, &(ia, ja, ca)) in cells.iter().enumerate() {
         for &(ib, jb, cb) in &cells[a + 1..] {
