@@ -85,19 +85,25 @@ pub fn greedy_upto(
     let w = cells.words;
     let mut u = vec![0u64; w];
     let mut layers: Vec<(usize, Variant)> = Vec::new();
+    // The last gain found for each (piece, variant), piece-major: as the
+    // covered cells only grow, a layer's gain only falls, so a layer whose
+    // last gain is no more than the step's best so far cannot win the
+    // step and is not counted again (u32::MAX: not counted yet).
+    let mut bound = vec![u32::MAX; store.len() * variants.len()];
     while layers.len() < MAX_LAYERS {
         if stop.now() {
             return None;
         }
         let first = layers.is_empty();
-        let best = best_layer(
+        let step = Step {
             store,
             cells,
             variants,
-            skip_first.filter(|_| first),
+            skip: skip_first.filter(|_| first),
             max_len,
-            &u,
-        );
+            u: &u,
+        };
+        let best = best_layer(&step, &mut bound);
         let Some((_, i, v)) = best else {
             break;
         };
@@ -114,58 +120,61 @@ pub fn greedy_upto(
     None
 }
 
-/// The layer that paints the most uncovered cells (`u`: the covered ones),
-/// among those whose wrong cells are covered and whose piece has at most
-/// `max_len` ops, except `skip`: (gain, piece, variant); ties go to the
-/// earlier piece, then the earlier variant. None when no layer adds a cell.
-fn best_layer(
-    store: &PieceStore,
-    cells: &Cells,
-    variants: &[Variant],
+/// One greedy step's question: among the layers of pieces of at most
+/// `max_len` ops, except `skip`, whose wrong cells are covered (`u`: the
+/// covered cells), which paints the most uncovered cells.
+#[derive(Clone, Copy)]
+struct Step<'a> {
+    store: &'a PieceStore,
+    cells: &'a Cells,
+    variants: &'a [Variant],
     skip: Option<(usize, Variant)>,
     max_len: usize,
-    u: &[u64],
-) -> Option<(u32, usize, Variant)> {
+    u: &'a [u64],
+}
+
+/// The answer to `step`: (gain, piece, variant); ties go to the earlier
+/// piece, then the earlier variant. None when no layer adds a cell.
+/// `bound`: an upper bound of each layer's gain (see [`greedy_upto`]),
+/// lowered to the gains counted.
+fn best_layer(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
     // The scan counts bits: with the CPU's popcnt instruction where it has
     // one (x86-64 does not promise it), else with the portable count.
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("popcnt") {
         #[target_feature(enable = "popcnt")]
-        unsafe fn scan_popcnt(
-            store: &PieceStore,
-            cells: &Cells,
-            variants: &[Variant],
-            skip: Option<(usize, Variant)>,
-            max_len: usize,
-            u: &[u64],
-        ) -> Option<(u32, usize, Variant)> {
-            scan(store, cells, variants, skip, max_len, u)
+        unsafe fn scan_popcnt(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
+            scan(step, bound)
         }
         // SAFETY: the CPU has popcnt (checked just above).
-        return unsafe { scan_popcnt(store, cells, variants, skip, max_len, u) };
+        return unsafe { scan_popcnt(step, bound) };
     }
-    scan(store, cells, variants, skip, max_len, u)
+    scan(step, bound)
 }
 
 /// [`best_layer`]'s scan (inlined into each of its two builds).
 #[inline(always)]
-fn scan(
-    store: &PieceStore,
-    cells: &Cells,
-    variants: &[Variant],
-    skip: Option<(usize, Variant)>,
-    max_len: usize,
-    u: &[u64],
-) -> Option<(u32, usize, Variant)> {
+fn scan(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
+    let Step {
+        store,
+        cells,
+        variants,
+        skip,
+        max_len,
+        u,
+    } = *step;
     let w = cells.words;
+    let nv = variants.len();
     let mut best: Option<(u32, usize, Variant)> = None;
     for i in 0..store.len() {
         if store.len[i] as usize > max_len {
             continue;
         }
         let (nz, wrong) = store.bits(i);
-        'v: for &v in variants {
-            if skip == Some((i, v)) {
+        'v: for (k, &v) in variants.iter().enumerate() {
+            // Only a gain above the best so far replaces it.
+            let top = best.map_or(0, |b| b.0);
+            if bound[i * nv + k] <= top || skip == Some((i, v)) {
                 continue;
             }
             let mut gain = 0u32;
@@ -176,7 +185,8 @@ fn scan(
                 }
                 gain += (a & !u[j]).count_ones();
             }
-            if gain > best.map_or(0, |b| b.0) {
+            bound[i * nv + k] = gain;
+            if gain > top {
                 best = Some((gain, i, v));
             }
         }
@@ -278,5 +288,111 @@ mod tests {
         let store = store_of(&cells, &expected, &[&p0]);
         let c = greedy(&store, &cells, &variants(&[5]), None).unwrap();
         assert_eq!(c.layers, vec![(0, Variant::Paint(5))]);
+    }
+
+    /// The greedy with its gain bounds equals the plain greedy (every layer
+    /// counted at every step) on random pieces.
+    #[test]
+    fn bounded_greedy_equals_the_plain_one() {
+        use crate::lang::random::random_grid;
+        fn plain(
+            store: &PieceStore,
+            cells: &Cells,
+            variants: &[Variant],
+            max_len: usize,
+        ) -> Option<Composition> {
+            let w = cells.words;
+            let mut u = vec![0u64; w];
+            let mut layers = Vec::new();
+            while layers.len() < MAX_LAYERS {
+                let mut best: Option<(u32, usize, Variant)> = None;
+                for i in 0..store.len() {
+                    if store.len[i] as usize > max_len {
+                        continue;
+                    }
+                    let (nz, wrong) = store.bits(i);
+                    'v: for &v in variants {
+                        let mut gain = 0;
+                        for j in 0..w {
+                            let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
+                            if b & !u[j] != 0 {
+                                continue 'v;
+                            }
+                            gain += (a & !u[j]).count_ones();
+                        }
+                        if gain > best.map_or(0, |b| b.0) {
+                            best = Some((gain, i, v));
+                        }
+                    }
+                }
+                let Some((_, i, v)) = best else { break };
+                let (nz, wrong) = store.bits(i);
+                for j in 0..w {
+                    u[j] |= layer_word(v, nz[j], wrong[j], cells.full[j], cells, j).0;
+                }
+                layers.push((i, v));
+                if done(&u, cells) {
+                    prune(&mut layers, store, cells);
+                    return Some(Composition { layers });
+                }
+            }
+            None
+        }
+        let mut rng = crate::rng::Rng::new(0xc0);
+        let mut found = 0;
+        for _ in 0..300 {
+            let n = 1 + rng.below(3);
+            let expected: Vec<Grid> = (0..n)
+                .map(|_| {
+                    let (h, w) = (1 + rng.below(9), 1 + rng.below(9));
+                    let mut g = random_grid(&mut rng, h, w);
+                    for v in g.data_mut() {
+                        *v %= 4;
+                    }
+                    g
+                })
+                .collect();
+            let cells = Cells::new(&expected);
+            let mut store = PieceStore::new(cells.words, 1000);
+            for k in 0..rng.below(60) {
+                // Mostly right, some cells 0 or wrong.
+                let grids: Vec<Grid> = expected
+                    .iter()
+                    .map(|e| {
+                        let mut g = e.clone();
+                        for v in g.data_mut() {
+                            if rng.chance(0.3) {
+                                *v = if rng.chance(0.5) {
+                                    0
+                                } else {
+                                    rng.below(4) as u8
+                                };
+                            }
+                        }
+                        g
+                    })
+                    .collect();
+                let (mut nz, mut wrong) = (vec![0; cells.words], vec![0; cells.words]);
+                cells.signature(&grids, &expected, &mut nz, &mut wrong);
+                let h = PieceStore::hash(&nz, &wrong);
+                store.offer(
+                    h,
+                    &nz,
+                    &wrong,
+                    Origin::State(k as u32),
+                    1 + rng.below(3),
+                    k as u64,
+                );
+            }
+            let vs = variants(&[1, 2, 3]);
+            for max_len in 1..=3 {
+                let want = plain(&store, &cells, &vs, max_len);
+                let stop = crate::search::enumerate::Stop::default();
+                let got = greedy_upto(&store, &cells, &vs, None, max_len, &stop);
+                assert_eq!(got, want);
+                found += usize::from(got.is_some());
+            }
+        }
+        assert!(found > 50, "{found} compositions found");
     }
 }
