@@ -78,9 +78,9 @@ pub fn smear(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
                 }
             }
             (1, 1) | (1, -1) | (-1, 1) | (-1, -1) => {
-                // Diagonals, one row at a time: `carry[j]` holds the last
-                // non-0 color of the diagonal through (i, j) of the row
-                // just walked; the cell behind (i, j) is (i - dy, j - dx).
+                // Diagonals, one row at a time: `carry[1 + j]` holds the
+                // last non-0 color of the diagonal through column j of the
+                // row just walked; the cell behind (i, j) is (i - dy, j - dx).
                 let mut carry = [0u8; crate::grid::MAX_DIM + 2];
                 let mut next = [0u8; crate::grid::MAX_DIM + 2];
                 let mut step = |i: usize| {
@@ -131,6 +131,8 @@ pub fn smear(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 /// whose previous cell is outside the grid.
 #[inline]
 pub fn for_each_line(h: usize, w: usize, dy: i32, dx: i32, mut f: impl FnMut(&[u16])) {
+    // The starts below are those of unit steps.
+    debug_assert!(dy.abs() <= 1 && dx.abs() <= 1 && (dy, dx) != (0, 0));
     let mut buf = [0u16; 30];
     let mut walk = |si: usize, sj: usize| {
         let (mut i, mut j) = (si as i32, sj as i32);

@@ -101,9 +101,11 @@ struct Cached {
 /// Cuts remembered.
 const CACHE: usize = 96;
 
-/// Slots of the cut cache's index (more than entries, so that two live
-/// entries rarely share one).
-const SLOTS: usize = 512;
+/// Slots of the cut cache's index: many more than entries, so that few live
+/// entries share one (about one pair of the 96; the older of two sharing
+/// entries is then found no more, which costs a recompute, never a wrong
+/// cut).
+const SLOTS: usize = 4096;
 const _: () = assert!(SLOTS.is_power_of_two());
 
 /// An empty slot.

@@ -19,15 +19,15 @@ pub fn fill_enclosed(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool
     // bits. They depend on the grid and b only: the search tries every a
     // for each (grid, b) in turn.
     let key = s.key_of(x, cb as u64);
-    let i = match s.reach.find(key, x) {
-        Some(i) => i,
+    let at = match s.reach.find(key, x) {
+        Some(at) => at,
         None => {
             let pass = bits::rows_eq(x, cb);
             let reach = bits::reach_border(&pass, h, w, false);
             s.reach.insert(key, x, pass, reach)
         }
     };
-    let (pass, reach) = (&s.reach.pass[i], &s.reach.reach[i]);
+    let (pass, reach) = (&s.reach.pass[at], &s.reach.reach[at]);
     out.copy_from(x);
     paint_bits(out, |i| pass[i] & !reach[i], ca);
     true
