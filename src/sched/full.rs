@@ -48,6 +48,32 @@ struct Trash {
     programs: Vec<Program>,
 }
 
+/// Appends `v` in decimal (what `write!(buf, "{v}")` writes, without the
+/// formatting machinery: rows are mostly numbers).
+fn push_uint(buf: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
+}
+
+/// Appends `"{h:016x}"`: a hash as 16 lowercase hex digits in quotes.
+fn push_hash(buf: &mut Vec<u8>, h: u64) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [b'"'; 18];
+    for (k, c) in out[1..17].iter_mut().enumerate() {
+        *c = HEX[((h >> (60 - 4 * k)) & 15) as usize];
+    }
+    buf.extend_from_slice(&out);
+}
+
 /// New distinct programs sent to the devices together.
 const EVAL_BATCH: usize = 16_384;
 
@@ -562,13 +588,19 @@ impl FullRun {
             let s = &self.slots[pos];
             match &s.id {
                 Some(id) => json_str(buf, id)?,
-                None => write!(buf, "\"{}\"", s.index)?,
+                None => {
+                    buf.push(b'"');
+                    push_uint(buf, s.index as u64);
+                    buf.push(b'"');
+                }
             }
             Ok(())
         };
         let di = s.distinct as usize;
         if d.done {
-            write!(buf, "{{\"rank\":{},\"id\":", k + 1)?;
+            buf.extend_from_slice(b"{\"rank\":");
+            push_uint(buf, k as u64 + 1);
+            buf.extend_from_slice(b",\"id\":");
         } else {
             buf.extend_from_slice(b"{\"rank\":null,\"id\":");
         }
@@ -576,7 +608,18 @@ impl FullRun {
         buf.extend_from_slice(b",\"program\":");
         text.clear();
         let _ = write!(text, "{}", self.program(di));
-        json_str(buf, text)?;
+        // A program's text is plain ASCII without quotes or backslashes
+        // (checked: anything else goes through the JSON writer).
+        if text
+            .bytes()
+            .all(|b| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\')
+        {
+            buf.push(b'"');
+            buf.extend_from_slice(text.as_bytes());
+            buf.push(b'"');
+        } else {
+            json_str(buf, text)?;
+        }
         if !d.done {
             write!(
                 buf,
@@ -586,16 +629,18 @@ impl FullRun {
         } else {
             let o = &self.outcomes[di * self.np..(di + 1) * self.np];
             let (train, test) = o.split_at(self.expected.train.len());
-            write!(
-                buf,
-                ",\"status\":\"ok\",\"error\":null,\"exact\":{},\"pairs\":{},\"score\":{},\"pair_scores\":[",
-                d.exact, self.train_pairs, d.score
-            )?;
+            buf.extend_from_slice(b",\"status\":\"ok\",\"error\":null,\"exact\":");
+            push_uint(buf, u64::from(d.exact));
+            buf.extend_from_slice(b",\"pairs\":");
+            push_uint(buf, self.train_pairs as u64);
+            buf.extend_from_slice(b",\"score\":");
+            push_uint(buf, d.score);
+            buf.extend_from_slice(b",\"pair_scores\":[");
             for (i, (o, &(eh, ew))) in train.iter().zip(&self.expected.train).enumerate() {
                 if i > 0 {
                     buf.push(b',');
                 }
-                write!(buf, "{}", o.score(self.metric, eh, ew))?;
+                push_uint(buf, u64::from(o.score(self.metric, eh, ew)));
             }
             buf.extend_from_slice(b"],\"test_scores\":[");
             let mut test_exact = 0u32;
@@ -606,14 +651,14 @@ impl FullRun {
                 match e {
                     Some((eh, ew)) => {
                         test_exact += u32::from(o.exact(*eh, *ew));
-                        write!(buf, "{}", o.score(self.metric, *eh, *ew))?;
+                        push_uint(buf, u64::from(o.score(self.metric, *eh, *ew)));
                     }
                     None => buf.extend_from_slice(b"null"),
                 }
             }
             buf.extend_from_slice(b"],\"test_exact\":");
             if self.expected.test.iter().any(Option::is_some) {
-                write!(buf, "{test_exact}")?;
+                push_uint(buf, u64::from(test_exact));
             } else {
                 buf.extend_from_slice(b"null");
             }
@@ -622,7 +667,7 @@ impl FullRun {
                 if i > 0 {
                     buf.push(b',');
                 }
-                write!(buf, "\"{:016x}\"", o.hash)?;
+                push_hash(buf, o.hash);
             }
             buf.push(b']');
         }
@@ -632,11 +677,13 @@ impl FullRun {
         } else {
             buf.extend_from_slice(b"null");
         }
-        write!(
-            buf,
-            ",\"ops\":{},\"index\":{},\"line\":{},\"task\":",
-            d.ops, s.index, s.line
-        )?;
+        buf.extend_from_slice(b",\"ops\":");
+        push_uint(buf, d.ops as u64);
+        buf.extend_from_slice(b",\"index\":");
+        push_uint(buf, s.index as u64);
+        buf.extend_from_slice(b",\"line\":");
+        push_uint(buf, s.line as u64);
+        buf.extend_from_slice(b",\"task\":");
         json_str(buf, &self.task_id)?;
         buf.push(b'}');
         Ok(())
@@ -801,5 +848,25 @@ impl FullRun {
             }
             result
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_hashes_are_written_as_format_writes_them() {
+        let mut rng = crate::rng::Rng::new(17);
+        let mut values = vec![0, 1, 9, 10, 99, 100, u64::from(u32::MAX), u64::MAX];
+        values.extend((0..2000).map(|_| rng.next_u64() >> rng.below(64)));
+        for v in values {
+            let mut buf = b"x".to_vec();
+            push_uint(&mut buf, v);
+            assert_eq!(buf, format!("x{v}").into_bytes());
+            let mut buf = Vec::new();
+            push_hash(&mut buf, v);
+            assert_eq!(buf, format!("\"{v:016x}\"").into_bytes());
+        }
     }
 }
