@@ -405,8 +405,42 @@ impl<'a> Parser<'a> {
         }
     }
 
-    /// The next token without consuming it.
+    /// The next token without consuming it: byte by byte while the text is
+    /// ASCII (candidates files are), else [`Parser::peek_text`].
     fn peek(&self) -> (Tok<'a>, usize) {
+        // The ASCII bytes that `char::is_whitespace` accepts.
+        fn space(b: u8) -> bool {
+            matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+        }
+        let bytes = self.text.as_bytes();
+        let mut at = self.pos;
+        while at < bytes.len() && space(bytes[at]) {
+            at += 1;
+        }
+        let Some(&b) = bytes.get(at) else {
+            return (Tok::End, at);
+        };
+        if !b.is_ascii() {
+            return self.peek_text();
+        }
+        if is_punct(b as char) {
+            return (Tok::Punct(b as char), at + 1);
+        }
+        let mut end = at + 1;
+        while let Some(&b) = bytes.get(end) {
+            if !b.is_ascii() {
+                return self.peek_text();
+            }
+            if space(b) || is_punct(b as char) {
+                break;
+            }
+            end += 1;
+        }
+        (Tok::Word(&self.text[at..end]), end)
+    }
+
+    /// [`Parser::peek`] on any text: Unicode whitespace separates words.
+    fn peek_text(&self) -> (Tok<'a>, usize) {
         let rest = &self.text[self.pos..];
         let start = rest.len() - rest.trim_start().len();
         let rest = &rest[start..];
@@ -818,13 +852,35 @@ pub fn usage(code: OpCode) -> String {
 }
 
 /// Writes one argument in text form.
+/// Writes an integer argument with one `write_str` (what `write!(f, "{v}")`
+/// writes, without the formatting machinery: a program's text is mostly
+/// small numbers, and `score` writes one per row).
+fn write_int(f: &mut fmt::Formatter<'_>, v: i32) -> fmt::Result {
+    let mut digits = [0u8; 11];
+    let mut at = digits.len();
+    let mut m = v.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if v < 0 {
+        at -= 1;
+        digits[at] = b'-';
+    }
+    f.write_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"))
+}
+
 fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, op: &Op, k: usize) -> fmt::Result {
     let v = op.args[k];
     match kind {
-        ArgKind::Int { .. } => write!(f, "{v}"),
+        ArgKind::Int { .. } => write_int(f, v),
         ArgKind::Color => {
             if v < color::BG {
-                write!(f, "{v}")
+                write_int(f, v)
             } else {
                 f.write_str(color::TOKENS[(v - color::BG) as usize])
             }
@@ -832,7 +888,7 @@ fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, op: &Op, k: usize) -> fm
         ArgKind::Choice(c) => f.write_str(c.names[v as usize]),
         ArgKind::ColorMap => {
             for d in op.color_map() {
-                write!(f, "{d}")?;
+                write_int(f, i32::from(d))?;
             }
             Ok(())
         }
@@ -856,7 +912,7 @@ fn write_ops(f: &mut fmt::Formatter<'_>, ops: &[Op]) -> fmt::Result {
         if i > 0 {
             f.write_str(" | ")?;
         }
-        write!(f, "{op}")?;
+        fmt::Display::fmt(op, f)?;
     }
     Ok(())
 }
@@ -913,6 +969,44 @@ pub fn op_names() -> impl Iterator<Item = &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tokens_of_ascii_bytes_equal_those_of_the_text() {
+        let mut rng = crate::rng::Rng::new(41);
+        let pieces = [
+            "a", "rot90", "12", " ", "\t", "\n", "\r", "\u{0b}", "\u{0c}", "|", "{", "}", ";", "[",
+            "]", "\u{85}", "\u{a0}", "\u{2003}", "é", "x1", "-3",
+        ];
+        for _ in 0..3000 {
+            let text: String = (0..rng.below(12))
+                .map(|_| pieces[rng.below(pieces.len())])
+                .collect();
+            let mut p = Parser::new(&text);
+            loop {
+                let (fast, slow) = (p.peek(), p.peek_text());
+                assert_eq!(fast, slow, "{text:?} at {}", p.pos);
+                if fast.0 == Tok::End {
+                    break;
+                }
+                p.pos = fast.1;
+            }
+        }
+    }
+
+    #[test]
+    fn integers_are_written_as_format_writes_them() {
+        struct Int(i32);
+        impl fmt::Display for Int {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write_int(f, self.0)
+            }
+        }
+        let mut values = vec![0, 1, -1, 9, 10, -10, 99, 100, i32::MAX, i32::MIN];
+        values.extend((-300..300).map(|k| k * 7919));
+        for v in values {
+            assert_eq!(Int(v).to_string(), v.to_string());
+        }
+    }
 
     #[test]
     fn parse_and_print() {
