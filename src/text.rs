@@ -112,6 +112,22 @@ pub fn strip_bom(bytes: &[u8]) -> &[u8] {
     bytes.strip_prefix(BOM).unwrap_or(bytes)
 }
 
+/// `v` in decimal, in `buf` (what `v.to_string()` gives, without the
+/// formatting machinery: program texts and `score`'s rows are mostly small
+/// numbers).
+pub fn decimal(mut v: u64, buf: &mut [u8; 20]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).expect("ASCII digits")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

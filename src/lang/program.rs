@@ -856,22 +856,13 @@ pub fn usage(code: OpCode) -> String {
 /// writes, without the formatting machinery: a program's text is mostly
 /// small numbers, and `score` writes one per row).
 fn write_int(f: &mut fmt::Formatter<'_>, v: i32) -> fmt::Result {
-    let mut digits = [0u8; 11];
-    let mut at = digits.len();
-    let mut m = v.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
     if v < 0 {
-        at -= 1;
-        digits[at] = b'-';
+        f.write_str("-")?;
     }
-    f.write_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"))
+    f.write_str(crate::text::decimal(
+        u64::from(v.unsigned_abs()),
+        &mut [0; 20],
+    ))
 }
 
 fn write_arg(f: &mut fmt::Formatter<'_>, kind: ArgKind, op: &Op, k: usize) -> fmt::Result {

@@ -48,20 +48,9 @@ struct Trash {
     programs: Vec<Program>,
 }
 
-/// Appends `v` in decimal (what `write!(buf, "{v}")` writes, without the
-/// formatting machinery: rows are mostly numbers).
-fn push_uint(buf: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[at..]);
+/// Appends `v` in decimal.
+fn push_uint(buf: &mut Vec<u8>, v: u64) {
+    buf.extend_from_slice(crate::text::decimal(v, &mut [0; 20]).as_bytes());
 }
 
 /// Appends `"{h:016x}"`: a hash as 16 lowercase hex digits in quotes.

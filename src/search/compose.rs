@@ -44,6 +44,15 @@ fn layer_word(v: Variant, nz: u64, wrong: u64, full: u64, cells: &Cells, j: usiz
     }
 }
 
+/// Adds the cells layer (piece `i`, variant `v`) paints to the covered
+/// cells `u`.
+fn cover(u: &mut [u64], store: &PieceStore, cells: &Cells, i: usize, v: Variant) {
+    let (nz, wrong) = store.bits(i);
+    for (j, u) in u.iter_mut().enumerate() {
+        *u |= layer_word(v, nz[j], wrong[j], cells.full[j], cells, j).0;
+    }
+}
+
 /// Whether covered cells `u` make the overlay exact on every train pair:
 /// every uncovered cell is expected to be 0.
 fn done(u: &[u64], cells: &Cells) -> bool {
@@ -107,10 +116,7 @@ pub fn greedy_upto(
         let Some((_, i, v)) = best else {
             break;
         };
-        let (nz, wrong) = store.bits(i);
-        for j in 0..w {
-            u[j] |= layer_word(v, nz[j], wrong[j], cells.full[j], cells, j).0;
-        }
+        cover(&mut u, store, cells, i, v);
         layers.push((i, v));
         if done(&u, cells) {
             prune(&mut layers, store, cells);
@@ -326,10 +332,7 @@ mod tests {
                     }
                 }
                 let Some((_, i, v)) = best else { break };
-                let (nz, wrong) = store.bits(i);
-                for j in 0..w {
-                    u[j] |= layer_word(v, nz[j], wrong[j], cells.full[j], cells, j).0;
-                }
+                cover(&mut u, store, cells, i, v);
                 layers.push((i, v));
                 if done(&u, cells) {
                     prune(&mut layers, store, cells);

@@ -96,39 +96,33 @@ pub fn sides(m: u32, full: u32) -> u32 {
 pub fn grow(pass: &Rows, reach: &mut Rows, h: usize, w: usize, eight: bool) {
     let full = full(w);
     let from = |m: u32| if eight { sides(m, full) } else { m };
+    // Row i takes the cells of its runs that touch reach in it or next to
+    // it; whether it changed.
+    let step = |reach: &mut Rows, i: usize| {
+        let mut s = reach[i];
+        if i > 0 {
+            s |= from(reach[i - 1]);
+        }
+        if i + 1 < h {
+            s |= from(reach[i + 1]);
+        }
+        let r = fill_runs(pass[i], s);
+        let changed = r != reach[i];
+        reach[i] = r;
+        changed
+    };
+    // Down, then up, until a sweep changes nothing.
     loop {
         let mut changed = false;
         for i in 0..h {
-            let mut s = reach[i];
-            if i > 0 {
-                s |= from(reach[i - 1]);
-            }
-            if i + 1 < h {
-                s |= from(reach[i + 1]);
-            }
-            let r = fill_runs(pass[i], s);
-            if r != reach[i] {
-                reach[i] = r;
-                changed = true;
-            }
+            changed |= step(reach, i);
         }
         if !changed {
             return;
         }
         changed = false;
         for i in (0..h).rev() {
-            let mut s = reach[i];
-            if i + 1 < h {
-                s |= from(reach[i + 1]);
-            }
-            if i > 0 {
-                s |= from(reach[i - 1]);
-            }
-            let r = fill_runs(pass[i], s);
-            if r != reach[i] {
-                reach[i] = r;
-                changed = true;
-            }
+            changed |= step(reach, i);
         }
         if !changed {
             return;

@@ -50,6 +50,26 @@ impl Piece {
             ..Piece::default()
         }
     }
+    /// Takes the run of cells `cells` (their colors), columns `j0..=j1`
+    /// of row `i`, starting at row-major index `at` (runs come in raster
+    /// order: the first one holds the piece's first cell).
+    fn add_run(&mut self, cells: &[u8], i: u8, j0: u8, j1: u8, at: u16) {
+        let (mut nonzero, mut colors) = (0u16, 0u16);
+        for &v in cells {
+            nonzero += u16::from(v != 0);
+            colors |= 1 << v;
+        }
+        self.size += cells.len() as u16;
+        self.cells += nonzero;
+        self.colors |= colors;
+        self.r0 = self.r0.min(i);
+        self.r1 = self.r1.max(i);
+        self.c0 = self.c0.min(j0);
+        self.c1 = self.c1.max(j1);
+        if self.first == NONE {
+            self.first = at;
+        }
+    }
     fn area(&self) -> u32 {
         (self.r1 as u32 - self.r0 as u32 + 1) * (self.c1 as u32 - self.c0 as u32 + 1)
     }
@@ -364,23 +384,8 @@ impl Pieces {
             let id = ids[root];
             let (a, b) = (base + j0 as usize, base + j1 as usize);
             self.label[a..=b].fill(id);
-            let (mut nonzero, mut colors) = (0u16, 0u16);
-            for &v in &src[a..=b] {
-                nonzero += u16::from(v != 0);
-                colors |= 1 << v;
-            }
             let i = (base / w) as u8;
-            let p = &mut self.list[id as usize];
-            p.size += (b - a + 1) as u16;
-            p.cells += nonzero;
-            p.colors |= colors;
-            p.r0 = p.r0.min(i);
-            p.r1 = p.r1.max(i);
-            p.c0 = p.c0.min(j0);
-            p.c1 = p.c1.max(j1);
-            if p.first == NONE {
-                p.first = a as u16;
-            }
+            self.list[id as usize].add_run(&src[a..=b], i, j0, j1, a as u16);
         }
     }
 
@@ -404,23 +409,16 @@ impl Pieces {
                     continue;
                 }
                 let start = j;
-                let (mut nonzero, mut colors) = (0u16, 0u16);
                 while j < w && row[j] == l {
-                    nonzero += u16::from(cells[j] != 0);
-                    colors |= 1 << cells[j];
                     j += 1;
                 }
-                let p = &mut self.list[l as usize];
-                p.size += (j - start) as u16;
-                p.cells += nonzero;
-                p.colors |= colors;
-                p.r0 = p.r0.min(i as u8);
-                p.r1 = p.r1.max(i as u8);
-                p.c0 = p.c0.min(start as u8);
-                p.c1 = p.c1.max((j - 1) as u8);
-                if p.first == NONE {
-                    p.first = (i * w + start) as u16;
-                }
+                self.list[l as usize].add_run(
+                    &cells[start..j],
+                    i as u8,
+                    start as u8,
+                    (j - 1) as u8,
+                    (i * w + start) as u16,
+                );
             }
         }
     }
