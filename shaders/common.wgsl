@@ -16,6 +16,15 @@
 // Threads per workgroup: a pipeline-overridable constant (64 on GPUs, 32 on
 // software adapters, where fewer idle lanes on small grids run faster).
 override WG: u32 = 64u;
+// The shader's variant (src/gpu/variant.rs): false for the full shader,
+// true for the light one, which runs only programs without an overlay whose
+// ops need neither the prelude nor the scratch arrays. In the light variant
+// the other ops, the prelude and the overlay are dead code (the constant is
+// known when the pipeline is built) and `lab`, `cnt` and `canvas` shrink to
+// one word: fewer registers and 7.5 KB less workgroup memory per workgroup.
+override LIGHT: bool = false;
+// Words of each scratch array (`lab`, `cnt`).
+override SCRATCH_WORDS: u32 = select(MAX_CELLS, 1u, LIGHT);
 // Iterative loops (labelling and distances in prelude.wgsl, the objects of
 // fall) change at least one value per pass until they converge, and converge
 // after at most (longest shortest path inside a region) + 1 <= 900 passes
@@ -64,9 +73,9 @@ var<workgroup> grid: array<u32, 1800>;
 // Scratch of the ops that need more than the two grids, shared by all of
 // them (one op runs at a time): labels, distances and per-piece statistics
 // (see prelude.wgsl for the layout), the repaired grid of repair, line
-// flags and maps of compress / dedup.
-var<workgroup> lab: array<atomic<u32>, 900>;
-var<workgroup> cnt: array<atomic<u32>, 900>;
+// flags and maps of compress / dedup. One word each in the light variant.
+var<workgroup> lab: array<atomic<u32>, SCRATCH_WORDS>;
+var<workgroup> cnt: array<atomic<u32>, SCRATCH_WORDS>;
 var<workgroup> hist: array<atomic<u32>, 10>;
 // Reductions: bounding boxes (r0, r1, c0, c1), hash lanes and matching.
 var<workgroup> red: array<atomic<u32>, 4>;
@@ -255,9 +264,31 @@ fn split_part(len: u32, n: u32, i: u32) -> vec3<u32> {
 }
 
 // Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are != c
-// (mode 0), whose label is `c` (mode 1) or that are == c (mode 2); r0 = NONE
-// when there is none. Contains barriers.
+// (mode 0) or == c (mode 2); r0 = NONE when there is none. Contains
+// barriers. (`bbox_label` is the same for the cells of one label: kept apart
+// so that the ops that call `bbox` do not touch `lab`, see LIGHT.)
 fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
+    bbox_reset(lid);
+    for (var k = lid; k < h * w; k += WG) {
+        if ((grid[sb + k] != c) == (mode == 0u)) {
+            bbox_add(k, w);
+        }
+    }
+    return bbox_result(lid);
+}
+
+// Bounding box of the cells whose label (`lab`, ROOT_MASK bits) is `root`.
+fn bbox_label(root: u32, h: u32, w: u32, lid: u32) -> vec4<u32> {
+    bbox_reset(lid);
+    for (var k = lid; k < h * w; k += WG) {
+        if ((atomicLoad(&lab[k]) & ROOT_MASK) == root) {
+            bbox_add(k, w);
+        }
+    }
+    return bbox_result(lid);
+}
+
+fn bbox_reset(lid: u32) {
     if (lid == 0u) {
         atomicStore(&red[0], NONE);
         atomicStore(&red[1], 0u);
@@ -265,23 +296,18 @@ fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
         atomicStore(&red[3], 0u);
     }
     workgroupBarrier();
-    let n = h * w;
-    for (var k = lid; k < n; k += WG) {
-        var hit = false;
-        if (mode == 1u) {
-            hit = (atomicLoad(&lab[k]) & ROOT_MASK) == c;
-        } else {
-            hit = (grid[sb + k] != c) == (mode == 0u);
-        }
-        if (hit) {
-            let i = k / w;
-            let j = k % w;
-            atomicMin(&red[0], i);
-            atomicMax(&red[1], i);
-            atomicMin(&red[2], j);
-            atomicMax(&red[3], j);
-        }
-    }
+}
+
+fn bbox_add(k: u32, w: u32) {
+    let i = k / w;
+    let j = k % w;
+    atomicMin(&red[0], i);
+    atomicMax(&red[1], i);
+    atomicMin(&red[2], j);
+    atomicMax(&red[3], j);
+}
+
+fn bbox_result(lid: u32) -> vec4<u32> {
     workgroupBarrier();
     if (lid == 0u) {
         wg_u4 = vec4<u32>(atomicLoad(&red[0]), atomicLoad(&red[1]), atomicLoad(&red[2]), atomicLoad(&red[3]));

@@ -266,7 +266,8 @@ fn color_arg_mask(code: u32) -> u32 {
 // Color arguments are resolved on the input first (`Colors`), with one
 // call site of the token computation for all ops; then `prelude` runs the
 // work that several ops share (labels, piece statistics, repair; see
-// prelude.wgsl), also with one call site.
+// prelude.wgsl), also with one call site. The light variant (LIGHT,
+// src/gpu/variant.rs) has neither the prelude nor the ops that need it.
 fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     var o: OpArgs;
     o.code = w0 & 0xffu;
@@ -275,7 +276,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
     o.a2 = bitcast<i32>(w0 << 8u) >> 24u;
     o.a3 = bitcast<i32>(w0) >> 24u;
     o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);
-    if (!prelude(o, h, w, sb, db, lid)) {
+    if (!LIGHT && !prelude(o, h, w, sb, db, lid)) {
         return INVALID;
     }
     switch o.code {
@@ -304,47 +305,47 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_SPLIT_V: { return op_split_v(o, h, w, sb, db, lid); }
         case OP_CROP: { return op_crop(o, h, w, sb, db, lid); }
         case OP_SHIFT: { return op_shift(o, h, w, sb, db, lid); }
-        case OP_OBJECT: { return op_object(o, h, w, sb, db, lid); }
+        case OP_OBJECT: { if (LIGHT) { return INVALID; } return op_object(o, h, w, sb, db, lid); }
         case OP_GRAVITY: { return op_gravity(o, h, w, sb, db, lid); }
-        case OP_FILL_ENCLOSED: { return op_fill_enclosed(o, h, w, sb, db, lid); }
+        case OP_FILL_ENCLOSED: { if (LIGHT) { return INVALID; } return op_fill_enclosed(o, h, w, sb, db, lid); }
         case OP_HALO: { return op_halo(o, h, w, sb, db, lid); }
         case OP_HALVES_H: { return op_halves_h(o, h, w, sb, db, lid); }
         case OP_HALVES_V: { return op_halves_v(o, h, w, sb, db, lid); }
         case OP_SMEAR: { return op_smear(o, h, w, sb, db, lid); }
         case OP_CONNECT: { return op_connect(o, h, w, sb, db, lid); }
-        case OP_BORDER: { return op_border(o, h, w, sb, db, lid); }
-        case OP_INTERIOR: { return op_interior(o, h, w, sb, db, lid); }
-        case OP_FILL_HOLES: { return op_fill_holes(o, h, w, sb, db, lid); }
-        case OP_BBOX_FILL: { return op_bbox_fill(o, h, w, sb, db, lid); }
+        case OP_BORDER: { if (LIGHT) { return INVALID; } return op_border(o, h, w, sb, db, lid); }
+        case OP_INTERIOR: { if (LIGHT) { return INVALID; } return op_interior(o, h, w, sb, db, lid); }
+        case OP_FILL_HOLES: { if (LIGHT) { return INVALID; } return op_fill_holes(o, h, w, sb, db, lid); }
+        case OP_BBOX_FILL: { if (LIGHT) { return INVALID; } return op_bbox_fill(o, h, w, sb, db, lid); }
         case OP_HALO4: { return op_halo4(o, h, w, sb, db, lid); }
         case OP_FRAME: { return op_frame(o, h, w, sb, db, lid); }
-        case OP_COMPRESS: { return op_compress(o, h, w, sb, db, lid); }
-        case OP_DEDUP: { return op_dedup(o, h, w, sb, db, lid); }
-        case OP_SPREAD: { return op_spread(o, h, w, sb, db, lid); }
-        case OP_MAJORITY: { return op_majority(o, h, w, sb, db, lid); }
-        case OP_COUNT: { return op_count(o, h, w, sb, db, lid); }
-        case OP_UPSCALE_BY: { return op_upscale_by(o, h, w, sb, db, lid); }
-        case OP_PICK: { return op_pick(o, h, w, sb, db, lid); }
-        case OP_KEEP_PIECES: { return op_keep_pieces(o, h, w, sb, db, lid); }
-        case OP_DROP_PIECES: { return op_drop_pieces(o, h, w, sb, db, lid); }
-        case OP_RECOLOR_BY: { return op_recolor_by(o, h, w, sb, db, lid); }
-        case OP_FALL: { return op_fall(o, h, w, sb, db, lid); }
+        case OP_COMPRESS: { if (LIGHT) { return INVALID; } return op_compress(o, h, w, sb, db, lid); }
+        case OP_DEDUP: { if (LIGHT) { return INVALID; } return op_dedup(o, h, w, sb, db, lid); }
+        case OP_SPREAD: { if (LIGHT) { return INVALID; } return op_spread(o, h, w, sb, db, lid); }
+        case OP_MAJORITY: { if (LIGHT) { return INVALID; } return op_majority(o, h, w, sb, db, lid); }
+        case OP_COUNT: { if (LIGHT) { return INVALID; } return op_count(o, h, w, sb, db, lid); }
+        case OP_UPSCALE_BY: { if (LIGHT) { return INVALID; } return op_upscale_by(o, h, w, sb, db, lid); }
+        case OP_PICK: { if (LIGHT) { return INVALID; } return op_pick(o, h, w, sb, db, lid); }
+        case OP_KEEP_PIECES: { if (LIGHT) { return INVALID; } return op_keep_pieces(o, h, w, sb, db, lid); }
+        case OP_DROP_PIECES: { if (LIGHT) { return INVALID; } return op_drop_pieces(o, h, w, sb, db, lid); }
+        case OP_RECOLOR_BY: { if (LIGHT) { return INVALID; } return op_recolor_by(o, h, w, sb, db, lid); }
+        case OP_FALL: { if (LIGHT) { return INVALID; } return op_fall(o, h, w, sb, db, lid); }
         case OP_OUTER: { return op_outer(o, h, w, sb, db, lid); }
         case OP_PANELS_H: { return op_panels_h(o, h, w, sb, db, lid); }
         case OP_PANELS_V: { return op_panels_v(o, h, w, sb, db, lid); }
-        case OP_REPAIR: { return op_repair(o, h, w, sb, db, lid); }
-        case OP_REPAIR_CROP: { return op_repair_crop(o, h, w, sb, db, lid); }
+        case OP_REPAIR: { if (LIGHT) { return INVALID; } return op_repair(o, h, w, sb, db, lid); }
+        case OP_REPAIR_CROP: { if (LIGHT) { return INVALID; } return op_repair_crop(o, h, w, sb, db, lid); }
         case OP_PAD: { return op_pad(o, h, w, sb, db, lid); }
         case OP_RESIZE: { return op_resize(o, h, w, sb, db, lid); }
-        case OP_CELL_COLORS: { return op_cell_colors(o, h, w, sb, db, lid); }
-        case OP_CROP_FRAME: { return op_crop_frame(o, h, w, sb, db, lid); }
-        case OP_FLOOD: { return op_flood(o, h, w, sb, db, lid); }
-        case OP_COLOR_BOXES: { return op_color_boxes(o, h, w, sb, db, lid); }
+        case OP_CELL_COLORS: { if (LIGHT) { return INVALID; } return op_cell_colors(o, h, w, sb, db, lid); }
+        case OP_CROP_FRAME: { if (LIGHT) { return INVALID; } return op_crop_frame(o, h, w, sb, db, lid); }
+        case OP_FLOOD: { if (LIGHT) { return INVALID; } return op_flood(o, h, w, sb, db, lid); }
+        case OP_COLOR_BOXES: { if (LIGHT) { return INVALID; } return op_color_boxes(o, h, w, sb, db, lid); }
         case OP_PALETTE: { return op_palette(o, h, w, sb, db, lid); }
-        case OP_PERIOD: { return op_period(o, h, w, sb, db, lid); }
-        case OP_EXTEND: { return op_extend(o, h, w, sb, db, lid); }
-        case OP_SYMMETRIZE: { return op_symmetrize(o, h, w, sb, db, lid); }
-        case OP_STAMP: { return op_stamp(o, h, w, sb, db, lid); }
+        case OP_PERIOD: { if (LIGHT) { return INVALID; } return op_period(o, h, w, sb, db, lid); }
+        case OP_EXTEND: { if (LIGHT) { return INVALID; } return op_extend(o, h, w, sb, db, lid); }
+        case OP_SYMMETRIZE: { if (LIGHT) { return INVALID; } return op_symmetrize(o, h, w, sb, db, lid); }
+        case OP_STAMP: { if (LIGHT) { return INVALID; } return op_stamp(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

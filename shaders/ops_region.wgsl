@@ -184,7 +184,7 @@ fn op_object(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
     if (!smallest) {
         best = 1023u - best;
     }
-    let b = bbox(1u, best, h, w, sb, lid);
+    let b = bbox_label(best, h, w, lid);
     return crop_to(b, w, sb, db, lid);
 }
 

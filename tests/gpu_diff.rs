@@ -8,6 +8,7 @@
 //! `GRIDSCORE_DIFF_SCALE=k` multiplies the main random run by k.
 
 use gridscore::engine::{Backend, CpuBackend, EngineError};
+use gridscore::gpu::variant::Variant;
 use gridscore::gpu::{self, GpuBackend};
 use gridscore::grid::Grid;
 use gridscore::lang::random::{
@@ -404,6 +405,7 @@ fn random_programs_match_cpu() {
     let mut seen = [false; OPS.len()];
     let mut invalid = 0;
     let mut constructs = 0;
+    let mut light = 0;
     // GRIDSCORE_DIFF_SCALE=k runs k times as many tasks (default 1).
     let scale: usize = std::env::var("GRIDSCORE_DIFF_SCALE")
         .ok()
@@ -429,7 +431,10 @@ fn random_programs_match_cpu() {
                 seen[op.code as usize] = true;
             }
             constructs += usize::from(!p.is_pipeline());
+            light += usize::from(Variant::of(p) == Variant::Light);
         }
+        // Batches mix the shader's variants: each part runs on its own
+        // pipeline and the results go back in the batch's order.
         cases += compare(g, &task, &programs, &format!("task {t}"));
         let cpu = CpuBackend::new(1)
             .evaluate(&task, &programs.iter().collect::<Vec<_>>())
@@ -454,6 +459,12 @@ fn random_programs_match_cpu() {
         "only {constructs} programs with constructs"
     );
     assert!(invalid > 0, "no INVALID case");
+    // Both shader variants ran (src/gpu/variant.rs).
+    let total = 24 * scale * 150;
+    assert!(
+        light >= total / 5 && light <= total * 4 / 5,
+        "{light} of {total} programs ran on the light variant"
+    );
     for (k, s) in seen.iter().enumerate() {
         assert!(s, "op {} never drawn", OPS[k].name);
     }

@@ -3,12 +3,14 @@
 //! HLSL (DX12); `shaders/generated.wgsl` is what the op table generates;
 //! every op has its WGSL twin; no GPU needed.
 
+use gridscore::gpu::variant::{needs_scratch, Variant, SCRATCH_OPS};
 use gridscore::gpu::{codegen, shader};
 use gridscore::lang::OPS;
 use std::path::Path;
 
 /// The shader in every backend language wgpu uses for compute, with the
-/// overrides' defaults and every workgroup size the backend uses.
+/// overrides' defaults and every workgroup size the backend uses, in both
+/// variants (`LIGHT`, src/gpu/variant.rs).
 fn validate(src: &str) -> Result<(), String> {
     let module = naga::front::wgsl::parse_str(src)
         .map_err(|e| format!("parse error:\n{}", e.emit_to_string(src)))?;
@@ -23,10 +25,16 @@ fn validate(src: &str) -> Result<(), String> {
     if module.entry_points.is_empty() {
         return Err("no entry point".into());
     }
-    for wg in [None, Some(32.0), Some(64.0)] {
+    let runs = [None, Some(32.0), Some(64.0)]
+        .into_iter()
+        .flat_map(|wg| [None, Some(0.0), Some(1.0)].map(|light| (wg, light)));
+    for (wg, light) in runs {
         let mut constants = naga::back::PipelineConstants::default();
         if let Some(wg) = wg {
             constants.insert("WG".to_string(), wg);
+        }
+        if let Some(light) = light {
+            constants.insert("LIGHT".to_string(), light);
         }
         let (module, info) =
             naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
@@ -131,23 +139,122 @@ fn no_bare_op_numbers_in_the_shader() {
     }
 }
 
+/// The module with the overrides of `variant` applied, and its info.
+fn processed(variant: Variant) -> (naga::Module, naga::valid::ModuleInfo) {
+    let src = shader::source();
+    let module = naga::front::wgsl::parse_str(&src).expect("parses");
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .expect("validates");
+    let mut constants = naga::back::PipelineConstants::default();
+    constants.insert("LIGHT".to_string(), if variant.light() { 1.0 } else { 0.0 });
+    naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
+        .map(|(m, i)| (m.into_owned(), i.into_owned()))
+        .expect("overrides")
+}
+
+/// Bytes of workgroup memory of a processed module.
+fn workgroup_bytes(module: &naga::Module) -> u32 {
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).expect("layout");
+    module
+        .global_variables
+        .iter()
+        .filter(|(_, var)| var.space == naga::AddressSpace::WorkGroup)
+        .map(|(_, var)| layouter[var.ty].size)
+        .sum()
+}
+
 #[test]
 fn eval_shader_uses_the_default_workgroup_memory_limit() {
     // The shader must fit the WebGPU default limit (16 KiB of workgroup
-    // memory) so that any adapter can run it.
+    // memory) so that any adapter can run it; the light variant drops the
+    // scratch arrays and the canvas.
+    let full = workgroup_bytes(&processed(Variant::Full).0);
+    let light = workgroup_bytes(&processed(Variant::Light).0);
+    assert!(full <= 16384, "{full} bytes of workgroup memory");
+    // lab and cnt (900 words each) and the canvas (225) become one word each.
+    assert_eq!(
+        full - light,
+        4 * (900 + 900 + 225 - 3),
+        "full {full}, light {light}"
+    );
+    eprintln!("workgroup memory: full {full} bytes, light {light} bytes");
+}
+
+#[test]
+fn light_ops_need_no_scratch() {
+    // An op outside SCRATCH_OPS runs in the light variant, where `lab` and
+    // `cnt` are one word and the prelude does not run: its WGSL function
+    // must not touch them, nor read what the prelude leaves (`wg_pre`).
     let src = shader::source();
     let module = naga::front::wgsl::parse_str(&src).expect("parses");
-    let mut bytes = 0u32;
-    let layouter = {
-        let mut l = naga::proc::Layouter::default();
-        l.update(module.to_ctx()).expect("layout");
-        l
-    };
-    for (_, var) in module.global_variables.iter() {
-        if var.space == naga::AddressSpace::WorkGroup {
-            bytes += layouter[var.ty].size;
+    let info = naga::valid::Validator::new(
+        naga::valid::ValidationFlags::all(),
+        naga::valid::Capabilities::empty(),
+    )
+    .validate(&module)
+    .expect("validates");
+    let scratch: Vec<_> = module
+        .global_variables
+        .iter()
+        .filter(|(_, g)| matches!(g.name.as_deref(), Some("lab" | "cnt" | "wg_pre" | "canvas")))
+        .map(|(h, g)| (h, g.name.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(
+        scratch.len(),
+        4,
+        "the scratch variables are named lab, cnt, wg_pre, canvas"
+    );
+    let mut light = 0;
+    for spec in OPS.iter() {
+        let (h, _) = module
+            .functions
+            .iter()
+            .find(|(_, f)| f.name.as_deref() == Some(spec.wgsl_fn().as_str()))
+            .unwrap_or_else(|| panic!("no {}", spec.wgsl_fn()));
+        let used: Vec<&str> = scratch
+            .iter()
+            .filter(|(g, _)| !info[h][*g].is_empty())
+            .map(|(_, n)| n.as_str())
+            .collect();
+        if !needs_scratch(spec.code) {
+            light += 1;
+            assert!(
+                used.is_empty(),
+                "{} uses {used:?}: add it to SCRATCH_OPS (src/gpu/variant.rs)",
+                spec.wgsl_fn()
+            );
         }
     }
-    assert!(bytes <= 16384, "{bytes} bytes of workgroup memory");
-    eprintln!("workgroup memory: {bytes} bytes");
+    assert!(light >= 30, "only {light} ops run in the light variant");
+    assert!(SCRATCH_OPS.len() + light == OPS.len());
+}
+
+#[test]
+fn the_prelude_works_only_for_scratch_ops() {
+    // The light variant skips the prelude: every op that `prelude_plan`
+    // names must be in SCRATCH_OPS.
+    let src = shader::source();
+    let start = src.find("fn prelude_plan(").expect("prelude_plan");
+    let end = start + src[start..].find("\n}\n").expect("end of prelude_plan");
+    let body = &src[start..end];
+    let mut named = 0;
+    for spec in OPS.iter() {
+        let c = spec.wgsl_const();
+        let mentioned = body.match_indices(&c).any(|(k, _)| {
+            !body[k + c.len()..].starts_with(|ch: char| ch == '_' || ch.is_ascii_alphanumeric())
+        });
+        if mentioned {
+            named += 1;
+            assert!(
+                needs_scratch(spec.code),
+                "prelude_plan works for {c}: add it to SCRATCH_OPS (src/gpu/variant.rs)"
+            );
+        }
+    }
+    assert!(named >= 15, "prelude_plan names {named} ops");
 }

@@ -5,6 +5,7 @@
 //! [`generate`] (`GRIDSCORE_BLESS=1 cargo test --test shaders` rewrites it).
 
 use super::encode::Extra;
+use super::variant::needs_scratch;
 use crate::grid::{MAX_CELLS, MAX_DIM};
 use crate::lang::args::{color, Axes, SmearDir, CHOICES};
 use crate::lang::ops::{ArgKind, OPS};
@@ -146,7 +147,8 @@ pub fn generate() -> String {
          // Color arguments are resolved on the input first (`Colors`), with one\n\
          // call site of the token computation for all ops; then `prelude` runs the\n\
          // work that several ops share (labels, piece statistics, repair; see\n\
-         // prelude.wgsl), also with one call site.\n\
+         // prelude.wgsl), also with one call site. The light variant (LIGHT,\n\
+         // src/gpu/variant.rs) has neither the prelude nor the ops that need it.\n\
          fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {{\n    \
          var o: OpArgs;\n    \
          o.code = w0 & 0xffu;\n    \
@@ -155,7 +157,7 @@ pub fn generate() -> String {
          o.a2 = bitcast<i32>(w0 << 8u) >> 24u;\n    \
          o.a3 = bitcast<i32>(w0) >> 24u;\n    \
          o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);\n    \
-         if (!prelude(o, h, w, sb, db, lid)) {{\n        \
+         if (!LIGHT && !prelude(o, h, w, sb, db, lid)) {{\n        \
          return INVALID;\n    \
          }}\n    \
          switch o.code {{"
@@ -166,9 +168,15 @@ pub fn generate() -> String {
             // Digits 8 and 9 of a color map are the unsigned byte of a1.
             body.push_str("o.a1 = i32((w0 >> 8u) & 0xffu); ");
         }
+        // Ops of the full variant only are dead code in the light one.
+        let gate = if needs_scratch(spec.code) {
+            "if (LIGHT) { return INVALID; } "
+        } else {
+            ""
+        };
         let _ = writeln!(
             w,
-            "        case {}: {{ {body}return {}(o, h, w, sb, db, lid); }}",
+            "        case {}: {{ {gate}{body}return {}(o, h, w, sb, db, lid); }}",
             spec.wgsl_const(),
             spec.wgsl_fn()
         );

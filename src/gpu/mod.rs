@@ -24,6 +24,7 @@ pub mod dispatch;
 pub mod encode;
 pub mod pool;
 pub mod shader;
+pub mod variant;
 
 pub use device::{AdapterInfo, LimitsSummary};
 pub use dispatch::{Chunk, PlanError, PlanLimits};
@@ -39,6 +40,7 @@ use std::num::NonZeroU64;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
+use variant::Variant;
 
 /// Threads per workgroup on hardware GPUs (the override `WG` of `eval.wgsl`).
 pub const WORKGROUP_SIZE: u32 = 64;
@@ -241,7 +243,8 @@ pub struct GpuBackend {
     limits: wgpu::Limits,
     device: wgpu::Device,
     queue: wgpu::Queue,
-    pipeline: wgpu::ComputePipeline,
+    /// One pipeline per [`Variant`], in the order of [`Variant::ALL`].
+    pipelines: Vec<(Variant, wgpu::ComputePipeline)>,
     layout: wgpu::BindGroupLayout,
     timestamp_period_ns: Option<f32>,
     workgroup_size: u32,
@@ -360,19 +363,30 @@ impl GpuBackend {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-            label: Some("eval"),
-            layout: Some(&pipeline_layout),
-            module: &module,
-            entry_point: Some("main"),
-            compilation_options: wgpu::PipelineCompilationOptions {
-                constants: &[("WG", workgroup_size as f64)],
-                ..Default::default()
-            },
-            cache: None,
-        });
+        // One pipeline per variant: the same module with another `LIGHT`
+        // (see variant.rs).
+        let pipelines: Vec<(Variant, wgpu::ComputePipeline)> = Variant::ALL
+            .iter()
+            .map(|&v| {
+                let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                    label: Some(v.name()),
+                    layout: Some(&pipeline_layout),
+                    module: &module,
+                    entry_point: Some("main"),
+                    compilation_options: wgpu::PipelineCompilationOptions {
+                        constants: &[
+                            ("WG", workgroup_size as f64),
+                            ("LIGHT", if v.light() { 1.0 } else { 0.0 }),
+                        ],
+                        ..Default::default()
+                    },
+                    cache: None,
+                });
+                (v, pipeline)
+            })
+            .collect();
         if let Some(e) = pollster::block_on(scope.pop()) {
-            return Err(err(format!("building the pipeline: {e}")));
+            return Err(err(format!("building the pipelines: {e}")));
         }
         let timestamp_period_ns = info
             .timestamp_queries
@@ -384,7 +398,7 @@ impl GpuBackend {
             limits,
             device,
             queue,
-            pipeline,
+            pipelines,
             layout,
             timestamp_period_ns,
             workgroup_size,
@@ -719,7 +733,8 @@ impl GpuBackend {
 
     /// Evaluates `programs` on pairs `pair_start..pair_start + pair_count`
     /// of `task`, reading back the result records (and what `extra` asks
-    /// for).
+    /// for), in the programs' order. The batch is split by shader variant
+    /// (see [`variant`]): each part runs with its pipeline.
     fn run(
         &self,
         task: &Task,
@@ -727,6 +742,60 @@ impl GpuBackend {
         pair_start: usize,
         pair_count: usize,
         extra: Extra,
+    ) -> Result<RunOutput, EngineError> {
+        let variants: Vec<Variant> = programs.iter().map(|p| Variant::of(p)).collect();
+        let Some(&first) = variants.first() else {
+            return self.run_variant(task, programs, pair_start, pair_count, extra, Variant::Full);
+        };
+        if variants.iter().all(|&v| v == first) {
+            return self.run_variant(task, programs, pair_start, pair_count, extra, first);
+        }
+        // Words per program of the results and of the extra output.
+        let rw = pair_count * RESULT_WORDS;
+        let ew = pair_count * extra.words();
+        let mut out = RunOutput {
+            results: vec![0; programs.len() * rw],
+            extra: vec![0; programs.len() * ew],
+            gpu_time: None,
+        };
+        for v in Variant::ALL {
+            let index: Vec<usize> = (0..programs.len()).filter(|&i| variants[i] == v).collect();
+            if index.is_empty() {
+                continue;
+            }
+            let part: Vec<&Program> = index.iter().map(|&i| programs[i]).collect();
+            let o = self.run_variant(task, &part, pair_start, pair_count, extra, v)?;
+            if o.results.len() != part.len() * rw || o.extra.len() != part.len() * ew {
+                return Err(self.device_error(format!(
+                    "read back {} result words and {} extra words for {} programs, expected {} and {}",
+                    o.results.len(),
+                    o.extra.len(),
+                    part.len(),
+                    part.len() * rw,
+                    part.len() * ew
+                )));
+            }
+            for (k, &i) in index.iter().enumerate() {
+                out.results[i * rw..(i + 1) * rw].copy_from_slice(&o.results[k * rw..(k + 1) * rw]);
+                out.extra[i * ew..(i + 1) * ew].copy_from_slice(&o.extra[k * ew..(k + 1) * ew]);
+            }
+            if let Some(t) = o.gpu_time {
+                out.gpu_time = Some(out.gpu_time.unwrap_or_default() + t);
+            }
+        }
+        self.lock_state().last_gpu_time = out.gpu_time;
+        Ok(out)
+    }
+
+    /// [`GpuBackend::run`] for programs that all run on `variant`.
+    fn run_variant(
+        &self,
+        task: &Task,
+        programs: &[&Program],
+        pair_start: usize,
+        pair_count: usize,
+        extra: Extra,
+        variant: Variant,
     ) -> Result<RunOutput, EngineError> {
         let mut out = RunOutput {
             results: Vec::new(),
@@ -757,6 +826,7 @@ impl GpuBackend {
         let val_scope = self.device.push_error_scope(wgpu::ErrorFilter::Validation);
         let result = self.run_chunks(
             &task_words,
+            variant,
             programs,
             &chunks,
             pair_start,
@@ -787,6 +857,7 @@ impl GpuBackend {
     fn run_chunks(
         &self,
         task_words: &[u32],
+        variant: Variant,
         programs: &[&Program],
         chunks: &[Chunk],
         pair_start: usize,
@@ -797,6 +868,12 @@ impl GpuBackend {
         use wgpu::BufferUsages as U;
         let max = self.limits.max_buffer_size;
         let task_bytes = 4 * task_words.len() as u64;
+        let pipeline = self
+            .pipelines
+            .iter()
+            .find(|(v, _)| *v == variant)
+            .map(|(_, p)| p)
+            .ok_or_else(|| self.device_error(format!("no {} pipeline", variant.name())))?;
         let task_buf = self.acquire(U::STORAGE | U::COPY_DST, task_bytes, max, "task");
         self.queue
             .write_buffer(&task_buf, 0, bytemuck::cast_slice(task_words));
@@ -879,7 +956,7 @@ impl GpuBackend {
                         }
                     }),
                 });
-                pass.set_pipeline(&self.pipeline);
+                pass.set_pipeline(pipeline);
                 pass.set_bind_group(0, &bind_group, &[]);
                 pass.dispatch_workgroups(chunk.groups.0, chunk.groups.1, 1);
             }
