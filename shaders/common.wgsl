@@ -16,15 +16,16 @@
 // Threads per workgroup: a pipeline-overridable constant (64 on GPUs, 32 on
 // software adapters, where fewer idle lanes on small grids run faster).
 override WG: u32 = 64u;
-// The shader's variant (src/gpu/variant.rs): false for the full shader,
-// true for the light one, which runs only programs without an overlay whose
-// ops need neither the prelude nor the scratch arrays. In the light variant
-// the other ops, the prelude and the overlay are dead code (the constant is
-// known when the pipeline is built) and `lab`, `cnt` and `canvas` shrink to
-// one word: fewer registers and 7.5 KB less workgroup memory per workgroup.
-override LIGHT: bool = false;
+// The shader's build (src/gpu/variant.rs): BUILD_FULL runs every program;
+// BUILD_LABELS leaves out the ops that need the pieces' selection, the cell
+// split or the repair search, and the overlay; BUILD_LIGHT also the ops
+// that need the prelude or the scratch arrays. BUILD is known when the
+// pipeline is built, so what a build leaves out is dead code there: fewer
+// registers per thread, and in the light build `lab` and `cnt` shrink to
+// one word (the overlay's canvas too, below the full build).
+override BUILD: u32 = BUILD_FULL;
 // Words of each scratch array (`lab`, `cnt`).
-override SCRATCH_WORDS: u32 = select(MAX_CELLS, 1u, LIGHT);
+override SCRATCH_WORDS: u32 = select(MAX_CELLS, 1u, BUILD == BUILD_LIGHT);
 // Iterative loops (labelling and distances in prelude.wgsl, the objects of
 // fall) change at least one value per pass until they converge, and converge
 // after at most (longest shortest path inside a region) + 1 <= 900 passes
@@ -266,7 +267,7 @@ fn split_part(len: u32, n: u32, i: u32) -> vec3<u32> {
 // Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are != c
 // (mode 0) or == c (mode 2); r0 = NONE when there is none. Contains
 // barriers. (`bbox_label` is the same for the cells of one label: kept apart
-// so that the ops that call `bbox` do not touch `lab`, see LIGHT.)
+// so that the ops that call `bbox` do not touch `lab`, see BUILD.)
 fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
     bbox_reset(lid);
     for (var k = lid; k < h * w; k += WG) {

@@ -29,9 +29,9 @@ var<workgroup> wg_prog: vec4<u32>;
 // norm: sigma (color c becomes sigma[c]) and its inverse.
 var<workgroup> sigma: array<u32, 10>;
 var<workgroup> sigma_inv: array<u32, 10>;
-// The overlay's canvas, four cells per word (one word in the light variant,
-// which runs no overlay).
-override CANVAS_WORDS: u32 = select(MAX_CELLS / 4u, 1u, LIGHT);
+// The overlay's canvas, four cells per word (one word below the full build,
+// which alone runs overlays).
+override CANVAS_WORDS: u32 = select(MAX_CELLS / 4u, 1u, BUILD < BUILD_FULL);
 var<workgroup> canvas: array<u32, CANVAS_WORDS>;
 
 // Where a run is: valid, grid size, and which ping-pong buffer holds it.
@@ -146,9 +146,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let header = pm[7];
     let n_prefix = header & 0xffu;
     let n_suffix = (header >> 8u) & 0xffu;
-    // The light variant runs no overlay (src/gpu/variant.rs): with LIGHT
-    // known at pipeline creation, the overlay's code below is dead.
-    let n_layers = select((header >> 16u) & 0xffu, 0u, LIGHT);
+    // Only the full build runs overlays (src/gpu/variant.rs): in the others
+    // the overlay's code below is dead.
+    let n_layers = select((header >> 16u) & 0xffu, 0u, BUILD < BUILD_FULL);
     let norm = ((header >> 24u) & FLAG_NORM) != 0u;
     let extended = norm || n_layers > 0u;
     var fixed = 0u;

@@ -17,6 +17,11 @@ const EXTRA_MASKS: u32 = 2u;
 const MASK_SET_WORDS: u32 = 29u;
 const MASK_WORDS: u32 = 58u;
 
+// Builds of the shader (the override BUILD, src/gpu/variant.rs).
+const BUILD_LIGHT: u32 = 0u;
+const BUILD_LABELS: u32 = 1u;
+const BUILD_FULL: u32 = 2u;
+
 // Color tokens (encoded color arguments).
 const COLOR_BG: i32 = 10;
 const COLOR_FG: i32 = 11;
@@ -266,8 +271,8 @@ fn color_arg_mask(code: u32) -> u32 {
 // Color arguments are resolved on the input first (`Colors`), with one
 // call site of the token computation for all ops; then `prelude` runs the
 // work that several ops share (labels, piece statistics, repair; see
-// prelude.wgsl), also with one call site. The light variant (LIGHT,
-// src/gpu/variant.rs) has neither the prelude nor the ops that need it.
+// prelude.wgsl), also with one call site. An op that the build (BUILD,
+// src/gpu/variant.rs) leaves out is INVALID there, and dead code.
 fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
     var o: OpArgs;
     o.code = w0 & 0xffu;
@@ -276,7 +281,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
     o.a2 = bitcast<i32>(w0 << 8u) >> 24u;
     o.a3 = bitcast<i32>(w0) >> 24u;
     o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);
-    if (!LIGHT && !prelude(o, h, w, sb, db, lid)) {
+    if (BUILD > BUILD_LIGHT && !prelude(o, h, w, sb, db, lid)) {
         return INVALID;
     }
     switch o.code {
@@ -305,47 +310,47 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_SPLIT_V: { return op_split_v(o, h, w, sb, db, lid); }
         case OP_CROP: { return op_crop(o, h, w, sb, db, lid); }
         case OP_SHIFT: { return op_shift(o, h, w, sb, db, lid); }
-        case OP_OBJECT: { if (LIGHT) { return INVALID; } return op_object(o, h, w, sb, db, lid); }
+        case OP_OBJECT: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_object(o, h, w, sb, db, lid); }
         case OP_GRAVITY: { return op_gravity(o, h, w, sb, db, lid); }
-        case OP_FILL_ENCLOSED: { if (LIGHT) { return INVALID; } return op_fill_enclosed(o, h, w, sb, db, lid); }
+        case OP_FILL_ENCLOSED: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_fill_enclosed(o, h, w, sb, db, lid); }
         case OP_HALO: { return op_halo(o, h, w, sb, db, lid); }
         case OP_HALVES_H: { return op_halves_h(o, h, w, sb, db, lid); }
         case OP_HALVES_V: { return op_halves_v(o, h, w, sb, db, lid); }
         case OP_SMEAR: { return op_smear(o, h, w, sb, db, lid); }
         case OP_CONNECT: { return op_connect(o, h, w, sb, db, lid); }
-        case OP_BORDER: { if (LIGHT) { return INVALID; } return op_border(o, h, w, sb, db, lid); }
-        case OP_INTERIOR: { if (LIGHT) { return INVALID; } return op_interior(o, h, w, sb, db, lid); }
-        case OP_FILL_HOLES: { if (LIGHT) { return INVALID; } return op_fill_holes(o, h, w, sb, db, lid); }
-        case OP_BBOX_FILL: { if (LIGHT) { return INVALID; } return op_bbox_fill(o, h, w, sb, db, lid); }
+        case OP_BORDER: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_border(o, h, w, sb, db, lid); }
+        case OP_INTERIOR: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_interior(o, h, w, sb, db, lid); }
+        case OP_FILL_HOLES: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_fill_holes(o, h, w, sb, db, lid); }
+        case OP_BBOX_FILL: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_bbox_fill(o, h, w, sb, db, lid); }
         case OP_HALO4: { return op_halo4(o, h, w, sb, db, lid); }
         case OP_FRAME: { return op_frame(o, h, w, sb, db, lid); }
-        case OP_COMPRESS: { if (LIGHT) { return INVALID; } return op_compress(o, h, w, sb, db, lid); }
-        case OP_DEDUP: { if (LIGHT) { return INVALID; } return op_dedup(o, h, w, sb, db, lid); }
-        case OP_SPREAD: { if (LIGHT) { return INVALID; } return op_spread(o, h, w, sb, db, lid); }
-        case OP_MAJORITY: { if (LIGHT) { return INVALID; } return op_majority(o, h, w, sb, db, lid); }
-        case OP_COUNT: { if (LIGHT) { return INVALID; } return op_count(o, h, w, sb, db, lid); }
-        case OP_UPSCALE_BY: { if (LIGHT) { return INVALID; } return op_upscale_by(o, h, w, sb, db, lid); }
-        case OP_PICK: { if (LIGHT) { return INVALID; } return op_pick(o, h, w, sb, db, lid); }
-        case OP_KEEP_PIECES: { if (LIGHT) { return INVALID; } return op_keep_pieces(o, h, w, sb, db, lid); }
-        case OP_DROP_PIECES: { if (LIGHT) { return INVALID; } return op_drop_pieces(o, h, w, sb, db, lid); }
-        case OP_RECOLOR_BY: { if (LIGHT) { return INVALID; } return op_recolor_by(o, h, w, sb, db, lid); }
-        case OP_FALL: { if (LIGHT) { return INVALID; } return op_fall(o, h, w, sb, db, lid); }
+        case OP_COMPRESS: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_compress(o, h, w, sb, db, lid); }
+        case OP_DEDUP: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_dedup(o, h, w, sb, db, lid); }
+        case OP_SPREAD: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_spread(o, h, w, sb, db, lid); }
+        case OP_MAJORITY: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_majority(o, h, w, sb, db, lid); }
+        case OP_COUNT: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_count(o, h, w, sb, db, lid); }
+        case OP_UPSCALE_BY: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_upscale_by(o, h, w, sb, db, lid); }
+        case OP_PICK: { if (BUILD < BUILD_FULL) { return INVALID; } return op_pick(o, h, w, sb, db, lid); }
+        case OP_KEEP_PIECES: { if (BUILD < BUILD_FULL) { return INVALID; } return op_keep_pieces(o, h, w, sb, db, lid); }
+        case OP_DROP_PIECES: { if (BUILD < BUILD_FULL) { return INVALID; } return op_drop_pieces(o, h, w, sb, db, lid); }
+        case OP_RECOLOR_BY: { if (BUILD < BUILD_FULL) { return INVALID; } return op_recolor_by(o, h, w, sb, db, lid); }
+        case OP_FALL: { if (BUILD < BUILD_FULL) { return INVALID; } return op_fall(o, h, w, sb, db, lid); }
         case OP_OUTER: { return op_outer(o, h, w, sb, db, lid); }
         case OP_PANELS_H: { return op_panels_h(o, h, w, sb, db, lid); }
         case OP_PANELS_V: { return op_panels_v(o, h, w, sb, db, lid); }
-        case OP_REPAIR: { if (LIGHT) { return INVALID; } return op_repair(o, h, w, sb, db, lid); }
-        case OP_REPAIR_CROP: { if (LIGHT) { return INVALID; } return op_repair_crop(o, h, w, sb, db, lid); }
+        case OP_REPAIR: { if (BUILD < BUILD_FULL) { return INVALID; } return op_repair(o, h, w, sb, db, lid); }
+        case OP_REPAIR_CROP: { if (BUILD < BUILD_FULL) { return INVALID; } return op_repair_crop(o, h, w, sb, db, lid); }
         case OP_PAD: { return op_pad(o, h, w, sb, db, lid); }
         case OP_RESIZE: { return op_resize(o, h, w, sb, db, lid); }
-        case OP_CELL_COLORS: { if (LIGHT) { return INVALID; } return op_cell_colors(o, h, w, sb, db, lid); }
-        case OP_CROP_FRAME: { if (LIGHT) { return INVALID; } return op_crop_frame(o, h, w, sb, db, lid); }
-        case OP_FLOOD: { if (LIGHT) { return INVALID; } return op_flood(o, h, w, sb, db, lid); }
-        case OP_COLOR_BOXES: { if (LIGHT) { return INVALID; } return op_color_boxes(o, h, w, sb, db, lid); }
+        case OP_CELL_COLORS: { if (BUILD < BUILD_FULL) { return INVALID; } return op_cell_colors(o, h, w, sb, db, lid); }
+        case OP_CROP_FRAME: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_crop_frame(o, h, w, sb, db, lid); }
+        case OP_FLOOD: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_flood(o, h, w, sb, db, lid); }
+        case OP_COLOR_BOXES: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_color_boxes(o, h, w, sb, db, lid); }
         case OP_PALETTE: { return op_palette(o, h, w, sb, db, lid); }
-        case OP_PERIOD: { if (LIGHT) { return INVALID; } return op_period(o, h, w, sb, db, lid); }
-        case OP_EXTEND: { if (LIGHT) { return INVALID; } return op_extend(o, h, w, sb, db, lid); }
-        case OP_SYMMETRIZE: { if (LIGHT) { return INVALID; } return op_symmetrize(o, h, w, sb, db, lid); }
-        case OP_STAMP: { if (LIGHT) { return INVALID; } return op_stamp(o, h, w, sb, db, lid); }
+        case OP_PERIOD: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_period(o, h, w, sb, db, lid); }
+        case OP_EXTEND: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_extend(o, h, w, sb, db, lid); }
+        case OP_SYMMETRIZE: { if (BUILD < BUILD_FULL) { return INVALID; } return op_symmetrize(o, h, w, sb, db, lid); }
+        case OP_STAMP: { if (BUILD < BUILD_FULL) { return INVALID; } return op_stamp(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

@@ -105,7 +105,9 @@ fn prelude_plan(o: OpArgs) -> u32 {
 // Runs the op's plan on the h x w grid at grid[sb..]; grid[db..] may be used
 // as scratch (the op writes it afterwards). False: the op is INVALID (a
 // `cell` split without separator, no piece, no selected piece, repair
-// without c-cells). Contains barriers; every branch is uniform.
+// without c-cells). Contains barriers; every branch is uniform. The stages
+// that only ops of the full build use (the color and cell splits, the
+// selection, repair) are dead code in the smaller builds (BUILD).
 fn prelude(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
     let plan = prelude_plan(o);
     if (plan == 0u) {
@@ -116,9 +118,9 @@ fn prelude(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
         // object, fill_enclosed and flood work on their color argument b.
         let cb = select(0u, o.c1, o.code == OP_OBJECT || o.code == OP_FILL_ENCLOSED || o.code == OP_FLOOD);
         relax(plan, cb, h, w, sb, lid);
-    } else if (field == PRE_COLOR) {
+    } else if (BUILD == BUILD_FULL && field == PRE_COLOR) {
         color_labels(h * w, sb, lid);
-    } else if (field == PRE_CELL) {
+    } else if (BUILD == BUILD_FULL && field == PRE_CELL) {
         if (!cell_labels(h, w, sb, lid)) {
             return false;
         }
@@ -132,7 +134,7 @@ fn prelude(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
     if ((plan & (PRE_MAJ_CELLS | PRE_MAJ_AROUND)) != 0u) {
         piece_majority((plan & PRE_MAJ_AROUND) != 0u, h, w, sb, lid);
     }
-    if ((plan & (PRE_SELECT | PRE_VALUES)) != 0u) {
+    if (BUILD == BUILD_FULL && (plan & (PRE_SELECT | PRE_VALUES)) != 0u) {
         if (!piece_select(o, (plan & PRE_VALUES) != 0u, h, w, sb, db, lid)) {
             return false;
         }
@@ -140,7 +142,7 @@ fn prelude(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> bool {
     if ((plan & PRE_SUMMARY) != 0u) {
         summary(u32(o.a0), h * w, sb, lid);
     }
-    if ((plan & PRE_REPAIR) != 0u) {
+    if (BUILD == BUILD_FULL && (plan & PRE_REPAIR) != 0u) {
         return repair_grid(o.c0, h, w, sb, db, lid);
     }
     return true;

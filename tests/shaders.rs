@@ -3,14 +3,14 @@
 //! HLSL (DX12); `shaders/generated.wgsl` is what the op table generates;
 //! every op has its WGSL twin; no GPU needed.
 
-use gridscore::gpu::variant::{needs_scratch, Variant, SCRATCH_OPS};
+use gridscore::gpu::variant::{Variant, FULL_OPS, LABEL_OPS};
 use gridscore::gpu::{codegen, shader};
 use gridscore::lang::OPS;
 use std::path::Path;
 
 /// The shader in every backend language wgpu uses for compute, with the
 /// overrides' defaults and every workgroup size the backend uses, in both
-/// variants (`LIGHT`, src/gpu/variant.rs).
+/// every build (`BUILD`, src/gpu/variant.rs).
 fn validate(src: &str) -> Result<(), String> {
     let module = naga::front::wgsl::parse_str(src)
         .map_err(|e| format!("parse error:\n{}", e.emit_to_string(src)))?;
@@ -27,14 +27,14 @@ fn validate(src: &str) -> Result<(), String> {
     }
     let runs = [None, Some(32.0), Some(64.0)]
         .into_iter()
-        .flat_map(|wg| [None, Some(0.0), Some(1.0)].map(|light| (wg, light)));
-    for (wg, light) in runs {
+        .flat_map(|wg| [None, Some(0.0), Some(1.0), Some(2.0)].map(|build| (wg, build)));
+    for (wg, build) in runs {
         let mut constants = naga::back::PipelineConstants::default();
         if let Some(wg) = wg {
             constants.insert("WG".to_string(), wg);
         }
-        if let Some(light) = light {
-            constants.insert("LIGHT".to_string(), light);
+        if let Some(build) = build {
+            constants.insert("BUILD".to_string(), build);
         }
         let (module, info) =
             naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
@@ -150,7 +150,7 @@ fn processed(variant: Variant) -> (naga::Module, naga::valid::ModuleInfo) {
     .validate(&module)
     .expect("validates");
     let mut constants = naga::back::PipelineConstants::default();
-    constants.insert("LIGHT".to_string(), if variant.light() { 1.0 } else { 0.0 });
+    constants.insert("BUILD".to_string(), variant.build() as f64);
     naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
         .map(|(m, i)| (m.into_owned(), i.into_owned()))
         .expect("overrides")
@@ -171,25 +171,28 @@ fn workgroup_bytes(module: &naga::Module) -> u32 {
 #[test]
 fn eval_shader_uses_the_default_workgroup_memory_limit() {
     // The shader must fit the WebGPU default limit (16 KiB of workgroup
-    // memory) so that any adapter can run it; the light variant drops the
-    // scratch arrays and the canvas.
+    // memory) so that any adapter can run it; the smaller builds drop the
+    // canvas, and the light one the scratch arrays too.
     let full = workgroup_bytes(&processed(Variant::Full).0);
+    let labels = workgroup_bytes(&processed(Variant::Labels).0);
     let light = workgroup_bytes(&processed(Variant::Light).0);
     assert!(full <= 16384, "{full} bytes of workgroup memory");
-    // lab and cnt (900 words each) and the canvas (225) become one word each.
+    // The canvas (225 words) becomes one word, then lab and cnt (900 each).
+    assert_eq!(full - labels, 4 * (225 - 1), "full {full}, labels {labels}");
     assert_eq!(
-        full - light,
-        4 * (900 + 900 + 225 - 3),
-        "full {full}, light {light}"
+        labels - light,
+        4 * (900 + 900 - 2),
+        "labels {labels}, light {light}"
     );
-    eprintln!("workgroup memory: full {full} bytes, light {light} bytes");
+    eprintln!("workgroup memory: full {full} bytes, labels {labels} bytes, light {light} bytes");
 }
 
 #[test]
 fn light_ops_need_no_scratch() {
-    // An op outside SCRATCH_OPS runs in the light variant, where `lab` and
-    // `cnt` are one word and the prelude does not run: its WGSL function
-    // must not touch them, nor read what the prelude leaves (`wg_pre`).
+    // An op outside LABEL_OPS and FULL_OPS runs in the light build, where
+    // `lab` and `cnt` are one word and the prelude does not run: its WGSL
+    // function must not touch them, nor read what the prelude leaves
+    // (`wg_pre`), nor the overlay's canvas.
     let src = shader::source();
     let module = naga::front::wgsl::parse_str(&src).expect("parses");
     let info = naga::valid::Validator::new(
@@ -221,38 +224,54 @@ fn light_ops_need_no_scratch() {
             .filter(|(g, _)| !info[h][*g].is_empty())
             .map(|(_, n)| n.as_str())
             .collect();
-        if !needs_scratch(spec.code) {
+        if Variant::of_op(spec.code) == Variant::Light {
             light += 1;
             assert!(
                 used.is_empty(),
-                "{} uses {used:?}: add it to SCRATCH_OPS (src/gpu/variant.rs)",
+                "{} uses {used:?}: add it to LABEL_OPS or FULL_OPS (src/gpu/variant.rs)",
                 spec.wgsl_fn()
             );
         }
     }
-    assert!(light >= 30, "only {light} ops run in the light variant");
-    assert!(SCRATCH_OPS.len() + light == OPS.len());
+    assert!(light >= 30, "only {light} ops run in the light build");
+    assert_eq!(LABEL_OPS.len() + FULL_OPS.len() + light, OPS.len());
 }
 
 #[test]
-fn the_prelude_works_only_for_scratch_ops() {
-    // The light variant skips the prelude: every op that `prelude_plan`
-    // names must be in SCRATCH_OPS.
+fn the_prelude_works_for_the_ops_of_its_builds() {
+    // The light build skips the prelude: every op that `prelude_plan` names
+    // is in LABEL_OPS or FULL_OPS. The stages that only the full build keeps
+    // (the color and cell splits of `split_plan`, selection, values, repair)
+    // serve ops of FULL_OPS only.
     let src = shader::source();
     let start = src.find("fn prelude_plan(").expect("prelude_plan");
     let end = start + src[start..].find("\n}\n").expect("end of prelude_plan");
-    let body = &src[start..end];
+    let full_only = [
+        "split_plan",
+        "PRE_COLOR",
+        "PRE_CELL",
+        "PRE_SELECT",
+        "PRE_VALUES",
+        "PRE_REPAIR",
+    ];
     let mut named = 0;
-    for spec in OPS.iter() {
-        let c = spec.wgsl_const();
-        let mentioned = body.match_indices(&c).any(|(k, _)| {
-            !body[k + c.len()..].starts_with(|ch: char| ch == '_' || ch.is_ascii_alphanumeric())
-        });
-        if mentioned {
+    for case in src[start..end].split("case ").skip(1) {
+        let (labels, plan) = case.split_once(':').expect("case labels");
+        let needs_full = full_only.iter().any(|s| plan.contains(s));
+        for label in labels.split(',').map(str::trim) {
+            let spec = OPS
+                .iter()
+                .find(|s| s.wgsl_const() == label)
+                .unwrap_or_else(|| panic!("prelude_plan: unknown case `{label}`"));
             named += 1;
+            let v = Variant::of_op(spec.code);
             assert!(
-                needs_scratch(spec.code),
-                "prelude_plan works for {c}: add it to SCRATCH_OPS (src/gpu/variant.rs)"
+                v > Variant::Light,
+                "prelude_plan works for {label}: add it to LABEL_OPS or FULL_OPS (src/gpu/variant.rs)"
+            );
+            assert!(
+                !needs_full || v == Variant::Full,
+                "{label} needs a stage of the full build only: add it to FULL_OPS (src/gpu/variant.rs)"
             );
         }
     }

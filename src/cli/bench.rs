@@ -21,8 +21,8 @@ pub struct BenchArgs {
     /// Square grid sides, comma separated, 1..=30 [default: 3,10,30; --quick: 10].
     #[arg(long = "grid-sizes", value_delimiter = ',', value_parser = flags::parse_side, allow_hyphen_values = true)]
     pub grid_sizes: Option<Vec<usize>>,
-    /// Op classes to draw programs from: geometry, layout, color, region
-    /// [default: all four].
+    /// Op classes to draw programs from: geometry, layout, color, region,
+    /// lines, pieces, pattern [default: all seven].
     #[arg(long, value_delimiter = ',', value_parser = parse_class)]
     pub ops: Option<Vec<OpClass>>,
     /// Ops per program.
@@ -55,7 +55,10 @@ fn parse_class(s: &str) -> Result<OpClass, String> {
         .iter()
         .copied()
         .find(|c| c.name() == s)
-        .ok_or_else(|| format!("unknown op class `{s}` (geometry, layout, color, region)"))
+        .ok_or_else(|| {
+            let names: Vec<&str> = OpClass::ALL.iter().map(|c| c.name()).collect();
+            format!("unknown op class `{s}` ({})", names.join(", "))
+        })
 }
 
 pub fn run(a: BenchArgs) -> CliResult {

@@ -5,7 +5,7 @@
 //! [`generate`] (`GRIDSCORE_BLESS=1 cargo test --test shaders` rewrites it).
 
 use super::encode::Extra;
-use super::variant::needs_scratch;
+use super::variant::Variant;
 use crate::grid::{MAX_CELLS, MAX_DIM};
 use crate::lang::args::{color, Axes, SmearDir, CHOICES};
 use crate::lang::ops::{ArgKind, OPS};
@@ -85,6 +85,14 @@ pub fn generate() -> String {
     let _ = writeln!(w, "// Match masks: words per bitset, per (program, pair).");
     let _ = writeln!(w, "const MASK_SET_WORDS: u32 = {MASK_SET_WORDS}u;");
     let _ = writeln!(w, "const MASK_WORDS: u32 = {MASK_WORDS}u;\n");
+    let _ = writeln!(
+        w,
+        "// Builds of the shader (the override BUILD, src/gpu/variant.rs)."
+    );
+    for v in Variant::ALL {
+        let _ = writeln!(w, "const {}: u32 = {}u;", v.wgsl_const(), v.build());
+    }
+    let _ = writeln!(w);
     let _ = writeln!(w, "// Color tokens (encoded color arguments).");
     for (k, t) in color::TOKENS.iter().enumerate() {
         let _ = writeln!(
@@ -147,8 +155,8 @@ pub fn generate() -> String {
          // Color arguments are resolved on the input first (`Colors`), with one\n\
          // call site of the token computation for all ops; then `prelude` runs the\n\
          // work that several ops share (labels, piece statistics, repair; see\n\
-         // prelude.wgsl), also with one call site. The light variant (LIGHT,\n\
-         // src/gpu/variant.rs) has neither the prelude nor the ops that need it.\n\
+         // prelude.wgsl), also with one call site. An op that the build (BUILD,\n\
+         // src/gpu/variant.rs) leaves out is INVALID there, and dead code.\n\
          fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {{\n    \
          var o: OpArgs;\n    \
          o.code = w0 & 0xffu;\n    \
@@ -157,7 +165,7 @@ pub fn generate() -> String {
          o.a2 = bitcast<i32>(w0 << 8u) >> 24u;\n    \
          o.a3 = bitcast<i32>(w0) >> 24u;\n    \
          o = resolve_colors(o, color_arg_mask(o.code), sb, h * w, lid);\n    \
-         if (!LIGHT && !prelude(o, h, w, sb, db, lid)) {{\n        \
+         if (BUILD > BUILD_LIGHT && !prelude(o, h, w, sb, db, lid)) {{\n        \
          return INVALID;\n    \
          }}\n    \
          switch o.code {{"
@@ -168,11 +176,12 @@ pub fn generate() -> String {
             // Digits 8 and 9 of a color map are the unsigned byte of a1.
             body.push_str("o.a1 = i32((w0 >> 8u) & 0xffu); ");
         }
-        // Ops of the full variant only are dead code in the light one.
-        let gate = if needs_scratch(spec.code) {
-            "if (LIGHT) { return INVALID; } "
+        // Ops that a smaller build leaves out are dead code there.
+        let v = Variant::of_op(spec.code);
+        let gate = if v > Variant::Light {
+            format!("if (BUILD < {}) {{ return INVALID; }} ", v.wgsl_const())
         } else {
-            ""
+            String::new()
         };
         let _ = writeln!(
             w,

@@ -363,7 +363,7 @@ impl GpuBackend {
             bind_group_layouts: &[Some(&layout)],
             immediate_size: 0,
         });
-        // One pipeline per variant: the same module with another `LIGHT`
+        // One pipeline per build: the same module with another `BUILD`
         // (see variant.rs).
         let pipelines: Vec<(Variant, wgpu::ComputePipeline)> = Variant::ALL
             .iter()
@@ -374,10 +374,7 @@ impl GpuBackend {
                     module: &module,
                     entry_point: Some("main"),
                     compilation_options: wgpu::PipelineCompilationOptions {
-                        constants: &[
-                            ("WG", workgroup_size as f64),
-                            ("LIGHT", if v.light() { 1.0 } else { 0.0 }),
-                        ],
+                        constants: &[("WG", workgroup_size as f64), ("BUILD", v.build() as f64)],
                         ..Default::default()
                     },
                     cache: None,

@@ -1,43 +1,57 @@
-//! The two builds of the evaluation shader, and which one runs a program.
+//! The builds of the evaluation shader, and which one runs a program.
 //!
-//! One WGSL module, two pipelines that differ in one pipeline-overridable
-//! constant, `LIGHT` (`shaders/common.wgsl`):
+//! One WGSL module, three pipelines that differ in one pipeline-overridable
+//! constant, `BUILD` (`shaders/common.wgsl`), each build holding the ops of
+//! the one before:
 //!
-//! - [`Variant::Full`] runs every program.
 //! - [`Variant::Light`] runs the programs without an overlay whose ops are
-//!   not in [`SCRATCH_OPS`]: ops that need neither the prelude (labels,
-//!   piece statistics, repair, ...) nor the scratch arrays `lab` and `cnt`.
-//!   With `LIGHT` known when the pipeline is built, the other ops, the
-//!   prelude and the overlay are dead code, and `lab`, `cnt` and `canvas`
-//!   shrink to one word each: 8 KB of workgroup memory instead of 15.5 KB,
-//!   and a far smaller program for the compiler (fewer registers per
-//!   thread, so more workgroups per GPU core; lavapipe compiles it in a
-//!   fraction of the time and runs it several times faster,
-//!   `docs/benchmarks.md`).
+//!   in neither [`LABEL_OPS`] nor [`FULL_OPS`]: ops that need neither the
+//!   prelude (labels, piece statistics, repair, ...) nor the scratch arrays
+//!   `lab` and `cnt`. The other ops, the prelude and the overlay are dead
+//!   code there (`BUILD` is known when the pipeline is built), and `lab`,
+//!   `cnt` and `canvas` shrink to one word each: 7.4 KB of workgroup memory
+//!   instead of 15.5 KB, and a far smaller program for the compiler.
+//! - [`Variant::Labels`] adds the ops of [`LABEL_OPS`] (regions, objects,
+//!   lines and periods: the prelude's labels, distances, statistics and
+//!   majorities), without the pieces' selection, the cell split, `repair`
+//!   and the overlay.
+//! - [`Variant::Full`] runs every program.
 //!
-//! A batch is split by variant ([`GpuBackend`](super::GpuBackend) runs
-//! each part with its pipeline and puts the results back in the batch's
-//! order); results are the same whichever variant runs a program (the
-//! light build is the full one with code removed that the program never
-//! reaches). `tests/shaders.rs` checks [`SCRATCH_OPS`] against the shader:
-//! every other op's WGSL function uses neither `lab` nor `cnt`, and every op
-//! that the prelude works for is in the list.
+//! Fewer ops mean fewer registers per thread (a pipeline's register count
+//! is that of its costliest path), so more workgroups per GPU core; on
+//! lavapipe, where it can be measured, the light build runs its programs
+//! about 4 times as fast as the full one and the labels build 1.7 times
+//! (`docs/benchmarks.md`).
+//!
+//! A batch is split by variant ([`GpuBackend`](super::GpuBackend) runs each
+//! part with its pipeline and puts the results back in the batch's order);
+//! results are the same whichever build runs a program (a smaller build is
+//! the full one with code removed that the program never reaches).
+//! `tests/shaders.rs` checks the tables against the shader: no light op's
+//! WGSL function uses `lab`, `cnt`, `canvas` or the prelude's result, every
+//! op the prelude works for is in a table, and the prelude's stages that
+//! only the full build keeps serve only ops of [`FULL_OPS`].
 
 use crate::lang::ops::{OpCode, NUM_OPS};
 use crate::lang::Program;
 
-/// A build of the evaluation shader.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+/// A build of the evaluation shader, smallest first.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Variant {
+    /// Programs without an overlay, with ops outside [`LABEL_OPS`] and
+    /// [`FULL_OPS`] only.
+    Light = 0,
+    /// Programs without an overlay, with ops outside [`FULL_OPS`] only.
+    Labels = 1,
     /// Every op and construct.
-    Full,
-    /// Programs without an overlay and without the ops of [`SCRATCH_OPS`].
-    Light,
+    Full = 2,
 }
 
-/// Ops whose WGSL twin needs the prelude or the scratch arrays `lab` /
-/// `cnt`: programs with one of them run on [`Variant::Full`].
-pub const SCRATCH_OPS: &[OpCode] = &[
+/// Ops that need the prelude's labels, distances, piece statistics or
+/// majorities, or the scratch arrays `lab` / `cnt`, but not the pieces'
+/// selection, the cell split or the repair search: the labels build and
+/// the full one run them.
+pub const LABEL_OPS: &[OpCode] = &[
     OpCode::Object,
     OpCode::FillEnclosed,
     OpCode::Border,
@@ -50,6 +64,16 @@ pub const SCRATCH_OPS: &[OpCode] = &[
     OpCode::Majority,
     OpCode::Count,
     OpCode::UpscaleBy,
+    OpCode::CropFrame,
+    OpCode::Flood,
+    OpCode::ColorBoxes,
+    OpCode::Period,
+    OpCode::Extend,
+];
+
+/// Ops that only the full build runs: pieces (split, selection), the cell
+/// split, the repair search and the ops built on them.
+pub const FULL_OPS: &[OpCode] = &[
     OpCode::Pick,
     OpCode::KeepPieces,
     OpCode::DropPieces,
@@ -58,54 +82,66 @@ pub const SCRATCH_OPS: &[OpCode] = &[
     OpCode::Repair,
     OpCode::RepairCrop,
     OpCode::CellColors,
-    OpCode::CropFrame,
-    OpCode::Flood,
-    OpCode::ColorBoxes,
-    OpCode::Period,
-    OpCode::Extend,
     OpCode::Symmetrize,
     OpCode::Stamp,
 ];
 
-/// `SCRATCH_OPS` as a table indexed by op code.
-const NEEDS_SCRATCH: [bool; NUM_OPS] = {
-    let mut t = [false; NUM_OPS];
+/// The smallest build of each op, indexed by op code.
+const OP_VARIANT: [Variant; NUM_OPS] = {
+    let mut t = [Variant::Light; NUM_OPS];
     let mut k = 0;
-    while k < SCRATCH_OPS.len() {
-        t[SCRATCH_OPS[k] as usize] = true;
+    while k < LABEL_OPS.len() {
+        t[LABEL_OPS[k] as usize] = Variant::Labels;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < FULL_OPS.len() {
+        t[FULL_OPS[k] as usize] = Variant::Full;
         k += 1;
     }
     t
 };
 
-/// Whether the op needs the full shader.
-pub fn needs_scratch(code: OpCode) -> bool {
-    NEEDS_SCRATCH[code as usize]
-}
-
 impl Variant {
-    /// Every variant, in the order a batch runs them.
-    pub const ALL: [Variant; 2] = [Variant::Light, Variant::Full];
+    /// Every build, smallest first (the order a batch runs them in).
+    pub const ALL: [Variant; 3] = [Variant::Light, Variant::Labels, Variant::Full];
 
-    /// The variant that runs `p`: the light one when it can.
-    pub fn of(p: &Program) -> Variant {
-        if p.layers().is_empty() && !p.all_ops().any(|op| needs_scratch(op.code)) {
-            Variant::Light
-        } else {
-            Variant::Full
-        }
+    /// The smallest build that runs the op.
+    pub fn of_op(code: OpCode) -> Variant {
+        OP_VARIANT[code as usize]
     }
 
-    /// The value of the shader's `LIGHT` override.
-    pub fn light(self) -> bool {
-        self == Variant::Light
+    /// The smallest build that runs `p`.
+    pub fn of(p: &Program) -> Variant {
+        if !p.layers().is_empty() {
+            return Variant::Full;
+        }
+        p.all_ops()
+            .map(|op| Variant::of_op(op.code))
+            .max()
+            .unwrap_or(Variant::Light)
+    }
+
+    /// The value of the shader's `BUILD` override (`BUILD_LIGHT`, ...).
+    pub fn build(self) -> u32 {
+        self as u32
+    }
+
+    /// The WGSL constant naming this build's `BUILD` value.
+    pub fn wgsl_const(self) -> &'static str {
+        match self {
+            Variant::Light => "BUILD_LIGHT",
+            Variant::Labels => "BUILD_LABELS",
+            Variant::Full => "BUILD_FULL",
+        }
     }
 
     /// Lower-case name (pipeline labels, reports).
     pub fn name(self) -> &'static str {
         match self {
-            Variant::Full => "full",
             Variant::Light => "light",
+            Variant::Labels => "labels",
+            Variant::Full => "full",
         }
     }
 }
@@ -115,27 +151,30 @@ mod tests {
     use super::*;
 
     #[test]
-    fn programs_take_the_light_variant_when_they_can() {
+    fn programs_take_the_smallest_build_that_runs_them() {
         let light = Program::parse("rot90 | recolor 1 2 | crop_bbox 0").unwrap();
         assert_eq!(Variant::of(&light), Variant::Light);
         assert_eq!(Variant::of(&Program::empty()), Variant::Light);
         let norm = Program::parse("norm { flip_h }").unwrap();
         assert_eq!(Variant::of(&norm), Variant::Light);
-        let full = Program::parse("rot90 | fill_enclosed 0 3").unwrap();
+        let labels = Program::parse("rot90 | fill_enclosed 0 3").unwrap();
+        assert_eq!(Variant::of(&labels), Variant::Labels);
+        let full = Program::parse("fill_enclosed 0 3 | repair 0").unwrap();
         assert_eq!(Variant::of(&full), Variant::Full);
         let overlay = Program::parse("overlay { [nz] rot90 ; [all] flip_h }").unwrap();
         assert_eq!(Variant::of(&overlay), Variant::Full);
     }
 
     #[test]
-    fn the_table_lists_each_op_once() {
+    fn the_tables_list_each_op_once() {
         let mut seen = [false; NUM_OPS];
-        for &c in SCRATCH_OPS {
+        for &c in LABEL_OPS.iter().chain(FULL_OPS) {
             assert!(!seen[c as usize], "{c:?} twice");
             seen[c as usize] = true;
         }
         for (k, &s) in seen.iter().enumerate() {
-            assert_eq!(NEEDS_SCRATCH[k], s);
+            assert_eq!(OP_VARIANT[k] != Variant::Light, s);
         }
+        assert_eq!(Variant::ALL.map(Variant::build), [0, 1, 2]);
     }
 }
