@@ -446,7 +446,7 @@ fn random_programs_match_cpu() {
     // are recomputed on the CPU, so they test nothing here: keep them rare.
     let fallbacks = g.cpu_fallbacks() - fallbacks_before;
     eprintln!(
-        "gpu_diff: {cases} (program, pair) cases ({invalid} INVALID, {fallbacks} recomputed on the CPU) and {predictions} predictions identical in {:.1} s",
+        "gpu_diff: {cases} (program, pair) cases ({invalid} INVALID, {fallbacks} recomputed on the CPU) and {predictions} predictions identical in {:.1} s; programs per build (light, labels, full): {builds:?}",
         t0.elapsed().as_secs_f64()
     );
     assert!(
