@@ -13,6 +13,10 @@
 //!   ([`dispatch`]), buffers come from a pool ([`pool`]), and only the
 //!   4-word result records are read back (and, for `predict`, the output
 //!   grids of the programs asked for).
+//! - [`variant`]: the shader is built three times (light, labels, full:
+//!   the `BUILD` override); a batch is split so that each program runs on
+//!   the smallest build that holds its ops, and its results come back in
+//!   the batch's order.
 //!
 //! Every wait on the GPU has a timeout ([`EngineError::Timeout`]); device
 //! loss, validation errors and out-of-memory become [`EngineError`]s, never
@@ -730,8 +734,8 @@ impl GpuBackend {
 
     /// Evaluates `programs` on pairs `pair_start..pair_start + pair_count`
     /// of `task`, reading back the result records (and what `extra` asks
-    /// for), in the programs' order. The batch is split by shader variant
-    /// (see [`variant`]): each part runs with its pipeline.
+    /// for), in the programs' order. The batch is split by build of the
+    /// shader ([`variant`]): each part runs with its pipeline.
     fn run(
         &self,
         task: &Task,
