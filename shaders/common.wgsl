@@ -17,15 +17,20 @@
 // software adapters, where fewer idle lanes on small grids run faster).
 override WG: u32 = 64u;
 // The shader's build (src/gpu/variant.rs): BUILD_FULL runs every program;
-// BUILD_LABELS leaves out the ops that need the pieces' selection, the cell
-// split or the repair search, and the overlay; BUILD_LIGHT also the ops
-// that need the prelude or the scratch arrays. BUILD is known when the
-// pipeline is built, so what a build leaves out is dead code there: fewer
-// registers per thread, and in the light build `lab` and `cnt` shrink to
-// one word (the overlay's canvas too, below the full build).
+// BUILD_LABELS leaves out the ops that need the pieces' selection, the
+// color and cell splits or the repair search, and the overlay; BUILD_LIGHT
+// also the ops that need the prelude or the scratch arrays. BUILD is known
+// when the pipeline is built, so what a build leaves out is dead code
+// there: fewer registers per thread, and in the light build `lab` and `cnt`
+// shrink (the overlay's canvas to one word below the full build).
 override BUILD: u32 = BUILD_FULL;
-// Words of each scratch array (`lab`, `cnt`).
-override SCRATCH_WORDS: u32 = select(MAX_CELLS, 1u, BUILD == BUILD_LIGHT);
+// Words of each scratch array (`lab`, `cnt`). The light build never reaches
+// them, but the code of the ops it leaves out (dead there) still indexes
+// them with constants, up to cnt[REP_SHIFTS]; a compiler may reject a
+// constant index past the end even in dead code, so the light build keeps
+// SCRATCH_LIGHT_WORDS (tests/shaders.rs checks every constant index).
+const SCRATCH_LIGHT_WORDS: u32 = 96u;
+override SCRATCH_WORDS: u32 = select(MAX_CELLS, SCRATCH_LIGHT_WORDS, BUILD == BUILD_LIGHT);
 // Iterative loops (labelling and distances in prelude.wgsl, the objects of
 // fall) change at least one value per pass until they converge, and converge
 // after at most (longest shortest path inside a region) + 1 <= 900 passes
@@ -74,7 +79,8 @@ var<workgroup> grid: array<u32, 1800>;
 // Scratch of the ops that need more than the two grids, shared by all of
 // them (one op runs at a time): labels, distances and per-piece statistics
 // (see prelude.wgsl for the layout), the repaired grid of repair, line
-// flags and maps of compress / dedup. One word each in the light variant.
+// flags and maps of compress / dedup. SCRATCH_LIGHT_WORDS each in the light
+// build.
 var<workgroup> lab: array<atomic<u32>, SCRATCH_WORDS>;
 var<workgroup> cnt: array<atomic<u32>, SCRATCH_WORDS>;
 var<workgroup> hist: array<atomic<u32>, 10>;
@@ -264,14 +270,14 @@ fn split_part(len: u32, n: u32, i: u32) -> vec3<u32> {
     return vec3<u32>(0u);
 }
 
-// Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are != c
-// (mode 0) or == c (mode 2); r0 = NONE when there is none. Contains
-// barriers. (`bbox_label` is the same for the cells of one label: kept apart
-// so that the ops that call `bbox` do not touch `lab`, see BUILD.)
-fn bbox(mode: u32, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
+// Bounding box (r0, r1, c0, c1) of the cells at grid[sb..] that are == c
+// (eq) or != c (not eq); r0 = NONE when there is none. Contains barriers.
+// (`bbox_label` is the same for the cells of one label: kept apart so that
+// the ops that call `bbox` do not touch `lab`, see BUILD.)
+fn bbox(eq: bool, c: u32, h: u32, w: u32, sb: u32, lid: u32) -> vec4<u32> {
     bbox_reset(lid);
     for (var k = lid; k < h * w; k += WG) {
-        if ((grid[sb + k] != c) == (mode == 0u)) {
+        if ((grid[sb + k] == c) == eq) {
             bbox_add(k, w);
         }
     }

@@ -334,7 +334,7 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_KEEP_PIECES: { if (BUILD < BUILD_FULL) { return INVALID; } return op_keep_pieces(o, h, w, sb, db, lid); }
         case OP_DROP_PIECES: { if (BUILD < BUILD_FULL) { return INVALID; } return op_drop_pieces(o, h, w, sb, db, lid); }
         case OP_RECOLOR_BY: { if (BUILD < BUILD_FULL) { return INVALID; } return op_recolor_by(o, h, w, sb, db, lid); }
-        case OP_FALL: { if (BUILD < BUILD_FULL) { return INVALID; } return op_fall(o, h, w, sb, db, lid); }
+        case OP_FALL: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_fall(o, h, w, sb, db, lid); }
         case OP_OUTER: { return op_outer(o, h, w, sb, db, lid); }
         case OP_PANELS_H: { return op_panels_h(o, h, w, sb, db, lid); }
         case OP_PANELS_V: { return op_panels_v(o, h, w, sb, db, lid); }
@@ -349,8 +349,8 @@ fn apply_op(w0: u32, w1: u32, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec
         case OP_PALETTE: { return op_palette(o, h, w, sb, db, lid); }
         case OP_PERIOD: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_period(o, h, w, sb, db, lid); }
         case OP_EXTEND: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_extend(o, h, w, sb, db, lid); }
-        case OP_SYMMETRIZE: { if (BUILD < BUILD_FULL) { return INVALID; } return op_symmetrize(o, h, w, sb, db, lid); }
-        case OP_STAMP: { if (BUILD < BUILD_FULL) { return INVALID; } return op_stamp(o, h, w, sb, db, lid); }
+        case OP_SYMMETRIZE: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_symmetrize(o, h, w, sb, db, lid); }
+        case OP_STAMP: { if (BUILD < BUILD_LABELS) { return INVALID; } return op_stamp(o, h, w, sb, db, lid); }
         default: { return INVALID; }
     }
 }

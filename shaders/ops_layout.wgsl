@@ -127,7 +127,7 @@ fn op_trim(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
 }
 
 fn op_crop_bbox(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
-    let b = bbox(0u, o.c0, h, w, sb, lid);
+    let b = bbox(false, o.c0, h, w, sb, lid);
     return crop_to(b, w, sb, db, lid);
 }
 

@@ -83,7 +83,7 @@ fn op_repair(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32>
 // repair_crop: the repaired grid cropped to the bounding box of the cells
 // that were c (the prelude has made sure there is one).
 fn op_repair_crop(o: OpArgs, h: u32, w: u32, sb: u32, db: u32, lid: u32) -> vec3<u32> {
-    let b = bbox(2u, o.c0, h, w, sb, lid);
+    let b = bbox(true, o.c0, h, w, sb, lid);
     if (b.x == NONE) {
         return INVALID;
     }

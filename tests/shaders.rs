@@ -9,8 +9,8 @@ use gridscore::lang::OPS;
 use std::path::Path;
 
 /// The shader in every backend language wgpu uses for compute, with the
-/// overrides' defaults and every workgroup size the backend uses, in both
-/// every build (`BUILD`, src/gpu/variant.rs).
+/// overrides' defaults and every workgroup size the backend uses, in every
+/// build (`BUILD`, src/gpu/variant.rs).
 fn validate(src: &str) -> Result<(), String> {
     let module = naga::front::wgsl::parse_str(src)
         .map_err(|e| format!("parse error:\n{}", e.emit_to_string(src)))?;
@@ -179,9 +179,10 @@ fn eval_shader_uses_the_default_workgroup_memory_limit() {
     assert!(full <= 16384, "{full} bytes of workgroup memory");
     // The canvas (225 words) becomes one word, then lab and cnt (900 each).
     assert_eq!(full - labels, 4 * (225 - 1), "full {full}, labels {labels}");
+    // lab and cnt (900 words each) keep SCRATCH_LIGHT_WORDS (96) each.
     assert_eq!(
         labels - light,
-        4 * (900 + 900 - 2),
+        4 * 2 * (900 - 96),
         "labels {labels}, light {light}"
     );
     eprintln!("workgroup memory: full {full} bytes, labels {labels} bytes, light {light} bytes");
@@ -246,18 +247,34 @@ fn the_prelude_works_for_the_ops_of_its_builds() {
     let src = shader::source();
     let start = src.find("fn prelude_plan(").expect("prelude_plan");
     let end = start + src[start..].find("\n}\n").expect("end of prelude_plan");
-    let full_only = [
-        "split_plan",
-        "PRE_COLOR",
-        "PRE_CELL",
-        "PRE_SELECT",
-        "PRE_VALUES",
-        "PRE_REPAIR",
-    ];
+    // The stages the prelude gates to the full build: the plan bits and
+    // fields named on its `BUILD == BUILD_FULL` lines, and the plan helpers
+    // (`split_plan`) that return one of them.
+    let pre_start = src.find("fn prelude(").expect("prelude");
+    let pre_end = pre_start + src[pre_start..].find("\n}\n").expect("end of prelude");
+    let mut full_only: Vec<String> = src[pre_start..pre_end]
+        .lines()
+        .filter(|l| l.contains("BUILD == BUILD_FULL"))
+        .flat_map(|l| {
+            l.split(|c: char| !(c == '_' || c.is_ascii_alphanumeric()))
+                .filter(|w| w.starts_with("PRE_") && *w != "PRE_FIELD")
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(full_only.len() >= 4, "gated stages: {full_only:?}");
+    let split_start = src.find("fn split_plan(").expect("split_plan");
+    let split_end = split_start + src[split_start..].find("\n}\n").expect("end");
+    if full_only
+        .iter()
+        .any(|g| src[split_start..split_end].contains(g.as_str()))
+    {
+        full_only.push("split_plan".to_string());
+    }
     let mut named = 0;
     for case in src[start..end].split("case ").skip(1) {
         let (labels, plan) = case.split_once(':').expect("case labels");
-        let needs_full = full_only.iter().any(|s| plan.contains(s));
+        let needs_full = full_only.iter().any(|s| plan.contains(s.as_str()));
         for label in labels.split(',').map(str::trim) {
             let spec = OPS
                 .iter()
@@ -276,4 +293,68 @@ fn the_prelude_works_for_the_ops_of_its_builds() {
         }
     }
     assert!(named >= 15, "prelude_plan names {named} ops");
+}
+
+#[test]
+fn constant_indices_fit_every_build() {
+    // Code that a build leaves out is dead there but still compiled: a
+    // constant index into `lab` / `cnt` must be inside the light build's
+    // arrays (a compiler may reject a constant index past the end), and no
+    // op reads the overlay's canvas (one word below the full build).
+    let (module, info) = processed(Variant::Light);
+    let mut layouter = naga::proc::Layouter::default();
+    layouter.update(module.to_ctx()).expect("layout");
+    let global = |name: &str| {
+        module
+            .global_variables
+            .iter()
+            .find(|(_, g)| g.name.as_deref() == Some(name))
+            .unwrap_or_else(|| panic!("no {name}"))
+    };
+    let mut checked = 0;
+    for name in ["lab", "cnt"] {
+        let (h, var) = global(name);
+        let words = layouter[var.ty].size / 4;
+        let mut max = 0;
+        for (_, f) in module.functions.iter() {
+            for (_, e) in f.expressions.iter() {
+                let index = match *e {
+                    naga::Expression::AccessIndex { base, index } => Some((base, index)),
+                    naga::Expression::Access { base, index } => match f.expressions[index] {
+                        naga::Expression::Literal(naga::Literal::U32(v)) => Some((base, v)),
+                        naga::Expression::Literal(naga::Literal::I32(v)) => Some((base, v as u32)),
+                        naga::Expression::Constant(c) => {
+                            match module.global_expressions[module.constants[c].init] {
+                                naga::Expression::Literal(naga::Literal::U32(v)) => Some((base, v)),
+                                _ => None,
+                            }
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                if let Some((base, k)) = index {
+                    if matches!(f.expressions[base], naga::Expression::GlobalVariable(g) if g == h)
+                    {
+                        max = max.max(k + 1);
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            max <= words,
+            "{name}[{}] in the light build's {words} words",
+            max - 1
+        );
+    }
+    assert!(checked >= 10, "only {checked} constant indices found");
+    let (canvas, _) = global("canvas");
+    for (h, f) in module.functions.iter() {
+        assert!(
+            info[h][canvas].is_empty(),
+            "{} uses the overlay's canvas",
+            f.name.as_deref().unwrap_or("?")
+        );
+    }
 }

@@ -9,19 +9,20 @@
 //!   prelude (labels, piece statistics, repair, ...) nor the scratch arrays
 //!   `lab` and `cnt`. The other ops, the prelude and the overlay are dead
 //!   code there (`BUILD` is known when the pipeline is built), and `lab`,
-//!   `cnt` and `canvas` shrink to one word each: 7.4 KB of workgroup memory
-//!   instead of 15.5 KB, and a far smaller program for the compiler.
+//!   `cnt` and `canvas` shrink: 8.2 KB of workgroup memory instead of
+//!   15.5 KB, and a far smaller program for the compiler.
 //! - [`Variant::Labels`] adds the ops of [`LABEL_OPS`] (regions, objects,
-//!   lines and periods: the prelude's labels, distances, statistics and
-//!   majorities), without the pieces' selection, the cell split, `repair`
-//!   and the overlay.
+//!   periods, fall, stamp, symmetrize: the prelude's labels, distances,
+//!   statistics and majorities, and the scratch arrays), without the
+//!   pieces' selection, the color and cell splits, `repair` and the
+//!   overlay.
 //! - [`Variant::Full`] runs every program.
 //!
 //! Fewer ops mean fewer registers per thread (a pipeline's register count
 //! is that of its costliest path), so more workgroups per GPU core; on
 //! lavapipe, where it can be measured, the light build runs its programs
-//! about 4 times as fast as the full one and the labels build 1.7 times
-//! (`docs/benchmarks.md`).
+//! about 3 times as fast as the one shader before it, and the labels build
+//! region programs up to 2 times (`docs/benchmarks.md`).
 //!
 //! A batch is split by variant ([`GpuBackend`](super::GpuBackend) runs each
 //! part with its pipeline and puts the results back in the batch's order);
@@ -49,7 +50,7 @@ pub enum Variant {
 
 /// Ops that need the prelude's labels, distances, piece statistics or
 /// majorities, or the scratch arrays `lab` / `cnt`, but not the pieces'
-/// selection, the cell split or the repair search: the labels build and
+/// selection, the color and cell splits or the repair search: the labels build and
 /// the full one run them.
 pub const LABEL_OPS: &[OpCode] = &[
     OpCode::Object,
@@ -69,21 +70,22 @@ pub const LABEL_OPS: &[OpCode] = &[
     OpCode::ColorBoxes,
     OpCode::Period,
     OpCode::Extend,
+    OpCode::Fall,
+    OpCode::Symmetrize,
+    OpCode::Stamp,
 ];
 
-/// Ops that only the full build runs: pieces (split, selection), the cell
-/// split, the repair search and the ops built on them.
+/// Ops that only the full build runs: those that split a grid into pieces
+/// and select among them (the prelude's color and cell splits, selection
+/// and values) and the repair search.
 pub const FULL_OPS: &[OpCode] = &[
     OpCode::Pick,
     OpCode::KeepPieces,
     OpCode::DropPieces,
     OpCode::RecolorBy,
-    OpCode::Fall,
+    OpCode::CellColors,
     OpCode::Repair,
     OpCode::RepairCrop,
-    OpCode::CellColors,
-    OpCode::Symmetrize,
-    OpCode::Stamp,
 ];
 
 /// The smallest build of each op, indexed by op code.
