@@ -139,8 +139,8 @@ fn no_bare_op_numbers_in_the_shader() {
     }
 }
 
-/// The module with the overrides of `variant` applied, and its info.
-fn processed(variant: Variant) -> (naga::Module, naga::valid::ModuleInfo) {
+/// The assembled shader, parsed and validated (no optional capability).
+fn parsed() -> (naga::Module, naga::valid::ModuleInfo) {
     let src = shader::source();
     let module = naga::front::wgsl::parse_str(&src).expect("parses");
     let info = naga::valid::Validator::new(
@@ -149,6 +149,22 @@ fn processed(variant: Variant) -> (naga::Module, naga::valid::ModuleInfo) {
     )
     .validate(&module)
     .expect("validates");
+    (module, info)
+}
+
+/// The text of WGSL function `name` in `src`, from `fn name(` to its
+/// closing brace at the start of a line.
+fn fn_text<'a>(src: &'a str, name: &str) -> &'a str {
+    let start = src
+        .find(&format!("fn {name}("))
+        .unwrap_or_else(|| panic!("no fn {name}"));
+    let end = start + src[start..].find("\n}\n").expect("end of the function");
+    &src[start..end]
+}
+
+/// The module with the overrides of `variant` applied, and its info.
+fn processed(variant: Variant) -> (naga::Module, naga::valid::ModuleInfo) {
+    let (module, info) = parsed();
     let mut constants = naga::back::PipelineConstants::default();
     constants.insert("BUILD".to_string(), variant.build() as f64);
     naga::back::pipeline_constants::process_overrides(&module, &info, None, &constants)
@@ -191,17 +207,10 @@ fn eval_shader_uses_the_default_workgroup_memory_limit() {
 #[test]
 fn light_ops_need_no_scratch() {
     // An op outside LABEL_OPS and FULL_OPS runs in the light build, where
-    // `lab` and `cnt` are one word and the prelude does not run: its WGSL
+    // `lab` and `cnt` shrink and the prelude does not run: its WGSL
     // function must not touch them, nor read what the prelude leaves
     // (`wg_pre`), nor the overlay's canvas.
-    let src = shader::source();
-    let module = naga::front::wgsl::parse_str(&src).expect("parses");
-    let info = naga::valid::Validator::new(
-        naga::valid::ValidationFlags::all(),
-        naga::valid::Capabilities::empty(),
-    )
-    .validate(&module)
-    .expect("validates");
+    let (module, info) = parsed();
     let scratch: Vec<_> = module
         .global_variables
         .iter()
@@ -245,14 +254,11 @@ fn the_prelude_works_for_the_ops_of_its_builds() {
     // (the color and cell splits of `split_plan`, selection, values, repair)
     // serve ops of FULL_OPS only.
     let src = shader::source();
-    let start = src.find("fn prelude_plan(").expect("prelude_plan");
-    let end = start + src[start..].find("\n}\n").expect("end of prelude_plan");
+    let plan_text = fn_text(&src, "prelude_plan");
     // The stages the prelude gates to the full build: the plan bits and
     // fields named on its `BUILD == BUILD_FULL` lines, and the plan helpers
     // (`split_plan`) that return one of them.
-    let pre_start = src.find("fn prelude(").expect("prelude");
-    let pre_end = pre_start + src[pre_start..].find("\n}\n").expect("end of prelude");
-    let mut full_only: Vec<String> = src[pre_start..pre_end]
+    let mut full_only: Vec<String> = fn_text(&src, "prelude")
         .lines()
         .filter(|l| l.contains("BUILD == BUILD_FULL"))
         .flat_map(|l| {
@@ -263,16 +269,12 @@ fn the_prelude_works_for_the_ops_of_its_builds() {
         })
         .collect();
     assert!(full_only.len() >= 4, "gated stages: {full_only:?}");
-    let split_start = src.find("fn split_plan(").expect("split_plan");
-    let split_end = split_start + src[split_start..].find("\n}\n").expect("end");
-    if full_only
-        .iter()
-        .any(|g| src[split_start..split_end].contains(g.as_str()))
-    {
+    let split_text = fn_text(&src, "split_plan");
+    if full_only.iter().any(|g| split_text.contains(g.as_str())) {
         full_only.push("split_plan".to_string());
     }
     let mut named = 0;
-    for case in src[start..end].split("case ").skip(1) {
+    for case in plan_text.split("case ").skip(1) {
         let (labels, plan) = case.split_once(':').expect("case labels");
         let needs_full = full_only.iter().any(|s| plan.contains(s.as_str()));
         for label in labels.split(',').map(str::trim) {

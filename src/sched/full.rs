@@ -115,18 +115,7 @@ pub struct FullRun {
 /// Whether `id` is the decimal spelling of `index` (the id of an unnamed
 /// candidate), so that it need not be stored.
 fn is_index(id: &str, index: usize) -> bool {
-    let mut buf = [0u8; 20];
-    let mut n = index;
-    let mut k = buf.len();
-    loop {
-        k -= 1;
-        buf[k] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    id.as_bytes() == &buf[k..]
+    id == crate::text::decimal(index as u64, &mut [0; 20])
 }
 
 /// Scores every candidate of `blocks` on `task` (see the module
@@ -843,6 +832,17 @@ impl FullRun {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_that_spell_the_index_are_recognised() {
+        for index in [0usize, 7, 10, 12345, usize::MAX] {
+            assert!(is_index(&index.to_string(), index));
+            assert!(!is_index(&format!("0{index}"), index));
+            assert!(!is_index(&(index as u128 + 1).to_string(), index));
+        }
+        assert!(!is_index("", 0));
+        assert!(!is_index("x", 0));
+    }
 
     #[test]
     fn numbers_and_hashes_are_written_as_format_writes_them() {
