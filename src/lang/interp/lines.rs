@@ -163,40 +163,64 @@ pub fn for_each_line(h: usize, w: usize, dy: i32, dx: i32, mut f: impl FnMut(&[u
 /// `connect A`: along each axis of A (in priority order), the 0-cells
 /// between two cells of the same non-0 color with only 0-cells between them
 /// take that color; a cell filled by an earlier axis keeps its color.
-pub fn connect(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
+///
+/// One row-major pass per axis: every axis steps forward in row-major
+/// order (right, down, down-right, down-left), so the pass meets each
+/// line's cells in walking order and keeps, per line, its last non-0 cell.
+/// A filled cell was a 0-cell and holds a non-0 color, so "filled by an
+/// earlier axis" is "non-0 in `out`".
+pub fn connect(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let dirs = Axes::from_arg(op.args[0]).dirs();
     let (h, w) = (x.h(), x.w());
     out.copy_from(x);
-    let filled = &mut s.mark[..h * w];
-    filled.fill(0);
     let src = x.data();
     let dst = out.data_mut();
     for &(dy, dx) in dirs {
-        // Along each line, the 0-cells between two consecutive non-0 cells
-        // of the same color.
-        for_each_line(h, w, dy, dx, |line| {
-            let mut last: Option<(u8, usize)> = None;
-            for (p, &k) in line.iter().enumerate() {
-                let v = src[k as usize];
-                if v == 0 {
-                    continue;
-                }
-                if let Some((c, q)) = last {
-                    if c == v {
-                        for &g in &line[q + 1..p] {
-                            let g = g as usize;
-                            if filled[g] == 0 {
-                                dst[g] = v;
-                                filled[g] = 1;
-                            }
-                        }
-                    }
-                }
-                last = Some((v, p));
-            }
-        });
+        // The line through (i, j) is line(i, j); a step along it moves
+        // `stride` cells.
+        match (dy, dx) {
+            (0, 1) => connect_lines(src, dst, w, 1, |i, _| i),
+            (1, 0) => connect_lines(src, dst, w, w, |_, j| j),
+            (1, 1) => connect_lines(src, dst, w, w + 1, |i, j| j + h - 1 - i),
+            (1, -1) => connect_lines(src, dst, w, w - 1, |i, j| i + j),
+            _ => unreachable!("connect's axes step right, down, down-right or down-left"),
+        }
     }
     true
+}
+
+/// [`connect`] along one axis: `line(i, j)` names the line through (i, j)
+/// (below 2 MAX_DIM), `stride` is the step between its cells.
+#[inline(always)]
+fn connect_lines(
+    src: &[u8],
+    dst: &mut [u8],
+    w: usize,
+    stride: usize,
+    line: impl Fn(usize, usize) -> usize,
+) {
+    // Per line: the color and index of its last non-0 cell (color 0: none
+    // yet).
+    let mut last = [(0u8, 0usize); 2 * crate::grid::MAX_DIM];
+    for (i, row) in src.chunks_exact(w).enumerate() {
+        for (j, &v) in row.iter().enumerate() {
+            if v == 0 {
+                continue;
+            }
+            let k = i * w + j;
+            let l = &mut last[line(i, j)];
+            if l.0 == v {
+                let mut g = l.1 + stride;
+                while g < k {
+                    if dst[g] == 0 {
+                        dst[g] = v;
+                    }
+                    g += stride;
+                }
+            }
+            *l = (v, k);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -241,6 +265,48 @@ mod tests {
                         })
                         .collect();
                     assert_eq!(starts, want, "{h}x{w} ({dy}, {dx})");
+                }
+            }
+        }
+    }
+
+    /// `connect` against its definition cell by cell: a 0-cell takes the
+    /// color of the first axis (in priority order) along which the nearest
+    /// non-0 cells on both sides have one color.
+    #[test]
+    fn connect_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(0xc044);
+        let mut out = Grid::default();
+        let mut s = Scratch::default();
+        for n in 0..3_000 {
+            let mut x = random_grid_sized(&mut rng, 1, 12);
+            // Sparse grids of few colors, so that lines connect.
+            for v in x.data_mut() {
+                *v = if rng.chance(0.75) { 0 } else { 1 + *v % 3 };
+            }
+            for a in 0..Axes::NAMES.len() as i32 {
+                let op = Op::new(OpCode::Connect, &[a]);
+                assert!(connect(&op, &x, &mut out, &mut s));
+                for i in 0..x.h() {
+                    for j in 0..x.w() {
+                        let want = match x.get(i, j) {
+                            0 => Axes::from_arg(a)
+                                .dirs()
+                                .iter()
+                                .map(|&(dy, dx)| {
+                                    let c = first_behind(&x, i, j, dy, dx);
+                                    if c == first_behind(&x, i, j, -dy, -dx) {
+                                        c
+                                    } else {
+                                        0
+                                    }
+                                })
+                                .find(|&c| c != 0)
+                                .unwrap_or(0),
+                            v => v,
+                        };
+                        assert_eq!(out.get(i, j), want, "#{n} `{op}` at ({i}, {j}) of {x:?}");
+                    }
                 }
             }
         }

@@ -42,6 +42,8 @@ pub struct Scratch {
     pub values: Vec<u32>,
     pub order: Vec<u16>,
     pub syms: Vec<pattern::Sym>,
+    /// `repair`'s candidate symmetries for the last grid size.
+    pub candidates: pattern::Candidates,
 }
 
 impl Default for Scratch {
@@ -57,6 +59,7 @@ impl Default for Scratch {
             values: Vec::with_capacity(64),
             order: Vec::with_capacity(64),
             syms: Vec::with_capacity(4096),
+            candidates: pattern::Candidates::default(),
         }
     }
 }

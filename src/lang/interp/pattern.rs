@@ -150,7 +150,7 @@ impl Sym {
 
 /// Every candidate symmetry of an h x w grid, in the order `repair` uses
 /// them: reflections, half and quarter turns near the centre, then
-/// translations by increasing length.
+/// translations by increasing length (|dy| + |dx|, then dy, then dx).
 pub fn candidate_syms(h: i32, w: i32, out: &mut Vec<Sym>) {
     out.clear();
     for a in 1..=2 * w - 3 {
@@ -177,62 +177,198 @@ pub fn candidate_syms(h: i32, w: i32, out: &mut Vec<Sym>) {
             out.push(Sym::Rot90(b, a));
         }
     }
-    let mut shifts = Vec::new();
-    for dy in 0..h {
-        for dx in -(w - 1)..w {
-            if dy == 0 && dx <= 0 {
+    // The translations (dy, dx) with 0 <= dy < h, |dx| < w, (dy, dx) after
+    // (0, 0), ordered by (|dy| + |dx|, dy, dx): for each length, dy rising,
+    // and for each dy the negative dx before the positive one.
+    for len in 1..h + w - 1 {
+        for dy in 0..h.min(len + 1) {
+            let r = len - dy;
+            if r >= w {
                 continue;
             }
-            shifts.push((dy.abs() + dx.abs(), dy, dx));
+            if dy > 0 && r > 0 {
+                out.push(Sym::Shift(dy, -r));
+            }
+            out.push(Sym::Shift(dy, r));
         }
     }
-    shifts.sort_unstable();
-    out.extend(shifts.into_iter().map(|(_, dy, dx)| Sym::Shift(dy, dx)));
+}
+
+/// The map (i, j) -> (p, q) = (cp + pi i + pj j, cq + qi i + qj j) that
+/// `consistent` checks: the first image of [`Sym::images`], an affine map
+/// with coefficients in {-1, 0, 1}.
+#[derive(Copy, Clone, Debug)]
+struct Affine {
+    cp: i32,
+    pi: i32,
+    pj: i32,
+    cq: i32,
+    qi: i32,
+    qj: i32,
+}
+
+impl Sym {
+    /// The first image map as an [`Affine`] map; `None` for a quarter turn
+    /// whose centre sends every cell between cells (no cell has an image).
+    fn affine(self) -> Option<Affine> {
+        let a = |cp, pi, pj, cq, qi, qj| {
+            Some(Affine {
+                cp,
+                pi,
+                pj,
+                cq,
+                qi,
+                qj,
+            })
+        };
+        match self {
+            Sym::FlipH(a_) => a(0, 1, 0, a_, 0, -1),
+            Sym::FlipV(b) => a(b, -1, 0, 0, 0, 1),
+            Sym::Transpose(t) => a(t, 0, 1, -t, 1, 0),
+            Sym::Anti(s) => a(s, 0, -1, s, -1, 0),
+            Sym::Rot180(b, a_) => a(b, -1, 0, a_, 0, -1),
+            // cw = (b + 2j - a, a - 2i + b) / 2, whole only when a + b is
+            // even (then b - a is too).
+            Sym::Rot90(b, a_) => {
+                if (a_ + b) % 2 != 0 {
+                    None
+                } else {
+                    a((b - a_) / 2, 0, 1, (a_ + b) / 2, -1, 0)
+                }
+            }
+            Sym::Shift(dy, dx) => a(dy, 1, 0, dx, 0, 1),
+        }
+    }
+}
+
+/// The t in [0, n) with 0 <= c + k t <= hi (k in {-1, 1}), as a half-open
+/// range (empty when there is none).
+#[inline(always)]
+fn band(c: i32, k: i32, hi: i32, n: i32) -> (i32, i32) {
+    let (lo, up) = if k == 1 { (-c, hi - c) } else { (c - hi, c) };
+    (lo.max(0), (up + 1).min(n))
+}
+
+/// How [`consistent`] walks a grid of one size for one symmetry.
+///
+/// Every candidate map sends rows to rows or columns and columns to the
+/// other, so one image coordinate moves with i only and the other with j
+/// only: the cells whose image is inside the grid are a rectangle (rows
+/// `i0..i1`, columns `j0..j0 + n`), and the image's index moves by `step`
+/// along a row and by `row_step` from row to row.
+#[derive(Copy, Clone, Debug, Default)]
+pub struct Walk {
+    i0: i32,
+    i1: i32,
+    j0: i32,
+    n: i32,
+    /// The image's index of cell (i0, j0).
+    k0: i32,
+    step: i32,
+    row_step: i32,
+}
+
+impl Walk {
+    /// The walk of `sym` over an h x w grid (no cell when no image is
+    /// inside the grid).
+    pub fn new(sym: Sym, h: i32, w: i32) -> Walk {
+        let Some(m) = sym.affine() else {
+            return Walk::default();
+        };
+        // (i0..i1) x (j0..j1): p in [0, h) and q in [0, w).
+        let ((i0, i1), (j0, j1)) = if m.pj == 0 {
+            (band(m.cp, m.pi, h - 1, h), band(m.cq, m.qj, w - 1, w))
+        } else {
+            (band(m.cq, m.qi, w - 1, h), band(m.cp, m.pj, h - 1, w))
+        };
+        if i0 >= i1 || j0 >= j1 {
+            return Walk::default();
+        }
+        let (p, q) = (m.cp + m.pi * i0 + m.pj * j0, m.cq + m.qi * i0 + m.qj * j0);
+        Walk {
+            i0,
+            i1,
+            j0,
+            n: j1 - j0,
+            k0: p * w + q,
+            step: m.pj * w + m.qj,
+            row_step: m.pi * w + m.qi,
+        }
+    }
+
+    /// The number of cells walked.
+    fn cells(&self) -> u32 {
+        ((self.i1 - self.i0) * self.n) as u32
+    }
+}
+
+/// The candidate symmetries of one grid size with their walks, kept
+/// between calls (a batch's grids mostly share a few sizes).
+#[derive(Default)]
+pub struct Candidates {
+    size: (i32, i32),
+    list: Vec<(Sym, Walk)>,
+}
+
+impl Candidates {
+    /// The candidates of an h x w grid, in [`candidate_syms`]' order.
+    pub fn of(&mut self, h: i32, w: i32) -> &[(Sym, Walk)] {
+        if self.size != (h, w) || self.list.is_empty() {
+            let mut syms = Vec::new();
+            candidate_syms(h, w, &mut syms);
+            self.list = syms.into_iter().map(|s| (s, Walk::new(s, h, w))).collect();
+            self.size = (h, w);
+        }
+        &self.list
+    }
 }
 
 /// Whether `sym` maps every known cell (not of color `c`) whose image is
 /// inside the grid and known onto a cell of the same color, with at least
-/// `min_support` such pairs.
+/// `min_support` such pairs. The answer is [`consistent_cells`]' (a test
+/// compares them on every candidate).
 pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
-    match sym {
-        Sym::Shift(dy, dx) => consistent_shift(x, c, dy, dx, min_support),
-        _ => consistent_cells(x, c, sym, min_support),
-    }
+    walk_consistent(
+        x,
+        c,
+        &Walk::new(sym, x.h() as i32, x.w() as i32),
+        min_support,
+    )
 }
 
-/// [`consistent`] for the translation by (dy, dx): the overlap of the grid
-/// and its translate, row against row (the pairs are the same as
-/// [`consistent_cells`]' and the answer too; the loop only visits cells
-/// whose image is inside the grid, and the compiler vectorizes it).
-fn consistent_shift(x: &Grid, c: u8, dy: i32, dx: i32, min_support: u32) -> bool {
-    let (h, w) = (x.h() as i32, x.w() as i32);
-    let (i0, i1) = ((-dy).max(0), (h - dy).min(h));
-    let (j0, j1) = ((-dx).max(0), (w - dx).min(w));
-    if i0 >= i1 || j0 >= j1 {
-        return min_support == 0;
+/// [`consistent`] along a [`Walk`] made for x's size: row by row, stopping
+/// at the first conflict (on most grids most candidates conflict within a
+/// few cells).
+fn walk_consistent(x: &Grid, c: u8, walk: &Walk, min_support: u32) -> bool {
+    // No more pairs than cells walked.
+    if walk.cells() < min_support {
+        return false;
     }
-    let (j0, j1) = (j0 as usize, j1 as usize);
-    let shift = dx as isize;
+    let d = x.data();
+    let w = x.w() as i32;
     let mut support = 0;
-    for i in i0..i1 {
-        let a = &x.row(i as usize)[j0..j1];
-        let b = &x.row((i + dy) as usize)
-            [(j0 as isize + shift) as usize..(j1 as isize + shift) as usize];
-        let (mut bad, mut same) = (false, 0u32);
-        for (&v, &u) in a.iter().zip(b) {
-            let known = v != c && u != c;
-            bad |= known && u != v;
-            same += u32::from(known && u == v);
+    let mut k_row = walk.k0 as isize;
+    for i in walk.i0..walk.i1 {
+        let mut k = k_row;
+        let a = (i * w + walk.j0) as usize;
+        for &v in &d[a..a + walk.n as usize] {
+            let u = d[k as usize];
+            k += walk.step as isize;
+            if v != c && u != c {
+                if u != v {
+                    return false;
+                }
+                support += 1;
+            }
         }
-        if bad {
-            return false;
-        }
-        support += same;
+        k_row += walk.row_step as isize;
     }
     support >= min_support
 }
 
-/// [`consistent`], cell by cell.
+/// [`consistent`], cell by cell, from [`Sym::images`]: the definition the
+/// tests hold the fast one to.
+#[cfg(test)]
 fn consistent_cells(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
     let (h, w) = (x.h() as i32, x.w() as i32);
     let mut support = 0;
@@ -273,9 +409,17 @@ fn repair_into(x: &Grid, c: u8, out: &mut Grid, s: &mut Scratch) -> bool {
         return false;
     }
     let min_support = (known / 3).max(4);
-    let Scratch { syms, .. } = s;
-    candidate_syms(h as i32, w as i32, syms);
-    syms.retain(|&sym| consistent(x, c, sym, min_support));
+    let Scratch {
+        syms, candidates, ..
+    } = s;
+    syms.clear();
+    syms.extend(
+        candidates
+            .of(h as i32, w as i32)
+            .iter()
+            .filter(|(_, walk)| walk_consistent(x, c, walk, min_support))
+            .map(|&(sym, _)| sym),
+    );
     out.copy_from(x);
     let mut prev = x.clone();
     for _ in 0..4 {
@@ -394,6 +538,120 @@ fn sym_maps(kind: SymKind) -> usize {
     }
 }
 
+/// A centre's support in [`symmetrize`] once a pair of its cells conflicts.
+const RULED_OUT: u32 = u32::MAX;
+
+/// A vote against a centre in [`vote_centres`]' tally: above any support
+/// (at most 2 per pair, under 10,000) and summed over at most 4,950 pairs
+/// without overflow.
+const CONFLICT: u32 = 1 << 16;
+
+/// Leaves in `support` the votes of every pair of `cells` (x's non-0 cells,
+/// row-major, in the box from (r0, c0)) for the centres of the box (doubled
+/// coordinates from (2 r0, 2 c0), `ny` rows of `nx`; one row for `h`, one
+/// column for `v`): for each map that sends one cell of a pair onto the
+/// other, 2 for the same color, RULED_OUT for another.
+///
+/// A centre is a sum of the pair's coordinates (the quarter turns' after
+/// a turn of one of them), so each cell gets its part of the index into
+/// the tally once and a vote is one add at the sum of two parts. The tally
+/// is padded so that the quarter turns' centres outside the box land
+/// inside it (they are dropped at the end), and each vote adds 2 or
+/// CONFLICT, without a branch.
+fn vote_centres(
+    kind: SymKind,
+    x: &Grid,
+    cells: &[(i32, i32, u8)],
+    (r0, c0): (usize, usize),
+    (ny, nx): (usize, usize),
+    support: &mut Vec<u32>,
+) {
+    let (y0, x0) = (2 * r0 as i32, 2 * c0 as i32);
+    // Quarter turns' centres stray from the box by at most its other
+    // extent: rows by (nx - 1) / 2, columns by (ny - 1) / 2.
+    let (py, px) = if kind == SymKind::R4 {
+        ((nx - 1) / 2, (ny - 1) / 2)
+    } else {
+        (0, 0)
+    };
+    let (fy, fx) = (ny + 2 * py, nx + 2 * px);
+    support.clear();
+    support.resize(fy * fx, 0);
+    let tally = &mut support[..];
+    let inc = |a: u8, b: u8| if a == b { 2 } else { CONFLICT };
+    // The tally's index of centre (cy2, cx2) is cy2 fx + cx2 + at.
+    let at = (py as i32 - y0) * fx as i32 + px as i32 - x0;
+    let fx = fx as i32;
+    match kind {
+        SymKind::V => {
+            // The pairs of each column, from the grid.
+            let mut col = [(0i32, 0u8); crate::grid::MAX_DIM];
+            for j in 0..x.w() {
+                let mut m = 0;
+                for i in 0..x.h() {
+                    let v = x.get(i, j);
+                    if v != 0 {
+                        col[m] = (i as i32, v);
+                        m += 1;
+                    }
+                }
+                for (a, &(ia, ca)) in col[..m].iter().enumerate() {
+                    for &(ib, cb) in &col[a + 1..m] {
+                        tally[(ia + ib - y0) as usize] += inc(ca, cb);
+                    }
+                }
+            }
+        }
+        SymKind::H => {
+            for (a, &(ia, ja, ca)) in cells.iter().enumerate() {
+                // Cells are in row-major order: a row's pairs end at the
+                // next row.
+                for &(_, jb, cb) in cells[a + 1..].iter().take_while(|c| c.0 == ia) {
+                    tally[(ja + jb - x0) as usize] += inc(ca, cb);
+                }
+            }
+        }
+        SymKind::R2 | SymKind::R4 => {
+            // Per cell: k for the half turn's centre (ia + ib, ja + jb);
+            // t and u for the quarter turns' (ia + ib + jb - ja, ja + jb +
+            // ia - ib) = t(a) + u(b) and (ia + ib + ja - jb, ja + jb + ib -
+            // ia) = u(a) + t(b).
+            let mut parts = [(0i32, 0i32, 0i32, 0u8); SYM_MAX_CELLS];
+            for (p, &(i, j, v)) in parts.iter_mut().zip(cells) {
+                *p = (i * fx + j, (i - j) * fx + i + j, (i + j) * fx + j - i, v);
+            }
+            let parts = &parts[..cells.len()];
+            for (a, &(ka, ta, ua, ca)) in parts.iter().enumerate() {
+                let (ka, ta, ua) = (ka + at, ta + at, ua + at);
+                for &(kb, tb, ub, cb) in &parts[a + 1..] {
+                    let v = inc(ca, cb);
+                    tally[(ka + kb) as usize] += v;
+                    if kind == SymKind::R4 {
+                        tally[(ta + ub) as usize] += v;
+                        tally[(ua + tb) as usize] += v;
+                    }
+                }
+            }
+        }
+    }
+    // The box's centres, to the front, conflicts as RULED_OUT; a quarter
+    // turn about a centre whose coordinates have an odd sum sends no cell
+    // onto a cell (its half-turn votes are dropped).
+    let fx = fx as usize;
+    for ty in 0..ny {
+        for tx in 0..nx {
+            let v = support[(ty + py) * fx + tx + px];
+            let odd = kind == SymKind::R4 && (ty + tx) % 2 == 1;
+            support[ty * nx + tx] = match v {
+                _ if odd => 0,
+                v if v >= CONFLICT => RULED_OUT,
+                v => v,
+            };
+        }
+    }
+    support.truncate(ny * nx);
+}
+
 /// `symmetrize K`: the figure completed by its symmetry K about the best
 /// centre. See `docs/DSL.md` for the rule; the supporting and conflicting
 /// pairs are counted here by votes: each ordered pair (a, b) of distinct
@@ -429,54 +687,10 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         _ => (2 * (r1 - r0) + 1, 2 * (c1 - c0) + 1),
     };
     let (y0, x0) = (2 * r0 as i32, 2 * c0 as i32);
-    // Support per centre; RULED_OUT once a pair conflicts (only the
-    // centres of this figure's box are cleared).
-    const RULED_OUT: u32 = u32::MAX;
+    // Support per centre of the box, RULED_OUT once a pair conflicts.
     let support = &mut s.values;
-    support.clear();
-    support.resize(ny * nx, 0);
     let cells = &cells[..n];
-    // One vote of weight 2 per unordered pair and centre: an involution
-    // (mirror, half turn) sends a to b exactly where it sends b to a, and
-    // the quarter turn clockwise sends a to b where the counter-clockwise
-    // one sends b to a.
-    let mut vote = |cy2: i32, cx2: i32, same: bool| {
-        let (ty, tx) = (cy2 - y0, cx2 - x0);
-        if ty < 0 || tx < 0 || ty as usize >= ny || tx as usize >= nx {
-            return;
-        }
-        let t = &mut support[ty as usize * nx + tx as usize];
-        // Without a branch: RULED_OUT (the largest u32) stays put when
-        // added to (supports stay far below it: at most 2 per pair).
-        *t = if same { t.saturating_add(2) } else { RULED_OUT };
-    };
-    for (a, &(ia, ja, ca)) in cells.iter().enumerate() {
-        for &(ib, jb, cb) in &cells[a + 1..] {
-            let same = ca == cb;
-            match kind {
-                SymKind::H => {
-                    // Cells are in row-major order: the row's pairs end here.
-                    if ib != ia {
-                        break;
-                    }
-                    vote(y0, ja + jb, same);
-                }
-                SymKind::V => {
-                    if jb == ja {
-                        vote(ia + ib, x0, same);
-                    }
-                }
-                SymKind::R2 => vote(ia + ib, ja + jb, same),
-                SymKind::R4 => {
-                    if (ia + ib + ja + jb) % 2 == 0 {
-                        vote(ia + ib, ja + jb, same);
-                    }
-                    vote(ib - ja + jb + ia, jb + ia - ib + ja, same);
-                    vote(ia - jb + ja + ib, ja + ib - ia + jb, same);
-                }
-            }
-        }
-    }
+    vote_centres(kind, x, cells, (r0, c0), (ny, nx), support);
     let top = support
         .iter()
         .copied()
@@ -546,25 +760,158 @@ mod tests {
     use super::*;
     use crate::lang::random::random_grid;
 
-    /// The row-against-row check of translations answers as the cell-by-cell
-    /// one does, on periodic grids with holes (where translations hold) and
-    /// on random ones.
+    /// The votes give each centre of the box what counting its pairs one
+    /// by one gives: for every non-0 cell and map, 1 when the image is
+    /// another non-0 cell of the same color, RULED_OUT when of another.
     #[test]
-    fn translations_are_checked_as_cell_by_cell() {
-        let mut rng = crate::rng::Rng::new(0x5ca1);
-        let mut held = 0;
-        for t in 0..1500 {
-            let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
+    fn votes_count_every_centre_as_its_definition() {
+        let mut rng = crate::rng::Rng::new(0x5e7);
+        for t in 0..2_000 {
+            let (h, w) = (1 + rng.below(12), 1 + rng.below(12));
             let mut x = random_grid(&mut rng, h, w);
-            if t % 2 == 0 {
-                // A tiling of a small motif: many translations hold.
-                let (ph, pw) = (1 + rng.below(4), 1 + rng.below(4));
-                let motif = random_grid(&mut rng, ph, pw);
-                for i in 0..h {
-                    for j in 0..w {
-                        x.set(i, j, motif.get(i % ph, j % pw));
+            let keep = [0.1, 0.3, 0.9][t % 3];
+            for v in x.data_mut() {
+                if !rng.chance(keep) {
+                    *v = 0;
+                } else if t % 2 == 0 {
+                    // Few colors, so that many pairs agree.
+                    *v = 1 + *v % 2;
+                }
+            }
+            let cells: Vec<(i32, i32, u8)> = (0..h * w)
+                .filter(|&k| x.data()[k] != 0)
+                .map(|k| ((k / w) as i32, (k % w) as i32, x.data()[k]))
+                .collect();
+            if cells.is_empty() || cells.len() > SYM_MAX_CELLS {
+                continue;
+            }
+            let r0 = cells.iter().map(|c| c.0).min().unwrap();
+            let r1 = cells.iter().map(|c| c.0).max().unwrap();
+            let c0 = cells.iter().map(|c| c.1).min().unwrap();
+            let c1 = cells.iter().map(|c| c.1).max().unwrap();
+            for kind in [SymKind::H, SymKind::V, SymKind::R2, SymKind::R4] {
+                let (ys, xs): (Vec<i32>, Vec<i32>) = match kind {
+                    SymKind::H => (vec![2 * r0], (2 * c0..=2 * c1).collect()),
+                    SymKind::V => ((2 * r0..=2 * r1).collect(), vec![2 * c0]),
+                    _ => ((2 * r0..=2 * r1).collect(), (2 * c0..=2 * c1).collect()),
+                };
+                let mut want = Vec::new();
+                for &cy2 in &ys {
+                    for &cx2 in &xs {
+                        let mut n = 0;
+                        // Quarter turns about a centre with cy2 + cx2 odd
+                        // send no cell onto a cell; no vote goes there.
+                        let skip = kind == SymKind::R4 && (cy2 + cx2) % 2 != 0;
+                        for &(i, j, v) in cells.iter().filter(|_| !skip) {
+                            for g in 0..sym_maps(kind) {
+                                let (p, q) = sym_image(kind, g, i, j, cy2, cx2);
+                                if (p, q) == (i, j)
+                                    || p < 0
+                                    || q < 0
+                                    || p >= h as i32
+                                    || q >= w as i32
+                                {
+                                    continue;
+                                }
+                                let u = x.get(p as usize, q as usize);
+                                if u == v {
+                                    n += 1;
+                                } else if u != 0 {
+                                    n = RULED_OUT;
+                                }
+                                if n == RULED_OUT {
+                                    break;
+                                }
+                            }
+                            if n == RULED_OUT {
+                                break;
+                            }
+                        }
+                        want.push(n);
                     }
                 }
+                let mut got = Vec::new();
+                let (ny, nx) = (ys.len(), xs.len());
+                vote_centres(
+                    kind,
+                    &x,
+                    &cells,
+                    (r0 as usize, c0 as usize),
+                    (ny, nx),
+                    &mut got,
+                );
+                assert_eq!(got, want, "{kind:?} {x:?}");
+            }
+        }
+    }
+
+    /// The candidates, in the order their definition gives: reflections,
+    /// turns, then translations sorted by (|dy| + |dx|, dy, dx).
+    #[test]
+    fn candidates_come_in_their_defined_order() {
+        for h in 1..=12 {
+            for w in 1..=12 {
+                let mut got = Vec::new();
+                candidate_syms(h, w, &mut got);
+                let mut shifts = Vec::new();
+                for dy in 0..h {
+                    for dx in -(w - 1)..w {
+                        if dy == 0 && dx <= 0 {
+                            continue;
+                        }
+                        shifts.push((dy.abs() + dx.abs(), dy, dx));
+                    }
+                }
+                shifts.sort_unstable();
+                let first = got.iter().position(|s| matches!(s, Sym::Shift(..)));
+                let first = first.unwrap_or(got.len());
+                assert!(got[..first].iter().all(|s| !matches!(s, Sym::Shift(..))));
+                let want: Vec<Sym> = shifts
+                    .iter()
+                    .map(|&(_, dy, dx)| Sym::Shift(dy, dx))
+                    .collect();
+                assert_eq!(got[first..], want[..], "{h}x{w}");
+                let n = (2 * w - 3).max(0) + (2 * h - 3).max(0) + (h + w - 1) + (h + w - 3).max(0);
+                assert_eq!(first as i32, n + 2 * 81, "{h}x{w}");
+            }
+        }
+    }
+
+    /// The row-by-row check answers as the cell-by-cell one does, for every
+    /// candidate symmetry and translations in every direction, on periodic
+    /// and symmetric grids with holes (where symmetries hold) and on random
+    /// ones.
+    #[test]
+    fn symmetries_are_checked_as_cell_by_cell() {
+        let mut rng = crate::rng::Rng::new(0x5ca1);
+        let (mut held, mut turned, mut checked) = (0, 0, 0);
+        let mut syms = Vec::new();
+        for t in 0..900 {
+            let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
+            let mut x = random_grid(&mut rng, h, w);
+            match t % 3 {
+                0 => {
+                    // A tiling of a small motif: many translations hold.
+                    let (ph, pw) = (1 + rng.below(4), 1 + rng.below(4));
+                    let motif = random_grid(&mut rng, ph, pw);
+                    for i in 0..h {
+                        for j in 0..w {
+                            x.set(i, j, motif.get(i % ph, j % pw));
+                        }
+                    }
+                }
+                1 => {
+                    // Symmetric under both mirrors and (when square) the
+                    // transpose: reflections and turns hold.
+                    for i in 0..h {
+                        for j in 0..w {
+                            let (a, b) = (i.min(h - 1 - i), j.min(w - 1 - j));
+                            let (a, b) = if h == w { (a.min(b), a.max(b)) } else { (a, b) };
+                            x.set(i, j, ((a * 7 + b * 3) % 10) as u8);
+                        }
+                    }
+                }
+                _ => {}
             }
             let c = rng.below(10) as u8;
             for k in 0..x.len() {
@@ -574,15 +921,21 @@ mod tests {
             }
             let min_support = rng.below(6) as u32;
             let (h, w) = (h as i32, w as i32);
+            candidate_syms(h, w, &mut syms);
             for dy in -h..=h {
                 for dx in -w..=w {
-                    let sym = Sym::Shift(dy, dx);
-                    let want = consistent_cells(&x, c, sym, min_support);
-                    assert_eq!(consistent(&x, c, sym, min_support), want, "{sym:?} {x:?}");
-                    held += usize::from(want);
+                    syms.push(Sym::Shift(dy, dx));
                 }
             }
+            for &sym in &syms {
+                let want = consistent_cells(&x, c, sym, min_support);
+                assert_eq!(consistent(&x, c, sym, min_support), want, "{sym:?} {x:?}");
+                held += usize::from(want);
+                turned += usize::from(want && !matches!(sym, Sym::Shift(..)));
+                checked += 1;
+            }
         }
-        assert!(held > 10_000, "translations held {held} times");
+        assert!(held > 10_000, "symmetries held {held} times of {checked}");
+        assert!(turned > 1_000, "reflections and turns held {turned} times");
     }
 }
