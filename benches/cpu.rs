@@ -6,7 +6,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use gridscore::engine::{Backend, CpuBackend};
-use gridscore::lang::random::{codes_of, random_grid, random_program};
+use gridscore::lang::random::{all_codes, codes_of, random_grid, random_program};
 use gridscore::lang::{Interp, OpClass, Program};
 use gridscore::rng::Rng;
 use gridscore::task::{Pair, Task, TestPair};
@@ -96,6 +96,38 @@ fn per_core(c: &mut Criterion) {
     group.finish();
 }
 
+/// One core, one op at a time: 1,000 single-op programs (random
+/// arguments) on every input of the 10x10 task, per op. Where a class's
+/// figure moves, this says which op moved it (`cargo bench --bench cpu --
+/// interp_op_10x10/repair`).
+fn per_op(c: &mut Criterion) {
+    let t = task(10, 7);
+    let inputs: Vec<_> = t.inputs().cloned().collect();
+    let mut group = c.benchmark_group("interp_op_10x10");
+    group.warm_up_time(std::time::Duration::from_millis(500));
+    group.measurement_time(std::time::Duration::from_secs(2));
+    for code in all_codes() {
+        let mut rng = Rng::new(42);
+        let ps: Vec<Program> = (0..PROGRAMS)
+            .map(|_| random_program(&mut rng, &[code], 1, 1))
+            .collect();
+        group.throughput(Throughput::Elements((PROGRAMS * inputs.len()) as u64));
+        let mut interp = Interp::new();
+        group.bench_function(BenchmarkId::from_parameter(code.name()), |b| {
+            b.iter(|| {
+                let mut valid = 0usize;
+                for p in &ps {
+                    for x in &inputs {
+                        valid += interp.run_program(p, x).is_some() as usize;
+                    }
+                }
+                black_box(valid)
+            })
+        });
+    }
+    group.finish();
+}
+
 /// The rayon batch scorer (run + compare + hash) on all cores.
 fn backend(c: &mut Criterion) {
     let cpu = CpuBackend::new(0);
@@ -119,5 +151,5 @@ fn backend(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, per_core, backend);
+criterion_group!(benches, per_core, per_op, backend);
 criterion_main!(benches);
