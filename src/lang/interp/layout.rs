@@ -156,23 +156,29 @@ pub fn shift(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (dy, dx) = (op.args[0] as isize, op.args[1] as isize);
     let fill = Colors::of(x).get(op.args[2]);
     out.resize(h, w);
-    // Row by row: out row i is source row i - dy moved right by dx (cells
-    // from outside the grid are `fill`).
+    // Out row i is source row i - dy moved right by dx; cells from
+    // outside the grid are `fill`: the whole grid is filled first (one
+    // call, not two per row), then the rows that come from inside are
+    // copied (in one block when dx is 0).
     let (src, dst) = (x.data(), out.data_mut());
-    // Output columns [j0, j1) come from source columns [j0 - dx, j1 - dx).
+    dst.fill(fill);
+    // Output rows [i0, i1) from source rows [i0 - dy, i1 - dy); output
+    // columns [j0, j1) from source columns [j0 - dx, j1 - dx).
+    let i0 = dy.clamp(0, h as isize) as usize;
+    let i1 = (h as isize + dy).clamp(0, h as isize) as usize;
     let j0 = dx.clamp(0, w as isize) as usize;
     let j1 = (w as isize + dx).clamp(0, w as isize) as usize;
-    for (i, row) in dst.chunks_exact_mut(w).enumerate() {
-        let si = i as isize - dy;
-        if si < 0 || si >= h as isize || j0 >= j1 {
-            row.fill(fill);
-            continue;
-        }
-        let s0 = si as usize * w;
-        let from = (j0 as isize - dx) as usize;
-        row[..j0].fill(fill);
-        row[j0..j1].copy_from_slice(&src[s0 + from..s0 + from + (j1 - j0)]);
-        row[j1..].fill(fill);
+    if i0 >= i1 || j0 >= j1 {
+        return true;
+    }
+    let si0 = (i0 as isize - dy) as usize;
+    if dx == 0 {
+        dst[i0 * w..i1 * w].copy_from_slice(&src[si0 * w..(si0 + i1 - i0) * w]);
+        return true;
+    }
+    let from = (j0 as isize - dx) as usize;
+    for (i, si) in (i0..i1).zip(si0..) {
+        dst[i * w + j0..i * w + j1].copy_from_slice(&src[si * w + from..si * w + from + (j1 - j0)]);
     }
     true
 }
@@ -291,4 +297,44 @@ pub fn crop_frame(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
         return false;
     }
     gather(x, out, fh - 2, fw - 2, |i, j| (r0 + 1 + i) * w + c0 + 1 + j)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid_sized;
+    use crate::lang::OpCode;
+
+    /// `shift` against its definition cell by cell: out(i, j) is x(i - dy,
+    /// j - dx) where that is inside the grid, else the fill color.
+    #[test]
+    fn shift_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(0x541f7);
+        let mut out = Grid::default();
+        let mut s = Scratch::default();
+        for n in 0..4_000 {
+            let x = random_grid_sized(&mut rng, 1, 12);
+            let (dy, dx) = (rng.range(-13, 13), rng.range(-13, 13));
+            let op = Op::new(OpCode::Shift, &[dy, dx, rng.range(0, 9)]);
+            let fill = Colors::of(&x).get(op.args[2]);
+            assert!(shift(&op, &x, &mut out, &mut s));
+            assert_eq!((out.h(), out.w()), (x.h(), x.w()));
+            for i in 0..x.h() as i32 {
+                for j in 0..x.w() as i32 {
+                    let (si, sj) = (i - dy, j - dx);
+                    let inside = si >= 0 && sj >= 0 && si < x.h() as i32 && sj < x.w() as i32;
+                    let want = if inside {
+                        x.get(si as usize, sj as usize)
+                    } else {
+                        fill
+                    };
+                    assert_eq!(
+                        out.get(i as usize, j as usize),
+                        want,
+                        "#{n} `{op}` at ({i}, {j}) of {x:?}"
+                    );
+                }
+            }
+        }
+    }
 }
