@@ -53,6 +53,46 @@ pub fn apply_transform(t: Transform, x: &Grid, out: &mut Grid) -> bool {
     }
 }
 
+/// Writes t(x) into `dst` (rows of `ow` cells) with its top-left corner at
+/// `at`; the caller has sized `dst` to hold it. One loop per transform,
+/// as in [`apply_transform`].
+#[inline]
+pub fn transform_block(t: Transform, x: &Grid, dst: &mut [u8], ow: usize, at: (usize, usize)) {
+    let (h, w) = (x.h(), x.w());
+    let size = transform_size(t, h, w);
+    let src = x.data();
+    match t {
+        Transform::Id => block(src, dst, ow, at, size, |i, j| i * w + j),
+        Transform::Rot90 => block(src, dst, ow, at, size, |i, j| (h - 1 - j) * w + i),
+        Transform::Rot180 => block(src, dst, ow, at, size, |i, j| (h - 1 - i) * w + (w - 1 - j)),
+        Transform::Rot270 => block(src, dst, ow, at, size, |i, j| j * w + (w - 1 - i)),
+        Transform::FlipH => block(src, dst, ow, at, size, |i, j| i * w + (w - 1 - j)),
+        Transform::FlipV => block(src, dst, ow, at, size, |i, j| (h - 1 - i) * w + j),
+        Transform::Transpose => block(src, dst, ow, at, size, |i, j| j * w + i),
+        Transform::Antitranspose => {
+            block(src, dst, ow, at, size, |i, j| (h - 1 - j) * w + (w - 1 - i))
+        }
+    }
+}
+
+/// `dst[(r0 + i) * ow + c0 + j] = src[f(i, j)]` for an th x tw block.
+#[inline(always)]
+fn block(
+    src: &[u8],
+    dst: &mut [u8],
+    ow: usize,
+    (r0, c0): (usize, usize),
+    (th, tw): (usize, usize),
+    f: impl Fn(usize, usize) -> usize,
+) {
+    for i in 0..th {
+        let row = &mut dst[(r0 + i) * ow + c0..][..tw];
+        for (j, d) in row.iter_mut().enumerate() {
+            *d = src[f(i, j)];
+        }
+    }
+}
+
 macro_rules! transform_op {
     ($name:ident, $t:ident) => {
         #[doc = concat!("`", stringify!($name), "`.")]

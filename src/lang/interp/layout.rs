@@ -1,7 +1,8 @@
 //! Size and layout ops (`DSL.md`, "Size and layout"). WGSL twins:
 //! `shaders/ops_layout.wgsl`.
 
-use super::{gather, split_part, transform_size, transform_src, Colors, Scratch};
+use super::geometry::transform_block;
+use super::{gather, split_part, transform_size, Colors, Scratch};
 use crate::grid::Grid;
 use crate::lang::args::Transform;
 use crate::lang::Op;
@@ -34,11 +35,27 @@ pub fn tile(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 /// `mirror_tile`: x, flip_h(x) / flip_v(x), rot180(x).
 pub fn mirror_tile(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
-    gather(x, out, 2 * h, 2 * w, |i, j| {
-        let si = if i < h { i } else { 2 * h - 1 - i };
-        let sj = if j < w { j } else { 2 * w - 1 - j };
-        si * w + sj
-    })
+    if !out.resize(2 * h, 2 * w) {
+        return false;
+    }
+    // The top half row by row (the row, then the row reversed), then the
+    // bottom half as the top's rows in reverse order.
+    let dst = out.data_mut();
+    let (top, bottom) = dst.split_at_mut(h * 2 * w);
+    for (row, s) in top.chunks_exact_mut(2 * w).zip(x.data().chunks_exact(w)) {
+        let (a, b) = row.split_at_mut(w);
+        a.copy_from_slice(s);
+        for (d, &v) in b.iter_mut().zip(s.iter().rev()) {
+            *d = v;
+        }
+    }
+    for (row, s) in bottom
+        .chunks_exact_mut(2 * w)
+        .zip(top.chunks_exact(2 * w).rev())
+    {
+        row.copy_from_slice(s);
+    }
+    true
 }
 
 /// `hcat T`: x with T(x) on its right; requires T(x) to have H rows.
@@ -46,17 +63,13 @@ pub fn hcat(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let t = Transform::from_arg(op.args[0]);
     let (th, tw) = transform_size(t, h, w);
-    if th != h {
+    if th != h || !out.resize(h, w + tw) {
         return false;
     }
-    gather(x, out, h, w + tw, |i, j| {
-        if j < w {
-            i * w + j
-        } else {
-            let (si, sj) = transform_src(t, h, w, i, j - w);
-            si * w + sj
-        }
-    })
+    let dst = out.data_mut();
+    transform_block(Transform::Id, x, dst, w + tw, (0, 0));
+    transform_block(t, x, dst, w + tw, (0, w));
+    true
 }
 
 /// `vcat T`: x with T(x) below it; requires T(x) to have W columns.
@@ -64,17 +77,13 @@ pub fn vcat(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let t = Transform::from_arg(op.args[0]);
     let (th, tw) = transform_size(t, h, w);
-    if tw != w {
+    if tw != w || !out.resize(h + th, w) {
         return false;
     }
-    gather(x, out, h + th, w, |i, j| {
-        if i < h {
-            i * w + j
-        } else {
-            let (si, sj) = transform_src(t, h, w, i - h, j);
-            si * w + sj
-        }
-    })
+    let dst = out.data_mut();
+    dst[..h * w].copy_from_slice(x.data());
+    transform_block(t, x, dst, w, (h, 0));
+    true
 }
 
 /// `crop r c h w`: the window; requires r+h <= H and c+w <= W.
@@ -205,7 +214,22 @@ pub fn pad(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 pub fn resize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (ih, iw) = (x.h(), x.w());
     let (h, w) = (op.args[0] as usize, op.args[1] as usize);
-    gather(x, out, h, w, |i, j| (i * ih / h) * iw + j * iw / w)
+    if !out.resize(h, w) {
+        return false;
+    }
+    // The source column of each output column, once (not a division per
+    // cell).
+    let mut cols = [0u8; crate::grid::MAX_DIM];
+    for (j, c) in cols[..w].iter_mut().enumerate() {
+        *c = (j * iw / w) as u8;
+    }
+    for (i, row) in out.data_mut().chunks_exact_mut(w).enumerate() {
+        let s = x.row(i * ih / h);
+        for (d, &c) in row.iter_mut().zip(&cols[..w]) {
+            *d = s[c as usize];
+        }
+    }
+    true
 }
 
 /// `period`: the top-left p x q tile, p the smallest row period (every
@@ -302,8 +326,84 @@ pub fn crop_frame(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lang::args::Count;
     use crate::lang::random::random_grid_sized;
     use crate::lang::OpCode;
+
+    /// The layout ops that copy blocks of rows give what their cell-by-cell
+    /// definitions give (through `gather` and `transform_src`, the table of
+    /// DSL.md): `mirror_tile`, `hcat T`, `vcat T`, `resize h w`,
+    /// `upscale_by N`, on random grids of every shape up to 12 x 12.
+    #[test]
+    fn block_copies_follow_their_definitions() {
+        use crate::lang::interp::transform_src;
+        let mut rng = crate::rng::Rng::new(0xb10c);
+        let (mut out, mut want) = (Grid::default(), Grid::default());
+        let mut s = Scratch::default();
+        let mut checked = 0;
+        for n in 0..3_000 {
+            let x = random_grid_sized(&mut rng, 1, 12);
+            let (h, w) = (x.h(), x.w());
+            let t = Transform::from_arg(rng.range(0, 7));
+            let (th, tw) = transform_size(t, h, w);
+            let (rh, rw) = (rng.range(1, 30) as usize, rng.range(1, 30) as usize);
+            let cases: [(Op, Option<Grid>); 4] = [
+                (Op::new(OpCode::MirrorTile, &[]), {
+                    let ok = gather(&x, &mut want, 2 * h, 2 * w, |i, j| {
+                        let si = if i < h { i } else { 2 * h - 1 - i };
+                        let sj = if j < w { j } else { 2 * w - 1 - j };
+                        si * w + sj
+                    });
+                    ok.then(|| want.clone())
+                }),
+                (Op::new(OpCode::Hcat, &[t as i32]), {
+                    let ok = th == h
+                        && gather(&x, &mut want, h, w + tw, |i, j| {
+                            if j < w {
+                                i * w + j
+                            } else {
+                                let (si, sj) = transform_src(t, h, w, i, j - w);
+                                si * w + sj
+                            }
+                        });
+                    ok.then(|| want.clone())
+                }),
+                (Op::new(OpCode::Vcat, &[t as i32]), {
+                    let ok = tw == w
+                        && gather(&x, &mut want, h + th, w, |i, j| {
+                            if i < h {
+                                i * w + j
+                            } else {
+                                let (si, sj) = transform_src(t, h, w, i - h, j);
+                                si * w + sj
+                            }
+                        });
+                    ok.then(|| want.clone())
+                }),
+                (Op::new(OpCode::Resize, &[rh as i32, rw as i32]), {
+                    let ok = gather(&x, &mut want, rh, rw, |i, j| (i * h / rh) * w + j * w / rw);
+                    ok.then(|| want.clone())
+                }),
+            ];
+            for (op, want) in cases {
+                let got =
+                    crate::lang::interp::apply(&op, &x, &mut out, &mut s).then(|| out.clone());
+                assert_eq!(got, want, "#{n} `{op}` of {x:?}");
+                checked += usize::from(want.is_some());
+            }
+            // upscale_by N: each cell becomes a k x k block, k the count.
+            let op = Op::new(
+                OpCode::UpscaleBy,
+                &[rng.range(0, Count::NAMES.len() as i32 - 1)],
+            );
+            let k = super::super::pieces::count_of(&x, Count::from_arg(op.args[0]), &mut s.pieces);
+            let want = (k > 0 && gather(&x, &mut want, h * k, w * k, |i, j| (i / k) * w + j / k))
+                .then(|| want.clone());
+            let got = crate::lang::interp::apply(&op, &x, &mut out, &mut s).then(|| out.clone());
+            assert_eq!(got, want, "#{n} `{op}` of {x:?}");
+        }
+        assert!(checked > 5_000, "{checked} valid cases");
+    }
 
     /// `shift` against its definition cell by cell: out(i, j) is x(i - dy,
     /// j - dx) where that is inside the grid, else the fill color.

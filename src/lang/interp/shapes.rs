@@ -404,5 +404,26 @@ pub fn upscale_by(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         return false;
     }
     let (h, w) = (x.h(), x.w());
-    gather(x, out, h * k, w * k, |i, j| (i / k) * w + j / k)
+    if !out.resize(h * k, w * k) {
+        return false;
+    }
+    // Each source row is widened once, then repeated k times.
+    let ow = w * k;
+    for (rows, s) in out
+        .data_mut()
+        .chunks_exact_mut(ow * k)
+        .zip(x.data().chunks_exact(w))
+    {
+        let (first, rest) = rows.split_at_mut(ow);
+        for (d, v) in first
+            .iter_mut()
+            .zip(s.iter().flat_map(|&v| std::iter::repeat_n(v, k)))
+        {
+            *d = v;
+        }
+        for r in rest.chunks_exact_mut(ow) {
+            r.copy_from_slice(first);
+        }
+    }
+    true
 }
