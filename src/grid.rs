@@ -172,6 +172,11 @@ impl Grid {
         let w = self.w();
         &self.cells[i * w..(i + 1) * w]
     }
+    /// One row, mutable.
+    pub fn row_mut(&mut self, i: usize) -> &mut [u8] {
+        let w = self.w();
+        &mut self.cells[i * w..(i + 1) * w]
+    }
     /// Resizes in place (contents unspecified until written). Returns false,
     /// leaving the grid untouched, if the size is outside 1..=30.
     #[inline(always)]

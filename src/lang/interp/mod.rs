@@ -41,6 +41,7 @@ pub struct Scratch {
     pub flags: Vec<bool>,
     pub values: Vec<u32>,
     pub order: Vec<u16>,
+    pub queue: Vec<u16>,
     pub syms: Vec<pattern::Sym>,
     /// `repair`'s candidate symmetries for the last grid size.
     pub candidates: pattern::Candidates,
@@ -58,6 +59,7 @@ impl Default for Scratch {
             flags: Vec::with_capacity(64),
             values: Vec::with_capacity(64),
             order: Vec::with_capacity(64),
+            queue: Vec::with_capacity(64),
             syms: Vec::with_capacity(4096),
             candidates: pattern::Candidates::default(),
         }

@@ -143,16 +143,33 @@ pub fn bbox_fill(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     if !pieces.cut(x, Split::Obj) {
         return true;
     }
+    let w = x.w();
     for (id, p) in pieces.list.iter().enumerate() {
-        let label = &pieces.label;
-        let Some(c) = majority_where(x, |k| label[k] == id as u16) else {
-            continue;
-        };
-        for i in p.r0 as usize..=p.r1 as usize {
-            for j in p.c0 as usize..=p.c1 as usize {
-                if out.get(i, j) == 0 {
-                    out.set(i, j, c);
+        let (rows, cols) = (p.r0 as usize..=p.r1 as usize, p.c0 as usize..=p.c1 as usize);
+        // A piece of one color (the usual case) has it as its majority;
+        // otherwise its cells are counted within its box.
+        let c = if p.colors.count_ones() == 1 && p.colors & 1 == 0 {
+            p.colors.trailing_zeros() as u8
+        } else {
+            let mut hist = [0u32; 10];
+            for i in rows.clone() {
+                let (r, l) = (
+                    &x.row(i)[cols.clone()],
+                    &pieces.label[i * w..(i + 1) * w][cols.clone()],
+                );
+                for (&v, &l) in r.iter().zip(l) {
+                    hist[v as usize] += u32::from(l == id as u16);
                 }
+            }
+            hist[0] = 0;
+            match nonzero_majority(&hist) {
+                Some(c) => c,
+                None => continue,
+            }
+        };
+        for i in rows {
+            for o in &mut out.row_mut(i)[cols.clone()] {
+                *o = if *o == 0 { c } else { *o };
             }
         }
     }
@@ -181,10 +198,9 @@ pub fn color_boxes(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
             continue;
         }
         for i in r0..=r1 {
-            for j in c0..=c1 {
-                if x.get(i, j) == 0 {
-                    out.set(i, j, c);
-                }
+            let o = &mut out.row_mut(i)[c0..=c1];
+            for (o, &v) in o.iter_mut().zip(&x.row(i)[c0..=c1]) {
+                *o = if v == 0 { c } else { *o };
             }
         }
     }
@@ -277,10 +293,16 @@ pub fn spread(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     out.copy_from(x);
     // claim[k]: the source (row-major index) claiming cell k; dist[k]: the
     // layer that reached it.
-    let Scratch { stack, aux, .. } = s;
+    let Scratch {
+        stack,
+        aux,
+        order: frontier,
+        queue: next,
+        ..
+    } = s;
     let claim = &mut stack[..n];
     let dist = &mut aux[..n];
-    let mut frontier: Vec<u16> = Vec::with_capacity(n);
+    frontier.clear();
     for k in 0..n {
         if src[k] != 0 {
             claim[k] = k as u16;
@@ -291,14 +313,13 @@ pub fn spread(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
             dist[k] = NONE;
         }
     }
-    let mut next: Vec<u16> = Vec::with_capacity(n);
     let mut layer = 0u16;
     while !frontier.is_empty() {
         layer += 1;
         next.clear();
         // Cells reached in this layer take the smallest source among their
         // neighbours of the previous layer.
-        for &f in &frontier {
+        for &f in frontier.iter() {
             let f = f as usize;
             let (i, j) = (f / w, f % w);
             let sf = claim[f];
@@ -315,19 +336,19 @@ pub fn spread(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
                 }
             };
             if i > 0 {
-                offer(f - w, &mut next);
+                offer(f - w, next);
             }
             if i + 1 < h {
-                offer(f + w, &mut next);
+                offer(f + w, next);
             }
             if j > 0 {
-                offer(f - 1, &mut next);
+                offer(f - 1, next);
             }
             if j + 1 < w {
-                offer(f + 1, &mut next);
+                offer(f + 1, next);
             }
         }
-        std::mem::swap(&mut frontier, &mut next);
+        std::mem::swap(frontier, next);
     }
     for k in 0..n {
         if claim[k] != NONE {
@@ -426,4 +447,86 @@ pub fn upscale_by(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid_sized;
+
+    /// `color_boxes` and `bbox_fill` against their definitions: a 0-cell of
+    /// `color_boxes` takes the smallest color whose cells' bounding box
+    /// holds it; `bbox_fill` fills, object after object (8-connected, in
+    /// order of first cell), the 0-cells of the object's box still 0 with
+    /// the object's most frequent color over the whole grid's cells of it.
+    #[test]
+    fn box_fills_follow_their_definitions() {
+        let mut rng = crate::rng::Rng::new(0xb0f1);
+        let mut out = Grid::default();
+        let mut s = Scratch::default();
+        let mut pieces = crate::lang::interp::pieces::Pieces::default();
+        for n in 0..3_000 {
+            let mut x = random_grid_sized(&mut rng, 1, 12);
+            if n % 2 == 0 {
+                for v in x.data_mut() {
+                    if rng.chance(0.6) {
+                        *v = 0;
+                    }
+                }
+            }
+            let (h, w) = (x.h(), x.w());
+            assert!(color_boxes(
+                &Op::new(crate::lang::OpCode::ColorBoxes, &[]),
+                &x,
+                &mut out,
+                &mut s
+            ));
+            for i in 0..h {
+                for j in 0..w {
+                    let inside = |c: u8| {
+                        let cells = (0..h * w).filter(|&k| x.data()[k] == c);
+                        let (mut r0, mut r1, mut c0, mut c1) = (h, 0, w, 0);
+                        let mut any = false;
+                        for k in cells {
+                            any = true;
+                            (r0, r1) = (r0.min(k / w), r1.max(k / w));
+                            (c0, c1) = (c0.min(k % w), c1.max(k % w));
+                        }
+                        any && (r0..=r1).contains(&i) && (c0..=c1).contains(&j)
+                    };
+                    let want = match x.get(i, j) {
+                        0 => (1..10).find(|&c| inside(c)).unwrap_or(0),
+                        v => v,
+                    };
+                    assert_eq!(
+                        out.get(i, j),
+                        want,
+                        "#{n} color_boxes at ({i}, {j}) of {x:?}"
+                    );
+                }
+            }
+            assert!(bbox_fill(
+                &Op::new(crate::lang::OpCode::BboxFill, &[]),
+                &x,
+                &mut out,
+                &mut s
+            ));
+            let mut want = x.clone();
+            if pieces.cut(&x, Split::Obj) {
+                for (id, p) in pieces.list.iter().enumerate() {
+                    let Some(c) = majority_where(&x, |k| pieces.label[k] == id as u16) else {
+                        continue;
+                    };
+                    for i in p.r0 as usize..=p.r1 as usize {
+                        for j in p.c0 as usize..=p.c1 as usize {
+                            if want.get(i, j) == 0 {
+                                want.set(i, j, c);
+                            }
+                        }
+                    }
+                }
+            }
+            assert_eq!(out, want, "#{n} bbox_fill of {x:?}");
+        }
+    }
 }
