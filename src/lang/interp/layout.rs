@@ -110,14 +110,16 @@ pub fn trim(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 #[inline]
 pub fn bbox_of(x: &Grid, hit: impl Fn(u8) -> bool) -> Option<(usize, usize, usize, usize)> {
     let (mut r0, mut r1, mut c0, mut c1) = (usize::MAX, 0, usize::MAX, 0);
+    // Per row, the first hit from each end (on most rows of most grids
+    // a few cells in), not every cell.
     for i in 0..x.h() {
-        for (j, &v) in x.row(i).iter().enumerate() {
-            if hit(v) {
-                r0 = r0.min(i);
-                r1 = r1.max(i);
-                c0 = c0.min(j);
-                c1 = c1.max(j);
-            }
+        let row = x.row(i);
+        if let Some(a) = row.iter().position(|&v| hit(v)) {
+            let b = row.iter().rposition(|&v| hit(v)).unwrap_or(a);
+            r0 = r0.min(i);
+            r1 = i;
+            c0 = c0.min(a);
+            c1 = c1.max(b);
         }
     }
     (r0 != usize::MAX).then_some((r0, r1, c0, c1))
@@ -403,6 +405,36 @@ mod tests {
             assert_eq!(got, want, "#{n} `{op}` of {x:?}");
         }
         assert!(checked > 5_000, "{checked} valid cases");
+    }
+
+    /// `bbox_of` is the smallest box holding every hit cell, on sparse and
+    /// dense random grids.
+    #[test]
+    fn bbox_of_holds_every_hit_cell() {
+        let mut rng = crate::rng::Rng::new(0xb0b);
+        for n in 0..4_000 {
+            let mut x = random_grid_sized(&mut rng, 1, 12);
+            if n % 2 == 0 {
+                for v in x.data_mut() {
+                    if rng.chance(0.8) {
+                        *v = 0;
+                    }
+                }
+            }
+            let c = rng.range(0, 9) as u8;
+            let hits: Vec<(usize, usize)> = (0..x.len())
+                .filter(|&k| x.data()[k] != c)
+                .map(|k| (k / x.w(), k % x.w()))
+                .collect();
+            let want = (!hits.is_empty()).then(|| {
+                let r0 = hits.iter().map(|p| p.0).min().unwrap();
+                let r1 = hits.iter().map(|p| p.0).max().unwrap();
+                let c0 = hits.iter().map(|p| p.1).min().unwrap();
+                let c1 = hits.iter().map(|p| p.1).max().unwrap();
+                (r0, r1, c0, c1)
+            });
+            assert_eq!(bbox_of(&x, |v| v != c), want, "#{n} {c} {x:?}");
+        }
     }
 
     /// `shift` against its definition cell by cell: out(i, j) is x(i - dy,
