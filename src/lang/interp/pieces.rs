@@ -534,23 +534,6 @@ impl Pieces {
         let n = self.list.len();
         selected.clear();
         selected.resize(n, false);
-        let score = |p: &Piece| -> i64 {
-            match crit {
-                Crit::MaxCells => p.cells as i64,
-                Crit::MinCells => -(p.cells as i64),
-                Crit::MaxArea => p.area() as i64,
-                Crit::MinArea => -(p.area() as i64),
-                Crit::MaxColors => p.nonzero_colors() as i64,
-                Crit::MinColors => -(p.nonzero_colors() as i64),
-                Crit::Top => -(p.r0 as i64),
-                Crit::Bottom => p.r1 as i64,
-                Crit::Left => -(p.c0 as i64),
-                Crit::Right => p.c1 as i64,
-                Crit::MaxHoles => p.area() as i64 - p.cells as i64,
-                Crit::MinHoles => p.cells as i64 - p.area() as i64,
-                _ => 0,
-            }
-        };
         match crit {
             Crit::UniqueColor => {
                 // The one piece with a color no other piece has.
@@ -589,14 +572,31 @@ impl Pieces {
                     }
                 }
             }
-            _ => {
-                let best = self.list.iter().map(score).max().unwrap_or(0);
-                for (i, p) in self.list.iter().enumerate() {
-                    selected[i] = score(p) == best;
-                }
-            }
+            // The pieces with the largest key, one loop per criterion (the
+            // criterion's match is outside the loops).
+            Crit::MaxCells => best_by(&self.list, selected, |p| p.cells as i64),
+            Crit::MinCells => best_by(&self.list, selected, |p| -(p.cells as i64)),
+            Crit::MaxArea => best_by(&self.list, selected, |p| p.area() as i64),
+            Crit::MinArea => best_by(&self.list, selected, |p| -(p.area() as i64)),
+            Crit::MaxColors => best_by(&self.list, selected, |p| p.nonzero_colors() as i64),
+            Crit::MinColors => best_by(&self.list, selected, |p| -(p.nonzero_colors() as i64)),
+            Crit::Top => best_by(&self.list, selected, |p| -(p.r0 as i64)),
+            Crit::Bottom => best_by(&self.list, selected, |p| p.r1 as i64),
+            Crit::Left => best_by(&self.list, selected, |p| -(p.c0 as i64)),
+            Crit::Right => best_by(&self.list, selected, |p| p.c1 as i64),
+            Crit::MaxHoles => best_by(&self.list, selected, |p| p.area() as i64 - p.cells as i64),
+            Crit::MinHoles => best_by(&self.list, selected, |p| p.cells as i64 - p.area() as i64),
         }
         true
+    }
+}
+
+/// Marks in `selected` the pieces whose key is the largest.
+#[inline(always)]
+fn best_by(list: &[Piece], selected: &mut [bool], key: impl Fn(&Piece) -> i64) {
+    let best = list.iter().map(&key).max().unwrap_or(0);
+    for (s, p) in selected.iter_mut().zip(list) {
+        *s = key(p) == best;
     }
 }
 
