@@ -104,8 +104,9 @@ fn per_op(c: &mut Criterion) {
     let t = task(10, 7);
     let inputs: Vec<_> = t.inputs().cloned().collect();
     let mut group = c.benchmark_group("interp_op_10x10");
-    group.warm_up_time(std::time::Duration::from_millis(500));
-    group.measurement_time(std::time::Duration::from_secs(2));
+    // 66 ops: short windows keep the group near a minute and a half.
+    group.warm_up_time(std::time::Duration::from_millis(300));
+    group.measurement_time(std::time::Duration::from_secs(1));
     for code in all_codes() {
         let mut rng = Rng::new(42);
         let ps: Vec<Program> = (0..PROGRAMS)

@@ -3,7 +3,7 @@
 //! Layout: [`grid`] and [`task`] (I/O), [`lang`] (the language and the CPU
 //! reference interpreter), [`hash`] (the output hash shared with the GPU),
 //! [`score`] (pair scores, totals, ranking), [`engine`] (batch scoring),
-//! [`sched`] (devices, chunks, deadlines, failover), [`bench`].
+//! [`sched`] (devices, chunks, deadlines, failover), [`mod@bench`].
 //!
 //! ```
 //! use gridscore::engine::{score_batch, BatchOptions, CpuBackend};

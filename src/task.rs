@@ -830,7 +830,7 @@ impl<'de> Visitor<'de> for OptGridSeed<'_, '_> {
     }
 }
 
-/// Parses one grid from JSON text, streaming (see [`parse_task`]).
+/// Parses one grid from JSON text, streaming (see `parse_task`).
 pub fn grid_from_str(text: &str) -> Result<Grid, GridError> {
     let mut de = serde_json::Deserializer::from_str(text);
     match GridSeed.deserialize(&mut de) {

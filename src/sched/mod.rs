@@ -51,7 +51,7 @@ pub struct SchedOptions {
     pub target_chunk: Duration,
     /// Programs in a device's first chunk (before calibration).
     pub first_chunk: usize,
-    /// Upper bound on programs per chunk from host memory (see [`plan`]).
+    /// Upper bound on programs per chunk from host memory (see [`fn@plan`]).
     pub host_max_chunk: usize,
     /// Called with the number of programs each finished chunk held.
     pub progress: Option<Arc<dyn Fn(usize) + Send + Sync>>,

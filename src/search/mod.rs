@@ -202,7 +202,7 @@ pub struct SearchResult {
     /// Two attempts per test input.
     pub attempts: Vec<[Grid; 2]>,
     /// Per test input, the ranked programs (indices into `ranked`) behind
-    /// the two attempts; None for a fallback (a copy of the input, [[0]]).
+    /// the two attempts; None for a fallback (a copy of the input, `[[0]]`).
     pub attempt_sources: Vec<[Option<usize>; 2]>,
     /// Programs generated, all depths.
     pub candidates: u64,

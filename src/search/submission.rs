@@ -4,7 +4,7 @@
 //! Reliability (issue 11, `docs/reliability.md`): outputs are rewritten
 //! atomically after every finished task, `resume` skips the tasks already
 //! in the submission, one bad file or task never stops the others, the
-//! time limit cuts backend batches ([`TimeLimited`]) and a cap on resident
+//! time limit cuts backend batches (`TimeLimited`) and a cap on resident
 //! memory sets each task's state budget ([`options_within`]).
 
 use super::{search_task, Budget, SearchOptions, SearchResult};

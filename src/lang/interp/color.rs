@@ -26,7 +26,7 @@ pub fn swap(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     })
 }
 
-/// `map M`: cell color k becomes M[k].
+/// `map M`: cell color k becomes `M[k]`.
 pub fn map(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let m = op.color_map();
     map_cells(x, out, |v| m[v as usize])

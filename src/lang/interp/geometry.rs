@@ -1,7 +1,7 @@
 //! Geometry: the eight symmetries of the square (`DSL.md`, "Geometry").
 //! WGSL twins: `shaders/ops_geometry.wgsl`.
 
-use super::{gather, Scratch};
+use super::Scratch;
 use crate::grid::Grid;
 use crate::lang::args::Transform;
 use crate::lang::Op;
@@ -36,26 +36,21 @@ pub fn transform_src(t: Transform, h: usize, w: usize, i: usize, j: usize) -> (u
 /// `out = t(x)`.
 #[inline]
 pub fn apply_transform(t: Transform, x: &Grid, out: &mut Grid) -> bool {
-    let (h, w) = (x.h(), x.w());
-    // One closure per transform, so that each loop is specialised.
-    match t {
-        Transform::Id => {
-            out.copy_from(x);
-            true
-        }
-        Transform::Rot90 => gather(x, out, w, h, |i, j| (h - 1 - j) * w + i),
-        Transform::Rot180 => gather(x, out, h, w, |i, j| (h - 1 - i) * w + (w - 1 - j)),
-        Transform::Rot270 => gather(x, out, w, h, |i, j| j * w + (w - 1 - i)),
-        Transform::FlipH => gather(x, out, h, w, |i, j| i * w + (w - 1 - j)),
-        Transform::FlipV => gather(x, out, h, w, |i, j| (h - 1 - i) * w + j),
-        Transform::Transpose => gather(x, out, w, h, |i, j| j * w + i),
-        Transform::Antitranspose => gather(x, out, w, h, |i, j| (h - 1 - j) * w + (w - 1 - i)),
+    if t == Transform::Id {
+        out.copy_from(x);
+        return true;
     }
+    let (th, tw) = transform_size(t, x.h(), x.w());
+    if !out.resize(th, tw) {
+        return false;
+    }
+    transform_block(t, x, out.data_mut(), tw, (0, 0));
+    true
 }
 
 /// Writes t(x) into `dst` (rows of `ow` cells) with its top-left corner at
-/// `at`; the caller has sized `dst` to hold it. One loop per transform,
-/// as in [`apply_transform`].
+/// `at`; the caller has sized `dst` to hold it. One loop per transform
+/// (the table of [`transform_src`], each entry compiled on its own).
 #[inline]
 pub fn transform_block(t: Transform, x: &Grid, dst: &mut [u8], ow: usize, at: (usize, usize)) {
     let (h, w) = (x.h(), x.w());

@@ -161,7 +161,7 @@ pub fn split_v(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     }
 }
 
-/// `shift dy dx c`: out[i][j] = x[i-dy][j-dx] where inside, else c.
+/// `shift dy dx c`: `out[i][j] = x[i-dy][j-dx]` where inside, else c.
 pub fn shift(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());
     let (dy, dx) = (op.args[0] as isize, op.args[1] as isize);
@@ -236,7 +236,7 @@ pub fn resize(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 
 /// `period`: the top-left p x q tile, p the smallest row period (every
 /// row i >= p equals row i - p) and q the smallest column period (every
-/// column j >= q equals column j - q), so that x[i][j] = x[i mod p][j mod q];
+/// column j >= q equals column j - q), so that `x[i][j] = x[i mod p][j mod q]`;
 /// INVALID when the grid repeats in neither direction (p = H and q = W).
 pub fn period(_: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (h, w) = (x.h(), x.w());

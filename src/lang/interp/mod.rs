@@ -40,6 +40,8 @@ pub struct Scratch {
     pub pieces: pieces::Pieces,
     pub flags: Vec<bool>,
     pub values: Vec<u32>,
+    /// Lists of cell or piece indices, free between calls (`spread`'s
+    /// two frontiers, the pieces' orders).
     pub order: Vec<u16>,
     pub queue: Vec<u16>,
     pub syms: Vec<pattern::Sym>,
@@ -236,7 +238,7 @@ impl Interp {
     }
 
     /// Says that many ops will be applied to `grids` (as they are now), so
-    /// that the ops' caches key them once ([`fingerprint`]) instead of on
+    /// that the ops' caches key them once (`fingerprint`) instead of on
     /// every call. Only a speed-up: a grid changed later without a new
     /// call costs cache misses, never a wrong result (a cache hit also
     /// compares the grid itself).

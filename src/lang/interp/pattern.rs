@@ -9,8 +9,8 @@ use crate::lang::args::{Dir4, Order, Outer, SymKind};
 use crate::lang::{Op, SYM_MAX_CELLS};
 
 /// `outer M`: (H*H) x (W*W) blocks; block (bi, bj) is, for `self`, the grid
-/// where x[bi][bj] != 0 (else all 0); for `inv`, the grid where x[bi][bj]
-/// == 0; for `color`, the grid's non-0 cells painted with x[bi][bj] (0
+/// where `x[bi][bj]` != 0 (else all 0); for `inv`, the grid where `x[bi][bj]`
+/// == 0; for `color`, the grid's non-0 cells painted with `x[bi][bj]` (0
 /// elsewhere).
 pub fn outer(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let m = Outer::from_arg(op.args[0]);
@@ -98,7 +98,7 @@ pub fn panels_v(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     panels(op, x, out, false)
 }
 
-/// A candidate symmetry of `repair`, as a map of cells (see [`Sym::image`]).
+/// A candidate symmetry of `repair`, as a map of cells (see [`Sym::images`]).
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Sym {
     /// Reflection in the vertical line j = a / 2.
@@ -249,7 +249,7 @@ fn band(c: i32, k: i32, hi: i32, n: i32) -> (i32, i32) {
     (lo.max(0), (up + 1).min(n))
 }
 
-/// How [`consistent`] walks a grid of one size for one symmetry.
+/// How `walk_consistent` walks a grid of one size for one symmetry.
 ///
 /// Every candidate map sends rows to rows or columns and columns to the
 /// other, so one image coordinate moves with i only and the other with j
@@ -313,7 +313,8 @@ pub struct Candidates {
 impl Candidates {
     /// The candidates of an h x w grid, in [`candidate_syms`]' order.
     pub fn of(&mut self, h: i32, w: i32) -> &[(Sym, Walk)] {
-        if self.size != (h, w) || self.list.is_empty() {
+        // No grid is 0 x 0, the size of the empty cache.
+        if self.size != (h, w) {
             let mut syms = Vec::new();
             candidate_syms(h, w, &mut syms);
             self.list = syms.into_iter().map(|s| (s, Walk::new(s, h, w))).collect();
@@ -323,11 +324,10 @@ impl Candidates {
     }
 }
 
-/// Whether `sym` maps every known cell (not of color `c`) whose image is
-/// inside the grid and known onto a cell of the same color, with at least
-/// `min_support` such pairs. The answer is [`consistent_cells`]' (a test
-/// compares them on every candidate).
-pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
+/// [`walk_consistent`] with a fresh walk (the tests compare it with the
+/// cell-by-cell definition; `repair` takes its walks from [`Candidates`]).
+#[cfg(test)]
+fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
     walk_consistent(
         x,
         c,
@@ -336,9 +336,11 @@ pub fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
     )
 }
 
-/// [`consistent`] along a [`Walk`] made for x's size: row by row, stopping
-/// at the first conflict (on most grids most candidates conflict within a
-/// few cells).
+/// Whether the symmetry of `walk` (made for x's size) maps every known
+/// cell (not of color `c`) whose image is inside the grid and known onto a
+/// cell of the same color, with at least `min_support` such pairs. Row by
+/// row along the walk, stopping at the first conflict (on most grids most
+/// candidates conflict within a few cells).
 fn walk_consistent(x: &Grid, c: u8, walk: &Walk, min_support: u32) -> bool {
     // No more pairs than cells walked.
     if walk.cells() < min_support {
@@ -584,7 +586,9 @@ fn vote_centres(
     let fx = fx as i32;
     match kind {
         SymKind::V => {
-            // The pairs of each column, from the grid.
+            // The pairs of each column, from the grid (whose non-0 cells
+            // `cells` are).
+            debug_assert_eq!(cells.len(), x.data().iter().filter(|&&v| v != 0).count());
             let mut col = [(0i32, 0u8); crate::grid::MAX_DIM];
             for j in 0..x.w() {
                 let mut m = 0;
@@ -766,10 +770,18 @@ mod tests {
     #[test]
     fn votes_count_every_centre_as_its_definition() {
         let mut rng = crate::rng::Rng::new(0x5e7);
+        let (mut supported, mut ruled_out) = (0, 0);
         for t in 0..2_000 {
-            let (h, w) = (1 + rng.below(12), 1 + rng.below(12));
+            // Every fifth grid up to 30 x 30 (sparse: at most 100 cells),
+            // so that the tally's padding meets the largest boxes.
+            let side = if t % 5 == 4 { 30 } else { 12 };
+            let (h, w) = (1 + rng.below(side), 1 + rng.below(side));
             let mut x = random_grid(&mut rng, h, w);
-            let keep = [0.1, 0.3, 0.9][t % 3];
+            let keep = if side == 30 {
+                0.1
+            } else {
+                [0.1, 0.3, 0.9][t % 3]
+            };
             for v in x.data_mut() {
                 if !rng.chance(keep) {
                     *v = 0;
@@ -841,8 +853,14 @@ mod tests {
                     &mut got,
                 );
                 assert_eq!(got, want, "{kind:?} {x:?}");
+                supported += want.iter().filter(|&&n| n > 0 && n != RULED_OUT).count();
+                ruled_out += want.iter().filter(|&&n| n == RULED_OUT).count();
             }
         }
+        assert!(
+            supported > 10_000 && ruled_out > 10_000,
+            "{supported} supported, {ruled_out} ruled out"
+        );
     }
 
     /// The candidates, in the order their definition gives: reflections,
@@ -886,6 +904,7 @@ mod tests {
         let mut rng = crate::rng::Rng::new(0x5ca1);
         let (mut held, mut turned, mut checked) = (0, 0, 0);
         let mut syms = Vec::new();
+        let mut cache = Candidates::default();
         for t in 0..900 {
             let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
             let mut x = random_grid(&mut rng, h, w);
@@ -922,6 +941,18 @@ mod tests {
             let min_support = rng.below(6) as u32;
             let (h, w) = (h as i32, w as i32);
             candidate_syms(h, w, &mut syms);
+            // The walks `repair` takes, from the cache (its size changes
+            // from grid to grid), in the candidates' order.
+            let cached = cache.of(h, w);
+            assert!(cached.iter().map(|c| c.0).eq(syms.iter().copied()));
+            for &(sym, walk) in cached {
+                let want = consistent_cells(&x, c, sym, min_support);
+                assert_eq!(
+                    walk_consistent(&x, c, &walk, min_support),
+                    want,
+                    "{sym:?} {x:?}"
+                );
+            }
             for dy in -h..=h {
                 for dx in -w..=w {
                     syms.push(Sym::Shift(dy, dx));

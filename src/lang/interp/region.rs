@@ -69,7 +69,7 @@ pub fn flood(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 }
 
 /// Recent reach maps of `fill_enclosed`, keyed by the grid and the color
-/// b ([`Scratch::key_of`] with b as the seed; a hit also compares the
+/// b (`Scratch::key_of` with b as the seed; a hit also compares the
 /// grid).
 #[derive(Default)]
 pub struct ReachCache {
