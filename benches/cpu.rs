@@ -55,6 +55,28 @@ fn task(side: usize, seed: u64) -> Task {
     }
 }
 
+/// Times one interpreter running every program on every input, as the
+/// group's benchmark `name`.
+fn run_all(
+    group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    name: &str,
+    ps: &[Program],
+    inputs: &[gridscore::grid::Grid],
+) {
+    let mut interp = Interp::new();
+    group.bench_function(BenchmarkId::from_parameter(name), |b| {
+        b.iter(|| {
+            let mut valid = 0usize;
+            for p in ps {
+                for x in inputs {
+                    valid += interp.run_program(p, x).is_some() as usize;
+                }
+            }
+            black_box(valid)
+        })
+    });
+}
+
 /// One core: every program on every input of a 10x10 task.
 fn per_core(c: &mut Criterion) {
     let t = task(10, 7);
@@ -80,18 +102,7 @@ fn per_core(c: &mut Criterion) {
     ] {
         let ps = programs(classes, gen, 42);
         group.throughput(Throughput::Elements((PROGRAMS * OPS * inputs.len()) as u64));
-        let mut interp = Interp::new();
-        group.bench_function(BenchmarkId::from_parameter(name), |b| {
-            b.iter(|| {
-                let mut valid = 0usize;
-                for p in &ps {
-                    for x in &inputs {
-                        valid += interp.run_program(p, x).is_some() as usize;
-                    }
-                }
-                black_box(valid)
-            })
-        });
+        run_all(&mut group, name, &ps, &inputs);
     }
     group.finish();
 }
@@ -113,18 +124,7 @@ fn per_op(c: &mut Criterion) {
             .map(|_| random_program(&mut rng, &[code], 1, 1))
             .collect();
         group.throughput(Throughput::Elements((PROGRAMS * inputs.len()) as u64));
-        let mut interp = Interp::new();
-        group.bench_function(BenchmarkId::from_parameter(code.name()), |b| {
-            b.iter(|| {
-                let mut valid = 0usize;
-                for p in &ps {
-                    for x in &inputs {
-                        valid += interp.run_program(p, x).is_some() as usize;
-                    }
-                }
-                black_box(valid)
-            })
-        });
+        run_all(&mut group, code.name(), &ps, &inputs);
     }
     group.finish();
 }
