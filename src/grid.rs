@@ -161,6 +161,13 @@ impl Grid {
     pub fn data(&self) -> &[u8] {
         &self.cells[..self.len()]
     }
+    /// The whole backing array: the cells in row-major order, then
+    /// [`MAX_CELLS`] `- len()` bytes of unspecified value (for scans that
+    /// read whole blocks and mask off what is past the end).
+    #[inline(always)]
+    pub fn padded(&self) -> &[u8; MAX_CELLS] {
+        &self.cells
+    }
     /// The cells in row-major order, mutable.
     #[inline(always)]
     pub fn data_mut(&mut self) -> &mut [u8] {

@@ -9,7 +9,7 @@
 //! first (in enumeration order) is kept.
 
 use super::enumerate::IdMap;
-use crate::grid::Grid;
+use crate::grid::{Grid, MAX_CELLS};
 use crate::lang::{Mask, Op};
 use crate::score::{byte_flags, MASK_SET_WORDS, MASK_WORDS};
 
@@ -118,6 +118,43 @@ fn masks(a: &[u8], t: &[u8]) -> (u64, u64) {
     (nz, ne)
 }
 
+/// The 64 bytes from `lo` on, when the array has them.
+#[inline(always)]
+fn block_at(g: &[u8; MAX_CELLS], lo: usize) -> Option<&[u8; 64]> {
+    g.get(lo..lo + 64)?.try_into().ok()
+}
+
+/// [`masks`] of a whole block of 64 cells.
+#[inline(always)]
+fn masks64(a: &[u8; 64], t: &[u8; 64]) -> (u64, u64) {
+    masks(a, t)
+}
+
+/// [`masks64`] with AVX2: 32 cells per comparison.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn masks64_avx2(a: &[u8; 64], t: &[u8; 64]) -> (u64, u64) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8, _mm256_setzero_si256,
+    };
+    let (mut nz, mut ne) = (0u64, 0u64);
+    for h in 0..2 {
+        // SAFETY: both loads read 32 bytes at 32 * h of 64-byte arrays
+        // (unaligned loads).
+        let (x, y) = unsafe {
+            (
+                _mm256_loadu_si256(a.as_ptr().add(32 * h) as *const __m256i),
+                _mm256_loadu_si256(t.as_ptr().add(32 * h) as *const __m256i),
+            )
+        };
+        let zero = _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, _mm256_setzero_si256())) as u32;
+        let same = _mm256_movemask_epi8(_mm256_cmpeq_epi8(x, y)) as u32;
+        nz |= u64::from(!zero) << (32 * h);
+        ne |= u64::from(!same) << (32 * h);
+    }
+    (nz, ne)
+}
+
 impl Cells {
     /// The layout of the train outputs `expected`.
     pub fn new(expected: &[Grid]) -> Cells {
@@ -172,25 +209,45 @@ impl Cells {
         wrong: &mut [u64],
         count: impl FnMut(usize, u32),
     ) {
-        // The wrong cells are counted with the CPU's popcnt instruction
-        // where it has one (x86-64 does not promise it).
+        // The blocks of 64 cells are compared 32 at a time with AVX2, and
+        // the wrong cells counted with popcnt, where the CPU has them
+        // (x86-64 promises neither); SSE2 otherwise.
         #[cfg(target_arch = "x86_64")]
-        if std::is_x86_feature_detected!("popcnt") {
-            #[target_feature(enable = "popcnt")]
-            unsafe fn with_popcnt(
-                cells: &Cells,
-                grids: &[Grid],
-                expected: &[Grid],
-                nz: &mut [u64],
-                wrong: &mut [u64],
-                count: impl FnMut(usize, u32),
-            ) {
-                cells.signature_scan(grids, expected, nz, wrong, count)
+        {
+            if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("popcnt") {
+                #[target_feature(enable = "avx2,popcnt")]
+                fn with_avx2(
+                    cells: &Cells,
+                    grids: &[Grid],
+                    expected: &[Grid],
+                    nz: &mut [u64],
+                    wrong: &mut [u64],
+                    count: impl FnMut(usize, u32),
+                ) {
+                    cells.signature_scan(grids, expected, nz, wrong, count, |a, t| {
+                        masks64_avx2(a, t)
+                    })
+                }
+                // SAFETY: the CPU has AVX2 and popcnt (checked just above).
+                return unsafe { with_avx2(self, grids, expected, nz, wrong, count) };
             }
-            // SAFETY: the CPU has popcnt (checked just above).
-            return unsafe { with_popcnt(self, grids, expected, nz, wrong, count) };
+            if std::is_x86_feature_detected!("popcnt") {
+                #[target_feature(enable = "popcnt")]
+                fn with_popcnt(
+                    cells: &Cells,
+                    grids: &[Grid],
+                    expected: &[Grid],
+                    nz: &mut [u64],
+                    wrong: &mut [u64],
+                    count: impl FnMut(usize, u32),
+                ) {
+                    cells.signature_scan(grids, expected, nz, wrong, count, masks64)
+                }
+                // SAFETY: the CPU has popcnt (checked just above).
+                return unsafe { with_popcnt(self, grids, expected, nz, wrong, count) };
+            }
         }
-        self.signature_scan(grids, expected, nz, wrong, count)
+        self.signature_scan(grids, expected, nz, wrong, count, masks64)
     }
 
     /// [`Cells::signature_counting`]'s scan (inlined into each of its two
@@ -203,15 +260,30 @@ impl Cells {
         nz: &mut [u64],
         wrong: &mut [u64],
         mut count: impl FnMut(usize, u32),
+        block: impl Fn(&[u8; 64], &[u8; 64]) -> (u64, u64),
     ) {
         for (k, (g, e)) in grids.iter().zip(expected).enumerate() {
-            let (a, t) = (g.data(), e.data());
+            // Whole blocks of 64 cells from the grids' backing arrays, the
+            // bits past the last cell masked off.
+            let n = g.len().min(e.len());
+            let (a, t) = (g.padded(), e.padded());
+            let words = n.div_ceil(64);
+            let base = self.offsets[k];
+            let (nz, wrong) = (&mut nz[base..base + words], &mut wrong[base..base + words]);
             let mut bad = 0;
-            for (c, w) in (self.offsets[k]..).take(a.len().div_ceil(64)).enumerate() {
-                let end = (64 * c + 64).min(a.len());
-                let (n, d) = masks(&a[64 * c..end], &t[64 * c..end]);
-                nz[w] = n;
-                wrong[w] = d;
+            for c in 0..words {
+                let lo = 64 * c;
+                let (mut x, mut d) = match (block_at(a, lo), block_at(t, lo)) {
+                    (Some(a), Some(t)) => block(a, t),
+                    _ => masks(&a[lo..n], &t[lo..n]),
+                };
+                if n - lo < 64 {
+                    let keep = (1u64 << (n - lo)) - 1;
+                    x &= keep;
+                    d &= keep;
+                }
+                nz[c] = x;
+                wrong[c] = d;
                 bad += d.count_ones();
             }
             count(k, bad);
@@ -422,6 +494,92 @@ mod tests {
             cells.signature_from_masks(&masks, &mut bits);
             assert_eq!(bits[..cells.words], nz[..]);
             assert_eq!(bits[cells.words..], wrong[..]);
+        }
+    }
+
+    #[test]
+    fn signatures_read_only_the_cells() {
+        use crate::lang::random::random_grid;
+        // Grids of every size whose backing arrays hold other values past
+        // their cells (a grid made smaller keeps them), against the
+        // definition cell by cell, through every build of the scan.
+        let mut rng = crate::rng::Rng::new(12);
+        let stale = |rng: &mut crate::rng::Rng, h: usize, w: usize| {
+            let mut g = random_grid(rng, 30, 30);
+            let src = random_grid(rng, h, w);
+            g.resize(h, w);
+            g.data_mut().copy_from_slice(src.data());
+            g
+        };
+        for round in 0..400 {
+            let n = 1 + rng.below(4);
+            let size = |rng: &mut crate::rng::Rng| {
+                if round % 4 == 0 {
+                    (30, 30)
+                } else {
+                    (1 + rng.below(30), 1 + rng.below(30))
+                }
+            };
+            let expected: Vec<Grid> = (0..n)
+                .map(|_| {
+                    let (h, w) = size(&mut rng);
+                    stale(&mut rng, h, w)
+                })
+                .collect();
+            let grids: Vec<Grid> = expected
+                .iter()
+                .map(|e| {
+                    let mut g = stale(&mut rng, e.h(), e.w());
+                    for k in 0..g.len() {
+                        if rng.chance(0.6) {
+                            g.data_mut()[k] = e.data()[k];
+                        }
+                    }
+                    g
+                })
+                .collect();
+            let cells = Cells::new(&expected);
+            type Build<'a> = Box<dyn Fn(&mut [u64], &mut [u64], &mut Vec<u32>) + 'a>;
+            let mut builds: Vec<Build> = vec![
+                Box::new(|nz, wrong, bad| {
+                    cells.signature_counting(&grids, &expected, nz, wrong, |_, b| bad.push(b))
+                }),
+                Box::new(|nz, wrong, bad| {
+                    cells.signature_scan(&grids, &expected, nz, wrong, |_, b| bad.push(b), masks64)
+                }),
+            ];
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("avx2") {
+                builds.push(Box::new(|nz, wrong, bad| {
+                    // SAFETY: the CPU has AVX2 (checked just above).
+                    let avx2 = |a: &[u8; 64], t: &[u8; 64]| unsafe { masks64_avx2(a, t) };
+                    cells.signature_scan(&grids, &expected, nz, wrong, |_, b| bad.push(b), avx2)
+                }));
+            }
+            for build in &builds {
+                let (mut nz, mut wrong) = (vec![!0; cells.words], vec![!0; cells.words]);
+                let mut bad = Vec::new();
+                build(&mut nz, &mut wrong, &mut bad);
+                for (k, (g, e)) in grids.iter().zip(&expected).enumerate() {
+                    let words = g.len().div_ceil(64);
+                    let base = cells.offsets[k];
+                    for c in 0..words * 64 {
+                        let (w, b) = (base + c / 64, c % 64);
+                        let cell = g.data().get(c);
+                        let want_nz = cell.is_some_and(|&v| v != 0);
+                        let want_wrong = cell.is_some_and(|&v| v != e.data()[c]);
+                        assert_eq!(nz[w] >> b & 1 == 1, want_nz, "pair {k} cell {c}");
+                        assert_eq!(wrong[w] >> b & 1 == 1, want_wrong, "pair {k} cell {c}");
+                    }
+                    let want = g
+                        .data()
+                        .iter()
+                        .zip(e.data())
+                        .filter(|(a, b)| a != b)
+                        .count();
+                    assert_eq!(bad[k] as usize, want);
+                }
+            }
         }
     }
 
