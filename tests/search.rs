@@ -1116,3 +1116,86 @@ fn pad_and_resize_make_chains_not_pieces() {
     let same = task_from("flip_h", 3, 3, 1, (3, 5));
     assert_eq!(gridscore::search::Domains::of_task(&same).out_size, None);
 }
+
+/// What a search found, every part that the memo must leave as it is.
+fn findings(r: &SearchResult) -> impl PartialEq + std::fmt::Debug {
+    let ranked: Vec<_> = r
+        .ranked
+        .iter()
+        .map(|p| (p.exact, p.score, p.ops, p.program.clone()))
+        .collect();
+    let depths: Vec<_> = r
+        .depths
+        .iter()
+        .map(|d| (d.view, d.depth, d.candidates, d.valid, d.states, d.skipped))
+        .collect();
+    (
+        ranked,
+        r.attempts.clone(),
+        r.attempt_sources.clone(),
+        depths,
+        r.pieces,
+        r.compositions,
+        r.test_outputs_correct,
+    )
+}
+
+#[test]
+fn the_memo_changes_nothing_but_the_time() {
+    // The bundled tasks (pieces, regions, layout), searched to depth 2 with
+    // the memo off, on, and on with too little room for every result; and
+    // a depth-3 search, whose middle depth stores the grids the memo gave.
+    let mut tasks =
+        gridscore::task::load_tasks(std::path::Path::new("assets/tasks"), None).unwrap();
+    tasks.push(task_from(
+        "gravity up bg | rot90 | recolor fg 2",
+        41,
+        3,
+        1,
+        (3, 6),
+    ));
+    let backend = CpuBackend::new(2);
+    let mut remembered = 0;
+    for t in &tasks {
+        let depth3 = t.id.starts_with("gen-");
+        let base = SearchOptions {
+            only_ops: if depth3 {
+                ops(&[
+                    "gravity", "rot90", "flip_h", "recolor", "swap", "keep", "trim",
+                ])
+            } else {
+                None
+            },
+            ..opts(if depth3 { 3 } else { 2 })
+        };
+        let off = search_task(
+            t,
+            &SearchOptions {
+                memo_bytes: 0,
+                ..base.clone()
+            },
+            &backend,
+        )
+        .unwrap();
+        assert!(off.depths.iter().all(|d| d.remembered == 0), "{}", t.id);
+        for memo_bytes in [base.memo_bytes, 64 << 10] {
+            let on = search_task(
+                t,
+                &SearchOptions {
+                    memo_bytes,
+                    ..base.clone()
+                },
+                &backend,
+            )
+            .unwrap();
+            assert_eq!(
+                findings(&on),
+                findings(&off),
+                "{} with {memo_bytes} bytes",
+                t.id
+            );
+            remembered += on.depths.iter().map(|d| d.remembered).sum::<u64>();
+        }
+    }
+    assert!(remembered > 0);
+}

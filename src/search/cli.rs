@@ -93,6 +93,11 @@ pub struct SearchArgs {
     /// better chains).
     #[arg(long, default_value_t = SearchOptions::default().max_pieces, value_name = "N")]
     pub max_pieces: usize,
+    /// Most MiB of op results remembered across a depth's parents (all
+    /// threads together; 0 turns it off). Speed only: the results are the
+    /// same.
+    #[arg(long, default_value_t = SearchOptions::default().memo_bytes >> 20, value_name = "MIB")]
+    pub memo: usize,
 }
 
 impl SearchArgs {
@@ -115,6 +120,7 @@ impl SearchArgs {
             normalize: !self.no_normalize,
             transpose: self.transpose,
             max_pieces: self.max_pieces,
+            memo_bytes: self.memo.saturating_mul(1 << 20),
             ..SearchOptions::default()
         }
     }

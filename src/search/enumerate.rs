@@ -9,6 +9,7 @@
 //! then full comparison) are dropped, and so are children INVALID on a
 //! train input.
 
+use super::memo::{Entry, Memo, Table, NO_ROW};
 use super::pieces::{Cells, PieceStore};
 use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
@@ -195,6 +196,17 @@ impl Store {
                 .copy_from_slice(&self.data[off..off + n]);
             off += n;
         }
+    }
+    /// The size and cells of grid `k` of state `s` (`None`: INVALID).
+    pub fn grid(&self, s: usize, k: usize) -> Option<((u8, u8), &[u8])> {
+        let sizes = &self.sizes[s * self.npairs..(s + 1) * self.npairs];
+        let off = self.offsets[s]
+            + sizes[..k]
+                .iter()
+                .map(|&(h, w)| h as usize * w as usize)
+                .sum::<usize>();
+        let (h, w) = sizes[k];
+        (h != 0).then(|| ((h, w), &self.data[off..off + h as usize * w as usize]))
     }
     /// Whether state `s` equals the given grids.
     pub fn equals(&self, s: usize, grids: &[Grid], valid: &[bool]) -> bool {
@@ -409,7 +421,7 @@ fn pair_bound(
 
 /// One train pair's (exact, score) under `metric`.
 #[inline]
-fn pair_score(g: &Grid, e: &Grid, metric: Metric) -> (u32, u64) {
+pub(crate) fn pair_score(g: &Grid, e: &Grid, metric: Metric) -> (u32, u64) {
     let o = PairOutcome {
         h: g.h() as u8,
         w: g.w() as u8,
@@ -585,6 +597,9 @@ pub struct Worker {
     /// `wrong[k][c]`: the cells of color c where the parent's train grid k
     /// differs from the expected output (when it has the output's size).
     pub wrong: Vec<[u16; 10]>,
+    /// Per pair: the memo slot holding the child's grid, or [`NO_ROW`]
+    /// when `cg` holds it.
+    pub src: Vec<u32>,
 }
 
 impl Worker {
@@ -599,6 +614,7 @@ impl Worker {
             tokens: vec![(0, 0, 0); npairs],
             ub: vec![(0, 0); npairs + 1],
             wrong: vec![[0; 10]; npairs],
+            src: vec![NO_ROW; npairs],
         }
     }
 }
@@ -634,6 +650,9 @@ pub struct ExpandCtx<'a> {
     /// ([`PieceStore::saturated`]) changes nothing, and its test grids are
     /// not computed.
     pub stored: Option<&'a PieceStore>,
+    /// Op results remembered across this depth's parents (see
+    /// [`super::memo`]); [`expand`]'s `pos` is the parent's position in it.
+    pub memo: Option<&'a Memo>,
 }
 
 /// Per-parent facts for skipping ops without running them.
@@ -729,8 +748,36 @@ impl ParentFacts {
     }
 }
 
-/// Expands one parent by every op.
-pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
+/// Runs `o` on `x`, or takes its result from the memo's table when `row`
+/// has one: `None` when INVALID, else where the result is (a memo slot,
+/// or [`NO_ROW`]: in `out`). A result run here is remembered.
+#[inline]
+fn run_op(
+    interp: &mut Interp,
+    table: Option<&mut Table>,
+    row: u32,
+    idx: usize,
+    o: &Op,
+    x: &Grid,
+    out: &mut Grid,
+) -> Option<u32> {
+    let Some(t) = table.filter(|_| row != NO_ROW) else {
+        return interp.apply_op(o, x, out).then_some(NO_ROW);
+    };
+    match t.get(row, idx) {
+        Entry::Invalid => None,
+        Entry::Result(slot) => Some(slot),
+        Entry::Unknown => {
+            let ok = interp.apply_op(o, x, out);
+            t.put(row, idx, ok.then_some(&*out));
+            ok.then_some(NO_ROW)
+        }
+    }
+}
+
+/// Expands one parent by every op. `pos` is the parent's position in
+/// `ctx.memo` (unused without one).
+pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expansion {
     let np = w.pg.len();
     let nt = ctx.ntrain;
     let mut out = Expansion {
@@ -786,6 +833,28 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             }
         }
     }
+    // The memo serves the ops of the list it was made for (not the root's
+    // list, nor the derived map).
+    let memo = ctx
+        .memo
+        .filter(|m| parent != 0 && m.nops() == alphabet.len());
+    let mut table = memo.and_then(Memo::table);
+    let rows: &[u32] = match (memo, &table) {
+        (Some(m), Some(_)) => m.rows(pos),
+        _ => &[],
+    };
+    let row = |k: usize, idx: usize| {
+        if idx < alphabet.len()
+            && !matches!(
+                alphabet[idx].code.spec().class,
+                crate::lang::OpClass::Geometry | crate::lang::OpClass::Color
+            )
+        {
+            rows.get(k).copied().unwrap_or(NO_ROW)
+        } else {
+            NO_ROW
+        }
+    };
     let words = ctx.pieces.map_or(0, |c| c.words);
     let parent_makes_pieces = ctx.pieces.is_some() && ctx.store.makes_pieces(parent as usize);
     for idx in 0..nops {
@@ -860,20 +929,43 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             } else {
                 op
             };
-            if !w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]) {
+            let Some(src) = run_op(
+                &mut w.interp,
+                table.as_deref_mut(),
+                row(k, idx),
+                idx,
+                &o,
+                &w.pg[k],
+                &mut w.cg[k],
+            ) else {
                 killed = true;
                 break;
-            }
+            };
+            w.src[k] = src;
             let Some(bar) = ctx.bar else {
                 continue;
             };
             if !scoring {
-                let (g, e) = (&w.cg[k], &ctx.expected[k]);
-                scoring = (g.h(), g.w()) != (e.h(), e.w());
+                let size = match (&table, src) {
+                    (Some(t), s) if s != NO_ROW => t.size(s),
+                    _ => (w.cg[k].h(), w.cg[k].w()),
+                };
+                let e = &ctx.expected[k];
+                scoring = size != (e.h(), e.w());
             }
             if scoring {
                 while scored <= k {
-                    let (x, s) = pair_score(&w.cg[scored], &ctx.expected[scored], ctx.metric);
+                    let e = &ctx.expected[scored];
+                    let (x, s) = match (&mut table, w.src[scored]) {
+                        (Some(t), slot) if slot != NO_ROW => {
+                            let (x, s, filled) = t.score(slot, e, ctx.metric, &mut w.cg[scored]);
+                            if filled {
+                                w.src[scored] = NO_ROW;
+                            }
+                            (x, s)
+                        }
+                        _ => pair_score(&w.cg[scored], e, ctx.metric),
+                    };
                     run_exact += x;
                     run_score += s;
                     scored += 1;
@@ -887,6 +979,20 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
         }
         if killed {
             continue;
+        }
+        // The remembered train grids, into the child's grids, unless only
+        // the scores were wanted: a scored last-depth child that cannot be
+        // a piece needs only its test grids.
+        if let Some(t) = table
+            .as_ref()
+            .filter(|_| !ctx.last || can_be_piece || !scoring)
+        {
+            for k in 0..nt {
+                if w.src[k] != NO_ROW {
+                    t.copy_into(w.src[k], &mut w.cg[k]);
+                    w.src[k] = NO_ROW;
+                }
+            }
         }
         out.valid += 1;
         let piece_sizes = can_be_piece
@@ -939,7 +1045,25 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32) -> Expansion {
             } else {
                 op
             };
-            w.cv[k] = w.pv[k] && w.interp.apply_op(&o, &w.pg[k], &mut w.cg[k]);
+            w.cv[k] = w.pv[k]
+                && match run_op(
+                    &mut w.interp,
+                    table.as_deref_mut(),
+                    row(k, idx),
+                    idx,
+                    &o,
+                    &w.pg[k],
+                    &mut w.cg[k],
+                ) {
+                    None => false,
+                    Some(NO_ROW) => true,
+                    Some(slot) => {
+                        if let Some(t) = &table {
+                            t.copy_into(slot, &mut w.cg[k]);
+                        }
+                        true
+                    }
+                };
         }
         for v in &mut w.cv[..nt] {
             *v = true;

@@ -12,6 +12,7 @@ pub mod cli;
 pub mod compose;
 pub mod domains;
 pub mod enumerate;
+pub mod memo;
 pub mod pieces;
 pub mod sizes;
 pub mod submission;
@@ -26,6 +27,7 @@ use enumerate::{
     derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
     Seen, StateMeta, Stop, Store, Worker,
 };
+use memo::Memo;
 use pieces::{Cells, Origin, PieceStore};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -59,6 +61,10 @@ pub struct SearchOptions {
     pub max_states: usize,
     /// Most bytes of stored states before deepening stops.
     pub max_bytes: usize,
+    /// Most bytes of op results remembered across a depth's parents (all
+    /// threads together; 0: none). Only a speed-up: the results are the
+    /// same (see [`memo`]).
+    pub memo_bytes: usize,
     /// The metric that ranks after exact pairs.
     pub metric: Metric,
     /// Where the last depth is scored.
@@ -101,6 +107,7 @@ impl Default for SearchOptions {
             time_limit: None,
             max_states: 2_000_000,
             max_bytes: 2 << 30,
+            memo_bytes: 64 << 20,
             metric: Metric::Tiered,
             last_depth: LastDepth::Auto,
             batch_size: 1 << 16,
@@ -149,6 +156,10 @@ pub struct DepthStats {
     /// earlier sibling (or, at the last depth, an op keeping the size on a
     /// parent of the wrong size); counted in `candidates`.
     pub skipped: u64,
+    /// Op applications not run because the same op had run on the same
+    /// grid of the same pair for another parent of this depth (the memo:
+    /// speed only, see `docs/search.md`).
+    pub remembered: u64,
     /// Milliseconds spent.
     pub ms: u64,
     /// False when a budget cut this depth short.
@@ -903,9 +914,6 @@ fn depth_on_states(
     stop: &Stop,
     derive_map: bool,
 ) -> Option<Budget> {
-    let keep = !last;
-    let np = st.store_npairs();
-    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.max_len().max(1));
     // Stored depths keep enumeration order (it fixes state indices); the
     // last depth goes most promising parent first.
     let parents: Vec<u32> = if last {
@@ -913,6 +921,51 @@ fn depth_on_states(
     } else {
         frontier.map(|s| s as u32).collect()
     };
+    // Every parent but the root takes the same op list.
+    let memo = Memo::new(
+        st.store,
+        &parents,
+        alphabet.for_parent(1, last).len(),
+        rayon::current_num_threads(),
+        opts.memo_bytes,
+    );
+    let r = expand_parents(
+        st,
+        opts,
+        alphabet,
+        expected,
+        cells,
+        nt,
+        &parents,
+        d,
+        last,
+        stop,
+        derive_map,
+        memo.as_ref(),
+    );
+    st.stats.remembered += memo.map_or(0, |m| m.hits());
+    r
+}
+
+/// [`depth_on_states`] for the parents in the order it chose.
+#[allow(clippy::too_many_arguments)]
+fn expand_parents(
+    st: &mut DepthState,
+    opts: &SearchOptions,
+    alphabet: &Alphabet,
+    expected: &[Grid],
+    cells: Option<&Cells>,
+    nt: usize,
+    parents: &[u32],
+    d: usize,
+    last: bool,
+    stop: &Stop,
+    derive_map: bool,
+    memo: Option<&Memo>,
+) -> Option<Budget> {
+    let keep = !last;
+    let np = st.store_npairs();
+    let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.max_len().max(1));
     let words = cells.map_or(0, |c| c.words);
     let mut lo = 0;
     while lo < parents.len() {
@@ -932,10 +985,11 @@ fn depth_on_states(
                 derive_map,
                 pieces: cells.filter(|_| !st.pieces.full()),
                 stored: Some(&st.pieces.store),
+                memo,
             };
-            parents[lo..hi]
-                .par_iter()
-                .map_init(|| Worker::new(np), |w, &p| expand(&ctx, w, p))
+            (lo..hi)
+                .into_par_iter()
+                .map_init(|| Worker::new(np), |w, i| expand(&ctx, w, parents[i], i))
                 .collect()
         };
         let mut aborted = false;

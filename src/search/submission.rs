@@ -493,10 +493,10 @@ impl Backend for TimeLimited<'_> {
 /// (`max_bytes` counts their cells), the bookkeeping per state that
 /// `max_bytes` does not count (about 100 bytes), the working set of a
 /// depth being expanded (the children of a chunk of parents, each holding
-/// one grid per pair, while they wait to be stored), and the last depth's
-/// hash set and backend batches. This estimates each from the task (its
-/// largest grid, its pairs, its alphabet) and gives the states what is
-/// left. When a depth of 3 or more cannot afford its working set, the depth
+/// one grid per pair, while they wait to be stored), the memo's tables
+/// ([`super::memo`]), and the last depth's hash set and backend batches.
+/// This estimates each from the task (its largest grid, its pairs, its
+/// alphabet) and gives the states what is left. When a depth of 3 or more cannot afford its working set, the depth
 /// is lowered (the last depth stores no grids) and the result says
 /// `stopped_by: memory`. Returns the options and, when the cap bites, a
 /// warning.
@@ -528,10 +528,18 @@ pub fn options_within(
     if uses_backend {
         last += (opts.batch_size as u64) * (np * 48 + 160);
     }
+    // The memo's tables (all threads together, at most a sixteenth of the
+    // cap), while any depth from the second on runs.
+    o.memo_bytes = o
+        .memo_bytes
+        .min(usize::try_from(max_rss / 16).unwrap_or(usize::MAX));
+    last += o.memo_bytes as u64;
     // Per stored state: cells plus about 100 bytes of bookkeeping that
-    // Store::bytes does not count (metadata, hash map, offsets).
+    // Store::bytes does not count (metadata, hash map, offsets), and up to
+    // 32 bytes per grid while the memo finds the grids that the parents of
+    // a depth share.
     let per_state = np * cells + 2 * np + 40;
-    let factor = (per_state + 100) as f64 / per_state as f64;
+    let factor = (per_state + 100 + 32 * np) as f64 / per_state as f64;
     let plan = |depth: usize| {
         // Grids are kept while expanding every depth but the last: the
         // root alone at depth 1, a chunk of parents from depth 2 on.
