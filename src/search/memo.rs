@@ -172,42 +172,44 @@ pub enum Entry {
 /// One thread's remembered results.
 pub struct Table {
     nops: usize,
-    /// Where each row's entries start in `entries` (`NO_ROW`: none yet).
-    row_at: Vec<u32>,
-    /// Per row, one entry per op: 0 unknown, 1 INVALID, `2 + slot`.
-    entries: Vec<u32>,
+    /// Per row, one entry per op (none until the row's first result): 0
+    /// unknown, 1 INVALID, `2 + slot`.
+    rows: Vec<Option<Box<[u32]>>>,
     slots: Vec<Slot>,
-    cells: Vec<u8>,
+    /// The result grids' cells, in blocks of [`BLOCK`] bytes (never moved
+    /// once written; a result does not straddle blocks).
+    blocks: Vec<Vec<u8>>,
+    /// Bytes taken by rows, slots and cells.
+    used: usize,
     budget: usize,
     /// Lookups answered (INVALID or a result).
     hits: u64,
 }
 
+/// Bytes of one block of cells (a result grid holds at most 900).
+const BLOCK: usize = 1 << 16;
+
 impl Table {
     fn new(nrows: usize, nops: usize, budget: usize) -> Table {
         Table {
             nops,
-            row_at: vec![NO_ROW; nrows],
-            entries: Vec::new(),
+            rows: vec![None; nrows],
             slots: Vec::new(),
-            cells: Vec::new(),
-            budget,
+            blocks: Vec::new(),
+            used: 0,
+            // Slots address cells with 32 bits.
+            budget: budget.min(u32::MAX as usize / 2),
             hits: 0,
         }
-    }
-
-    fn bytes(&self) -> usize {
-        self.entries.len() * 4 + self.slots.len() * SLOT_BYTES + self.cells.len()
     }
 
     /// What is remembered of op `op` on `row`.
     #[inline]
     pub fn get(&mut self, row: u32, op: usize) -> Entry {
-        let at = self.row_at[row as usize];
-        if at == NO_ROW {
+        let Some(entries) = &self.rows[row as usize] else {
             return Entry::Unknown;
-        }
-        match self.entries[at as usize + op] {
+        };
+        match entries[op] {
             0 => Entry::Unknown,
             1 => {
                 self.hits += 1;
@@ -224,33 +226,40 @@ impl Table {
     /// budget allows.
     pub fn put(&mut self, row: u32, op: usize, result: Option<&Grid>) {
         let cells = result.map_or(0, Grid::len);
-        let mut at = self.row_at[row as usize];
-        let new_row = if at == NO_ROW { self.nops * 4 } else { 0 };
-        if self.bytes() + new_row + cells + SLOT_BYTES > self.budget {
+        let new_row = if self.rows[row as usize].is_none() {
+            self.nops * 4
+        } else {
+            0
+        };
+        let add = new_row + cells + if cells > 0 { SLOT_BYTES } else { 0 };
+        if self.used + add > self.budget {
             return;
         }
-        if at == NO_ROW {
-            at = self.entries.len() as u32;
-            self.entries.resize(self.entries.len() + self.nops, 0);
-            self.row_at[row as usize] = at;
-        }
+        self.used += add;
         let entry = match result {
             None => 1,
             Some(g) => {
+                if self.blocks.last().is_none_or(|b| b.len() + cells > BLOCK) {
+                    self.blocks.push(Vec::with_capacity(BLOCK));
+                }
+                let nb = self.blocks.len() - 1;
+                let block = &mut self.blocks[nb];
+                let at = (nb * BLOCK + block.len()) as u32;
+                block.extend_from_slice(g.data());
                 let slot = self.slots.len() as u32;
                 self.slots.push(Slot {
-                    at: self.cells.len() as u32,
+                    at,
                     h: g.h() as u8,
                     w: g.w() as u8,
                     scored: false,
                     exact: 0,
                     score: 0,
                 });
-                self.cells.extend_from_slice(g.data());
                 slot + 2
             }
         };
-        self.entries[at as usize + op] = entry;
+        let nops = self.nops;
+        self.rows[row as usize].get_or_insert_with(|| vec![0; nops].into_boxed_slice())[op] = entry;
     }
 
     /// The size of a remembered result.
@@ -265,9 +274,9 @@ impl Table {
     pub fn copy_into(&self, slot: u32, out: &mut Grid) {
         let s = &self.slots[slot as usize];
         let n = s.h as usize * s.w as usize;
+        let (b, at) = (s.at as usize / BLOCK, s.at as usize % BLOCK);
         out.resize(s.h as usize, s.w as usize);
-        out.data_mut()
-            .copy_from_slice(&self.cells[s.at as usize..s.at as usize + n]);
+        out.data_mut().copy_from_slice(&self.blocks[b][at..at + n]);
     }
 
     /// The pair score of a remembered result against `expected` (the
@@ -413,6 +422,6 @@ mod tests {
         assert!(matches!(t.get(0, 0), Entry::Result(_)));
         assert_eq!(t.get(0, 1), Entry::Unknown);
         assert_eq!(t.get(1, 0), Entry::Unknown);
-        assert!(t.bytes() <= t.budget);
+        assert!(t.used <= t.budget);
     }
 }
