@@ -1093,13 +1093,14 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
         let sizes_at = out.sizes.len();
         let c0 = out.cells.len();
         if ctx.last {
-            // Sizes only (the test sizes of pieces); the grids are not kept.
-            for (g, &v) in w.cg.iter().zip(&w.cv) {
-                out.sizes.push(if v {
-                    (g.h() as u8, g.w() as u8)
-                } else {
-                    (0, 0)
-                });
+            // Sizes only (the test sizes of pieces); the grids are not kept
+            // (a train grid left in the memo has its size there).
+            for (k, (g, &v)) in w.cg.iter().zip(&w.cv).enumerate() {
+                let (h, w) = match (&table, w.src[k]) {
+                    (Some(t), slot) if k < nt && slot != NO_ROW => t.size(slot),
+                    _ => (g.h(), g.w()),
+                };
+                out.sizes.push(if v { (h as u8, w as u8) } else { (0, 0) });
             }
         } else {
             pack(&w.cg, &w.cv, &mut out.sizes, &mut out.cells);
