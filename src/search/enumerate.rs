@@ -748,29 +748,32 @@ impl ParentFacts {
     }
 }
 
-/// Runs `o` on `x`, or takes its result from the memo's table when `row`
-/// has one: `None` when INVALID, else where the result is (a memo slot,
-/// or [`NO_ROW`]: in `out`). A result run here is remembered.
-#[inline]
-fn run_op(
-    interp: &mut Interp,
-    table: Option<&mut Table>,
-    row: u32,
-    idx: usize,
-    o: &Op,
-    x: &Grid,
-    out: &mut Grid,
-) -> Option<u32> {
-    let Some(t) = table.filter(|_| row != NO_ROW) else {
-        return interp.apply_op(o, x, out).then_some(NO_ROW);
-    };
-    match t.get(row, idx) {
-        Entry::Invalid => None,
-        Entry::Result(slot) => Some(slot),
-        Entry::Unknown => {
-            let ok = interp.apply_op(o, x, out);
-            t.put(row, idx, ok.then_some(&*out));
-            ok.then_some(NO_ROW)
+impl Worker {
+    /// Runs `o` on the parent's grid `k` into the child's, or takes its
+    /// result from the memo's table when `row` has one: `None` when
+    /// INVALID, else where the result is (a memo slot, or [`NO_ROW`]: in
+    /// `cg[k]`). A result run here is remembered.
+    #[inline]
+    fn run_op(
+        &mut self,
+        table: Option<&mut Table>,
+        row: u32,
+        idx: usize,
+        o: &Op,
+        k: usize,
+    ) -> Option<u32> {
+        let (x, out) = (&self.pg[k], &mut self.cg[k]);
+        let Some(t) = table.filter(|_| row != NO_ROW) else {
+            return self.interp.apply_op(o, x, out).then_some(NO_ROW);
+        };
+        match t.get(row, idx) {
+            Entry::Invalid => None,
+            Entry::Result(slot) => Some(slot),
+            Entry::Unknown => {
+                let ok = self.interp.apply_op(o, x, out);
+                t.put(row, idx, ok.then_some(&*out));
+                ok.then_some(NO_ROW)
+            }
         }
     }
 }
@@ -929,15 +932,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
             } else {
                 op
             };
-            let Some(src) = run_op(
-                &mut w.interp,
-                table.as_deref_mut(),
-                row(k, idx),
-                idx,
-                &o,
-                &w.pg[k],
-                &mut w.cg[k],
-            ) else {
+            let Some(src) = w.run_op(table.as_deref_mut(), row(k, idx), idx, &o, k) else {
                 killed = true;
                 break;
             };
@@ -1046,15 +1041,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
                 op
             };
             w.cv[k] = w.pv[k]
-                && match run_op(
-                    &mut w.interp,
-                    table.as_deref_mut(),
-                    row(k, idx),
-                    idx,
-                    &o,
-                    &w.pg[k],
-                    &mut w.cg[k],
-                ) {
+                && match w.run_op(table.as_deref_mut(), row(k, idx), idx, &o, k) {
                     None => false,
                     Some(NO_ROW) => true,
                     Some(slot) => {

@@ -459,30 +459,50 @@ impl PieceStore {
 mod tests {
     use super::*;
 
+    /// `n` expected outputs of the sizes `size` draws, made by `make`, and
+    /// a grid for each made the same way, then given each cell of its
+    /// output with probability `p`.
+    fn outputs_and_grids(
+        rng: &mut crate::rng::Rng,
+        n: usize,
+        mut size: impl FnMut(&mut crate::rng::Rng) -> (usize, usize),
+        make: impl Fn(&mut crate::rng::Rng, usize, usize) -> Grid,
+        p: f64,
+    ) -> (Vec<Grid>, Vec<Grid>) {
+        let expected: Vec<Grid> = (0..n)
+            .map(|_| {
+                let (h, w) = size(rng);
+                make(rng, h, w)
+            })
+            .collect();
+        let grids = expected
+            .iter()
+            .map(|e| {
+                let mut g = make(rng, e.h(), e.w());
+                for k in 0..g.len() {
+                    if rng.chance(p) {
+                        g.data_mut()[k] = e.data()[k];
+                    }
+                }
+                g
+            })
+            .collect();
+        (expected, grids)
+    }
+
     #[test]
     fn signatures_from_backend_masks_equal_those_from_grids() {
         use crate::lang::random::random_grid;
         let mut rng = crate::rng::Rng::new(9);
         for _ in 0..300 {
             let n = 1 + rng.below(4);
-            let expected: Vec<Grid> = (0..n)
-                .map(|_| {
-                    let (h, w) = (1 + rng.below(30), 1 + rng.below(30));
-                    random_grid(&mut rng, h, w)
-                })
-                .collect();
-            let grids: Vec<Grid> = expected
-                .iter()
-                .map(|e| {
-                    let mut g = random_grid(&mut rng, e.h(), e.w());
-                    for k in 0..g.len() {
-                        if rng.chance(0.5) {
-                            g.data_mut()[k] = e.data()[k];
-                        }
-                    }
-                    g
-                })
-                .collect();
+            let (expected, grids) = outputs_and_grids(
+                &mut rng,
+                n,
+                |rng| (1 + rng.below(30), 1 + rng.below(30)),
+                random_grid,
+                0.5,
+            );
             let cells = Cells::new(&expected);
             let (mut nz, mut wrong) = (vec![0; cells.words], vec![0; cells.words]);
             cells.signature(&grids, &expected, &mut nz, &mut wrong);
@@ -520,24 +540,7 @@ mod tests {
                     (1 + rng.below(30), 1 + rng.below(30))
                 }
             };
-            let expected: Vec<Grid> = (0..n)
-                .map(|_| {
-                    let (h, w) = size(&mut rng);
-                    stale(&mut rng, h, w)
-                })
-                .collect();
-            let grids: Vec<Grid> = expected
-                .iter()
-                .map(|e| {
-                    let mut g = stale(&mut rng, e.h(), e.w());
-                    for k in 0..g.len() {
-                        if rng.chance(0.6) {
-                            g.data_mut()[k] = e.data()[k];
-                        }
-                    }
-                    g
-                })
-                .collect();
+            let (expected, grids) = outputs_and_grids(&mut rng, n, size, stale, 0.6);
             let cells = Cells::new(&expected);
             type Build<'a> = Box<dyn Fn(&mut [u64], &mut [u64], &mut Vec<u32>) + 'a>;
             let mut builds: Vec<Build> = vec![
