@@ -1178,7 +1178,7 @@ fn the_memo_changes_nothing_but_the_time() {
         )
         .unwrap();
         assert!(off.depths.iter().all(|d| d.remembered == 0), "{}", t.id);
-        for memo_bytes in [base.memo_bytes, 64 << 10] {
+        for memo_bytes in [base.memo_bytes, 256 << 10] {
             let on = search_task(
                 t,
                 &SearchOptions {

@@ -28,8 +28,12 @@ use std::sync::{Mutex, MutexGuard};
 /// No row: the grid is held by one parent only (or is INVALID).
 pub const NO_ROW: u32 = u32::MAX;
 
-/// Bytes of a table's bookkeeping per remembered result.
-const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+/// Bytes of a table's bookkeeping per remembered result (its slot, and
+/// as much again for the slots' spare capacity).
+const SLOT_BYTES: usize = 2 * std::mem::size_of::<Slot>();
+
+/// Bytes of a table's index per row.
+const ROW_BYTES: usize = std::mem::size_of::<Option<Box<[u32]>>>();
 
 /// The rows of a depth's parents and one [`Table`] per thread.
 pub struct Memo {
@@ -57,7 +61,13 @@ impl Memo {
         let np = store.npairs();
         let threads = threads.max(1);
         let per_table = bytes / threads;
-        if parents.len() < 2 || nops == 0 || per_table < nops * 4 {
+        // Groups are numbered by position (`u32`, below `NO_ROW`).
+        if parents.len() < 2 || nops == 0 || parents.len() * np >= NO_ROW as usize {
+            return None;
+        }
+        // A table's row index takes at most a quarter of its budget.
+        let max_rows = (per_table / 4 / ROW_BYTES).min(NO_ROW as usize - 1) as u32;
+        if max_rows == 0 || per_table < nops * 4 + ROW_BYTES {
             return None;
         }
         // The first holder of each distinct grid, by pair and hash: its
@@ -81,11 +91,12 @@ impl Memo {
                 }
             }
         }
-        // Rows for the grids held more than once.
+        drop(first);
+        // Rows for the grids held more than once (the first `max_rows`).
         let mut row_of = vec![NO_ROW; count.len()];
         let mut nrows = 0u32;
         for (g, &c) in count.iter().enumerate() {
-            if c >= 2 {
+            if c >= 2 && nrows < max_rows {
                 row_of[g] = nrows;
                 nrows += 1;
             }
@@ -179,7 +190,8 @@ pub struct Table {
     /// The result grids' cells, in blocks of [`BLOCK`] bytes (never moved
     /// once written; a result does not straddle blocks).
     blocks: Vec<Vec<u8>>,
-    /// Bytes taken by rows, slots and cells.
+    /// Bytes taken: the row index, each row's entries, the slots, and the
+    /// blocks of cells (whole).
     used: usize,
     budget: usize,
     /// Lookups answered (INVALID or a result).
@@ -196,7 +208,7 @@ impl Table {
             rows: vec![None; nrows],
             slots: Vec::new(),
             blocks: Vec::new(),
-            used: 0,
+            used: nrows * ROW_BYTES,
             // Slots address cells with 32 bits.
             budget: budget.min(u32::MAX as usize / 2),
             hits: 0,
@@ -231,7 +243,9 @@ impl Table {
         } else {
             0
         };
-        let add = new_row + cells + if cells > 0 { SLOT_BYTES } else { 0 };
+        let new_block = cells > 0 && self.blocks.last().is_none_or(|b| b.len() + cells > BLOCK);
+        let add =
+            new_row + if cells > 0 { SLOT_BYTES } else { 0 } + if new_block { BLOCK } else { 0 };
         if self.used + add > self.budget {
             return;
         }
@@ -239,7 +253,7 @@ impl Table {
         let entry = match result {
             None => 1,
             Some(g) => {
-                if self.blocks.last().is_none_or(|b| b.len() + cells > BLOCK) {
+                if new_block {
                     self.blocks.push(Vec::with_capacity(BLOCK));
                 }
                 let nb = self.blocks.len() - 1;
@@ -377,13 +391,20 @@ mod tests {
         assert!(Memo::new(&store, &[0, 2], 10, 2, 1 << 20).is_none());
         assert!(Memo::new(&store, &[0, 1], 10, 2, 40).is_none());
         assert!(Memo::new(&store, &[0], 10, 2, 1 << 20).is_none());
+        // A budget whose quarter holds one row's index: one row.
+        let m = Memo::new(&store, &[0, 1, 2, 3], 10, 1, 4 * ROW_BYTES).unwrap();
+        assert_eq!(m.nrows(), 1);
+        let held = (0..4)
+            .flat_map(|i| m.rows(i).to_vec())
+            .filter(|&r| r != NO_ROW);
+        assert_eq!(held.count(), 2);
     }
 
     #[test]
     fn a_table_gives_back_what_it_was_given_within_its_budget() {
         let x = Grid::from_rows(&[vec![1, 2, 0], vec![0, 2, 2]]).unwrap();
         let e = Grid::from_rows(&[vec![1, 2, 3], vec![0, 2, 2]]).unwrap();
-        let mut t = Table::new(3, 5, 1 << 16);
+        let mut t = Table::new(3, 5, 4 * BLOCK);
         assert_eq!(t.get(1, 4), Entry::Unknown);
         t.put(1, 4, Some(&x));
         t.put(1, 2, None);
@@ -415,7 +436,7 @@ mod tests {
         assert!(out == e);
         // A table at its budget remembers nothing more, and keeps what it
         // has.
-        let mut t = Table::new(2, 5, 5 * 4 + SLOT_BYTES + 6);
+        let mut t = Table::new(2, 5, 2 * ROW_BYTES + 5 * 4 + SLOT_BYTES + BLOCK);
         t.put(0, 0, Some(&x));
         t.put(0, 1, Some(&x));
         t.put(1, 0, None);

@@ -536,10 +536,10 @@ pub fn options_within(
     last += o.memo_bytes as u64;
     // Per stored state: cells plus about 100 bytes of bookkeeping that
     // Store::bytes does not count (metadata, hash map, offsets), and up to
-    // 32 bytes per grid while the memo finds the grids that the parents of
+    // 64 bytes per grid while the memo finds the grids that the parents of
     // a depth share.
     let per_state = np * cells + 2 * np + 40;
-    let factor = (per_state + 100 + 32 * np) as f64 / per_state as f64;
+    let factor = (per_state + 100 + 64 * np) as f64 / per_state as f64;
     let plan = |depth: usize| {
         // Grids are kept while expanding every depth but the last: the
         // root alone at depth 1, a chunk of parents from depth 2 on.
