@@ -117,6 +117,8 @@ fn numeric_flags_never_panic_and_say_why_on_one_line() {
         ["--max-states", "-2"],
         ["--batch-size", "0"],
         ["--depth", "99"],
+        ["--memo", "-1"],
+        ["--memo", "1e3"],
     ] {
         let mut args = vec!["search", "assets/tasks/mirror.json"];
         args.extend_from_slice(&extra);

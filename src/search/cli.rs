@@ -96,7 +96,7 @@ pub struct SearchArgs {
     /// Most MiB of op results remembered across a depth's parents (all
     /// threads together; 0 turns it off). Speed only: the results are the
     /// same.
-    #[arg(long, default_value_t = SearchOptions::default().memo_bytes >> 20, value_name = "MIB")]
+    #[arg(long, default_value_t = SearchOptions::default().memo_bytes >> 20, value_name = "MIB", allow_hyphen_values = true)]
     pub memo: usize,
 }
 
