@@ -262,6 +262,12 @@ impl Pieces {
     /// Cuts `x` by `key` (remembering the last cuts). Returns false when
     /// there is no piece.
     pub fn cut_by(&mut self, x: &Grid, split: CutKey) -> bool {
+        // The groups of cells not of color 0 are the `obj` split's pieces:
+        // one cut for both.
+        let split = match split {
+            CutKey::NotColor(0) => CutKey::Split(Split::Obj),
+            key => key,
+        };
         // Give the lent buffers back to their entry.
         if let Some(i) = self.out.take() {
             let c = &mut self.cache[i];
@@ -644,6 +650,43 @@ fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) 
         return false;
     }
     let n = pieces.list.len();
+    // Every split but `cell` leaves only 0-cells out of its pieces (`cell`
+    // leaves its separator lines).
+    let rest_zero = match split {
+        Split::Obj | Split::Obj4 | Split::Cobj | Split::Color => true,
+        Split::Cell => false,
+    };
+    // Within the selected pieces' bounding boxes only, when they cover less
+    // than the grid: drop clears the selected pieces' cells of a copy; keep,
+    // when the cells of no piece are 0, copies them onto a grid of 0s.
+    let area: usize = pieces
+        .list
+        .iter()
+        .zip(&flags[..n])
+        .filter(|f| *f.1)
+        .map(|(p, _)| p.area() as usize)
+        .sum();
+    if (drop || rest_zero) && area < x.len() {
+        if drop {
+            out.copy_from(x);
+        } else {
+            out.resize(x.h(), x.w());
+            out.data_mut().fill(0);
+        }
+        let (src, data, label) = (x.data(), out.data_mut(), &pieces.label[..]);
+        for (id, p) in pieces.list.iter().enumerate().filter(|p| flags[p.0]) {
+            let id = id as u16;
+            for i in p.r0 as usize..=p.r1 as usize {
+                let r = i * w + p.c0 as usize..i * w + p.c1 as usize + 1;
+                let cells = data[r.clone()].iter_mut().zip(&src[r.clone()]);
+                for ((d, &v), &l) in cells.zip(&label[r]) {
+                    let ours = l == id;
+                    *d = if ours { if drop { 0 } else { v } } else { *d };
+                }
+            }
+        }
+        return true;
+    }
     out.copy_from(x);
     let (data, label) = (out.data_mut(), &pieces.label[..]);
     let mut selected = flags[..n].iter().enumerate().filter(|f| *f.1).map(|f| f.0);
@@ -870,6 +913,61 @@ pub fn stamp(_: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
 mod tests {
     use super::*;
     use crate::lang::random::random_grid;
+
+    /// `keep_pieces` / `drop_pieces` against their definition cell by cell,
+    /// from the cut and the selection: a cell of a selected piece keeps
+    /// (drop: loses) its color, a cell of another piece loses (drop: keeps)
+    /// it, a cell of no piece is unchanged.
+    #[test]
+    fn keep_and_drop_follow_their_definitions() {
+        let mut rng = crate::rng::Rng::new(0x6e3);
+        let (mut out, mut s) = (Grid::default(), Scratch::default());
+        let mut flags = Vec::new();
+        let mut checked = [0usize; 2];
+        for t in 0..1500 {
+            let (h, w) = (1 + rng.below(14), 1 + rng.below(14));
+            let mut x = random_grid(&mut rng, h, w);
+            // Sparse grids have small pieces, dense ones pieces that span
+            // the grid (both ways of painting).
+            let sparse = t % 2 == 0;
+            for v in x.data_mut() {
+                if sparse && rng.chance(0.5) {
+                    *v = 0;
+                }
+            }
+            for &split in Split::ALL {
+                for &crit in Crit::ALL {
+                    let mut p = Pieces::default();
+                    if !p.cut(&x, split) || !p.select(crit, w, &mut flags) {
+                        continue;
+                    }
+                    for drop in [false, true] {
+                        let op = Op::new(
+                            if drop {
+                                crate::lang::OpCode::DropPieces
+                            } else {
+                                crate::lang::OpCode::KeepPieces
+                            },
+                            &[split.arg(), crit.arg()],
+                        );
+                        assert!(keep_or_drop(&op, &x, &mut out, &mut s, drop), "`{op}` on {x:?}");
+                        assert_eq!((out.h(), out.w()), (h, w));
+                        for k in 0..h * w {
+                            let l = p.label[k];
+                            let want = if l == NONE || flags[l as usize] != drop {
+                                x.data()[k]
+                            } else {
+                                0
+                            };
+                            assert_eq!(out.data()[k], want, "`{op}` at cell {k} of {x:?}");
+                        }
+                        checked[usize::from(sparse)] += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked.iter().all(|&c| c > 1000), "{checked:?}");
+    }
 
     /// The statistics that labelling makes run by run equal those read back
     /// from the labels cell by cell.

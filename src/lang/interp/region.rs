@@ -163,6 +163,11 @@ pub fn paint_touching(x: &Grid, out: &mut Grid, ca: u8, cb: u8, eight: bool) {
 pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let dir = Dir4::from_arg(op.args[0]);
     let cb = Colors::of(x).get(op.args[1]);
+    // Without a cell of color b nothing moves.
+    if !x.data().contains(&cb) {
+        out.copy_from(x);
+        return true;
+    }
     let (h, w) = (x.h(), x.w());
     out.resize(h, w);
     out.data_mut().fill(cb);
@@ -172,19 +177,25 @@ pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     let (src, dst) = (x.data(), out.data_mut());
     match dir {
         Dir4::Up | Dir4::Down => {
-            // Rows in the direction's order, a free place per column.
+            // Rows in the direction's order; per column, the index of its
+            // next free place, which moves by a row (w) towards the far end.
             let mut next = [0usize; crate::grid::MAX_DIM];
-            let mut step = |i: usize| {
-                for (j, (&v, k)) in src[i * w..(i + 1) * w].iter().zip(&mut next).enumerate() {
-                    let at = if dir == Dir4::Up { *k } else { h - 1 - *k };
-                    dst[at * w + j] = v;
-                    *k += usize::from(v != cb);
+            let up = dir == Dir4::Up;
+            let start = if up { 0 } else { (h - 1) * w };
+            for (j, k) in next[..w].iter_mut().enumerate() {
+                *k = start + j;
+            }
+            let mut step = |row: &[u8]| {
+                for (&v, k) in row.iter().zip(&mut next[..w]) {
+                    dst[*k] = v;
+                    let moved = if v != cb { w } else { 0 };
+                    *k = if up { *k + moved } else { k.wrapping_sub(moved) };
                 }
             };
-            if dir == Dir4::Up {
-                (0..h).for_each(&mut step);
+            if up {
+                src.chunks_exact(w).for_each(&mut step);
             } else {
-                (0..h).rev().for_each(&mut step);
+                src.chunks_exact(w).rev().for_each(&mut step);
             }
         }
         Dir4::Left | Dir4::Right => {
@@ -213,6 +224,11 @@ pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 pub fn object(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     let smallest = Selector::from_arg(op.args[0]) == Selector::Smallest;
     let cb = Colors::of(x).get(op.args[1]);
+    // Without a cell of color b, the whole grid is one object.
+    if !x.data().contains(&cb) {
+        out.copy_from(x);
+        return true;
+    }
     let pieces = &mut s.pieces;
     if !pieces.cut_by(x, CutKey::NotColor(cb)) {
         return false;
@@ -281,4 +297,124 @@ pub fn halves_h(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
 /// `halves_v L a`: top half A, bottom half B.
 pub fn halves_v(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
     halves(op, x, out, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lang::random::random_grid_sized;
+    use crate::lang::OpCode;
+
+    /// Color arguments: every digit and the three tokens.
+    const COLOR_ARGS: [i32; 13] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+
+    /// `gravity` against its definition line by line: the cells not of
+    /// color b, in their order, at the line's end towards dir, then b.
+    #[test]
+    fn gravity_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(0x6a7);
+        let (mut out, mut s) = (Grid::default(), Scratch::default());
+        for n in 0..2_000 {
+            let x = random_grid_sized(&mut rng, 1, 12);
+            let (h, w) = (x.h(), x.w());
+            for d in 0..4 {
+                for &b in &COLOR_ARGS {
+                    let op = Op::new(OpCode::Gravity, &[d, b]);
+                    assert!(gravity(&op, &x, &mut out, &mut s));
+                    let cb = Colors::of(&x).get(b);
+                    let dir = Dir4::from_arg(d);
+                    let vertical = matches!(dir, Dir4::Up | Dir4::Down);
+                    let (lines, len) = if vertical { (w, h) } else { (h, w) };
+                    for l in 0..lines {
+                        // Cell t of line l, counted from the side of dir.
+                        let at = |t: usize| -> (usize, usize) {
+                            match dir {
+                                Dir4::Up => (t, l),
+                                Dir4::Down => (h - 1 - t, l),
+                                Dir4::Left => (l, t),
+                                Dir4::Right => (l, w - 1 - t),
+                            }
+                        };
+                        let moved: Vec<u8> = (0..len)
+                            .map(|t| x.get(at(t).0, at(t).1))
+                            .filter(|&v| v != cb)
+                            .collect();
+                        for t in 0..len {
+                            let want = moved.get(t).copied().unwrap_or(cb);
+                            let (i, j) = at(t);
+                            assert_eq!(out.get(i, j), want, "#{n} `{op}` at ({i}, {j}) of {x:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// `object` against its definition: 8-connected groups of cells not
+    /// of color b found by a flood fill, the largest (smallest) by cells,
+    /// ties to the group whose first cell comes first, cropped.
+    #[test]
+    fn object_follows_its_definition() {
+        let mut rng = crate::rng::Rng::new(0x0b1);
+        let (mut out, mut s) = (Grid::default(), Scratch::default());
+        let mut absent = 0;
+        for n in 0..2_000 {
+            let x = random_grid_sized(&mut rng, 1, 12);
+            let (h, w) = (x.h(), x.w());
+            for &b in &COLOR_ARGS {
+                let cb = Colors::of(&x).get(b);
+                absent += usize::from(!x.data().contains(&cb));
+                // Groups in the order of their first cell (raster order).
+                let mut group = vec![usize::MAX; h * w];
+                let mut groups: Vec<(usize, (usize, usize, usize, usize))> = Vec::new();
+                for start in 0..h * w {
+                    if group[start] != usize::MAX || x.data()[start] == cb {
+                        continue;
+                    }
+                    let id = groups.len();
+                    let (mut size, mut bbox) = (0, (h, 0, w, 0));
+                    let mut todo = vec![start];
+                    group[start] = id;
+                    while let Some(k) = todo.pop() {
+                        let (i, j) = (k / w, k % w);
+                        size += 1;
+                        bbox = (bbox.0.min(i), bbox.1.max(i), bbox.2.min(j), bbox.3.max(j));
+                        for di in -1i32..=1 {
+                            for dj in -1i32..=1 {
+                                let (p, q) = (i as i32 + di, j as i32 + dj);
+                                if p < 0 || q < 0 || p >= h as i32 || q >= w as i32 {
+                                    continue;
+                                }
+                                let m = p as usize * w + q as usize;
+                                if group[m] == usize::MAX && x.data()[m] != cb {
+                                    group[m] = id;
+                                    todo.push(m);
+                                }
+                            }
+                        }
+                    }
+                    groups.push((size, bbox));
+                }
+                for sel in 0..2 {
+                    let op = Op::new(OpCode::Object, &[sel, b]);
+                    let got = object(&op, &x, &mut out, &mut s);
+                    let best = if sel == Selector::Smallest.arg() {
+                        groups.iter().min_by_key(|g| g.0)
+                    } else {
+                        // The first of the largest: max_by_key keeps the last.
+                        groups.iter().rev().max_by_key(|g| g.0)
+                    };
+                    let Some(&(_, (r0, r1, c0, c1))) = best else {
+                        assert!(!got, "#{n} `{op}` on {x:?}");
+                        continue;
+                    };
+                    assert!(got, "#{n} `{op}` on {x:?}");
+                    let mut want = Grid::default();
+                    assert!(crop_to(&x, &mut want, (r0, r1, c0, c1)));
+                    assert_eq!(out, want, "#{n} `{op}` on {x:?}");
+                }
+            }
+        }
+        assert!(absent > 1_000, "grids without color b: {absent}");
+    }
 }
