@@ -107,6 +107,35 @@ pub struct Pieces {
     /// (address, fingerprint) of the grids of
     /// [`super::Interp::declare_inputs`].
     pub(crate) declared: Vec<(usize, u64)>,
+    /// What was worked out from the cut in `label` and `list` (lent with
+    /// them by the cache entry).
+    known: Box<Known>,
+}
+
+/// What the ops worked out from one cut, kept with it: the selection of
+/// each criterion asked for (when the cut has at most 64 pieces), and the
+/// shape counts (`pick`, `keep_pieces` and `drop_pieces` ask the same
+/// criteria of the same cut).
+#[derive(Default)]
+struct Known {
+    /// Bit c: criterion c was asked.
+    asked: u32,
+    /// Bit c: criterion c has a selection (`select` returned true).
+    found: u32,
+    /// The selection of each criterion asked, bit p for piece p.
+    selected: [u64; Crit::ALL.len()],
+    /// `shapes` holds [`Pieces::shape_counts`].
+    has_shapes: bool,
+    shapes: Vec<u32>,
+}
+
+const _: () = assert!(Crit::ALL.len() <= 32);
+
+impl Known {
+    fn forget(&mut self) {
+        self.asked = 0;
+        self.has_shapes = false;
+    }
 }
 
 /// One remembered cut.
@@ -116,6 +145,7 @@ struct Cached {
     found: bool,
     label: Box<[u16; MAX_CELLS]>,
     list: Vec<Piece>,
+    known: Box<Known>,
 }
 
 /// Cuts remembered.
@@ -146,6 +176,7 @@ impl Default for Pieces {
             next: 0,
             slots: Box::new([NO_ENTRY; SLOTS]),
             declared: Vec::with_capacity(super::MAX_DECLARED),
+            known: Box::default(),
         }
     }
 }
@@ -273,6 +304,7 @@ impl Pieces {
             let c = &mut self.cache[i];
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
+            std::mem::swap(&mut self.known, &mut c.known);
         }
         let key = self.key_of(
             x,
@@ -291,6 +323,7 @@ impl Pieces {
             let c = &mut self.cache[at];
             std::mem::swap(&mut self.label, &mut c.label);
             std::mem::swap(&mut self.list, &mut c.list);
+            std::mem::swap(&mut self.known, &mut c.known);
             self.out = Some(at);
             return c.found;
         }
@@ -303,6 +336,7 @@ impl Pieces {
                 found,
                 label: Box::new([NONE; MAX_CELLS]),
                 list: Vec::new(),
+                known: Box::default(),
             });
             self.cache.len() - 1
         } else {
@@ -430,6 +464,7 @@ impl Pieces {
     }
 
     fn cut_fresh(&mut self, x: &Grid, key: CutKey) -> bool {
+        self.known.forget();
         let (h, w) = (x.h(), x.w());
         let n = h * w;
         let src = x.data();
@@ -508,6 +543,17 @@ impl Pieces {
         true
     }
 
+    /// How many pieces share each piece's shape (worked out once per cut).
+    pub fn shapes(&mut self, w: usize) -> &[u32] {
+        if !self.known.has_shapes {
+            let mut counts = std::mem::take(&mut self.known.shapes);
+            self.shape_counts(w, &mut counts);
+            self.known.shapes = counts;
+            self.known.has_shapes = true;
+        }
+        &self.known.shapes
+    }
+
     /// How many pieces share each piece's shape.
     fn shape_counts(&self, w: usize, out: &mut Vec<u32>) {
         let n = self.list.len();
@@ -535,8 +581,34 @@ impl Pieces {
     }
 
     /// Which pieces attain the criterion (`selected[p]`); false when none
-    /// does (a `unique_*` criterion with no single such piece).
-    pub fn select(&self, crit: Crit, w: usize, selected: &mut Vec<bool>) -> bool {
+    /// does (a `unique_*` criterion with no single such piece). Worked out
+    /// once per cut and criterion when the cut has at most 64 pieces.
+    pub fn select(&mut self, crit: Crit, w: usize, selected: &mut Vec<bool>) -> bool {
+        let n = self.list.len();
+        let bit = 1u32 << crit as u32;
+        if n > 64 {
+            return self.select_fresh(crit, w, selected);
+        }
+        if self.known.asked & bit != 0 {
+            let bits = self.known.selected[crit as usize];
+            selected.clear();
+            selected.extend((0..n).map(|p| bits >> p & 1 == 1));
+            return self.known.found & bit != 0;
+        }
+        let found = self.select_fresh(crit, w, selected);
+        let bits = selected
+            .iter()
+            .enumerate()
+            .fold(0u64, |b, (p, &s)| b | u64::from(s) << p);
+        let known = &mut self.known;
+        known.asked |= bit;
+        known.found = if found { known.found | bit } else { known.found & !bit };
+        known.selected[crit as usize] = bits;
+        found
+    }
+
+    /// [`Pieces::select`], worked out.
+    fn select_fresh(&mut self, crit: Crit, w: usize, selected: &mut Vec<bool>) -> bool {
         let n = self.list.len();
         selected.clear();
         selected.resize(n, false);
@@ -560,8 +632,7 @@ impl Pieces {
                 selected[unique[0]] = true;
             }
             Crit::UniqueShape | Crit::CommonShape => {
-                let mut counts = Vec::new();
-                self.shape_counts(w, &mut counts);
+                let counts = self.shapes(w);
                 if crit == Crit::UniqueShape {
                     let unique: Vec<usize> = (0..n).filter(|&i| counts[i] == 1).collect();
                     if unique.len() != 1 {
@@ -759,7 +830,10 @@ pub fn recolor_by(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
                     .map(|p| sizes.iter().position(|&c| c == p.cells).unwrap_or(0) as u32 + 1),
             );
         }
-        Label::Shared => pieces.shape_counts(w, values),
+        Label::Shared => {
+            values.clear();
+            values.extend_from_slice(pieces.shapes(w));
+        }
     }
     out.copy_from(x);
     for (k, d) in out.data_mut().iter_mut().enumerate() {
@@ -967,6 +1041,49 @@ mod tests {
             }
         }
         assert!(checked.iter().all(|&c| c > 1000), "{checked:?}");
+    }
+
+    /// Selections and shape counts kept with a cut equal those worked out
+    /// afresh, whatever the order of the cuts and criteria asked (the
+    /// cache lends and takes back each cut's buffers).
+    #[test]
+    fn kept_selections_equal_fresh_ones() {
+        let mut rng = crate::rng::Rng::new(0x5e1);
+        let grids: Vec<Grid> = (0..40)
+            .map(|_| {
+                let (h, w) = (1 + rng.below(12), 1 + rng.below(12));
+                let mut x = random_grid(&mut rng, h, w);
+                for v in x.data_mut() {
+                    if rng.chance(0.5) {
+                        *v = 0;
+                    }
+                }
+                x
+            })
+            .collect();
+        let mut kept = Pieces::default();
+        let (mut a, mut b) = (Vec::new(), Vec::new());
+        let mut repeats = 0;
+        let mut asked = std::collections::HashSet::new();
+        for _ in 0..20_000 {
+            let x = &grids[rng.below(grids.len())];
+            let split = Split::ALL[rng.below(Split::ALL.len())];
+            let crit = Crit::ALL[rng.below(Crit::ALL.len())];
+            let mut fresh = Pieces::default();
+            let found = fresh.cut(x, split);
+            assert_eq!(kept.cut(x, split), found);
+            if !found {
+                continue;
+            }
+            let w = x.w();
+            repeats += usize::from(!asked.insert((x.data().to_vec(), x.w(), split, crit)));
+            assert_eq!(kept.select(crit, w, &mut a), fresh.select_fresh(crit, w, &mut b));
+            assert_eq!(a, b, "{split:?} {crit:?} on {x:?}");
+            let mut counts = Vec::new();
+            fresh.shape_counts(w, &mut counts);
+            assert_eq!(kept.shapes(w), &counts[..]);
+        }
+        assert!(repeats > 5_000, "{repeats}");
     }
 
     /// The statistics that labelling makes run by run equal those read back
