@@ -600,6 +600,57 @@ pub struct Worker {
     /// Per pair: the memo slot holding the child's grid, or [`NO_ROW`]
     /// when `cg` holds it.
     pub src: Vec<u32>,
+    /// The buffers [`expand`] fills (kept, with their capacity, from one
+    /// parent to the next; each expansion gets copies of its own length).
+    out: Expansion,
+}
+
+/// Workers kept for the jobs of one parallel loop: a job takes one (or a
+/// new one) and gives it back when it ends, so that buffers and the
+/// interpreter's caches outlive the job.
+pub struct WorkerPool {
+    npairs: usize,
+    idle: std::sync::Mutex<Vec<Worker>>,
+}
+
+impl WorkerPool {
+    /// A pool of workers for states of `npairs` grids.
+    pub fn new(npairs: usize) -> WorkerPool {
+        WorkerPool {
+            npairs,
+            idle: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// An idle worker, or a new one.
+    pub fn take(&self) -> PooledWorker<'_> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        PooledWorker {
+            pool: self,
+            worker: Some(idle.unwrap_or_else(|| Worker::new(self.npairs))),
+        }
+    }
+}
+
+/// A worker lent by a [`WorkerPool`], given back when dropped.
+pub struct PooledWorker<'a> {
+    pool: &'a WorkerPool,
+    worker: Option<Worker>,
+}
+
+impl PooledWorker<'_> {
+    /// The worker.
+    pub fn get(&mut self) -> &mut Worker {
+        self.worker.as_mut().expect("a worker until dropped")
+    }
+}
+
+impl Drop for PooledWorker<'_> {
+    fn drop(&mut self) {
+        if let (Some(w), Ok(mut idle)) = (self.worker.take(), self.pool.idle.lock()) {
+            idle.push(w);
+        }
+    }
 }
 
 impl Worker {
@@ -615,6 +666,7 @@ impl Worker {
             ub: vec![(0, 0); npairs + 1],
             wrong: vec![[0; 10]; npairs],
             src: vec![NO_ROW; npairs],
+            out: Expansion::default(),
         }
     }
 }
@@ -781,15 +833,32 @@ impl Worker {
 /// Expands one parent by every op. `pos` is the parent's position in
 /// `ctx.memo` (unused without one).
 pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expansion {
+    let mut out = std::mem::take(&mut w.out);
+    out.children.clear();
+    out.sizes.clear();
+    out.cells.clear();
+    out.piece_bits.clear();
+    out.parent = parent;
+    (out.generated, out.valid, out.skipped, out.aborted) = (0, 0, 0, false);
+    expand_into(ctx, w, parent, pos, &mut out);
+    let e = Expansion {
+        children: out.children.to_vec(),
+        sizes: out.sizes.to_vec(),
+        cells: out.cells.to_vec(),
+        piece_bits: out.piece_bits.to_vec(),
+        ..out
+    };
+    w.out = out;
+    e
+}
+
+/// [`expand`] into the worker's buffers (`out`, cleared).
+fn expand_into(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize, out: &mut Expansion) {
     let np = w.pg.len();
     let nt = ctx.ntrain;
-    let mut out = Expansion {
-        parent,
-        ..Default::default()
-    };
     if ctx.stop.now() {
         out.aborted = true;
-        return out;
+        return;
     }
     ctx.store.load(parent as usize, &mut w.pg, &mut w.pv);
     w.interp.declare_inputs(&w.pg);
@@ -865,7 +934,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
         // few milliseconds).
         if idx % 32 == 31 && ctx.stop.now() {
             out.aborted = true;
-            return out;
+            return;
         }
         let op = if idx < alphabet.len() {
             alphabet[idx]
@@ -1104,7 +1173,6 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
             piece_at,
         });
     }
-    out
 }
 
 #[cfg(test)]

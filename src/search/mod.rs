@@ -25,7 +25,7 @@ use crate::score::{CandidateScore, Metric, PairOutcome, MASK_WORDS};
 use crate::task::Task;
 use enumerate::{
     derived_map, expand, hash_state, pack, score_train, Alphabet, ExpandCtx, Expansion, IdMap,
-    Seen, StateMeta, Stop, Store, Worker,
+    Seen, StateMeta, Stop, Store, Worker, WorkerPool,
 };
 use memo::Memo;
 use pieces::{Cells, Origin, PieceStore};
@@ -967,6 +967,7 @@ fn expand_parents(
     let np = st.store_npairs();
     let chunk = (rayon::current_num_threads() * 8).max(65_536 / alphabet.max_len().max(1));
     let words = cells.map_or(0, |c| c.words);
+    let pool = WorkerPool::new(np);
     let mut lo = 0;
     while lo < parents.len() {
         let hi = (lo + chunk).min(parents.len());
@@ -989,7 +990,7 @@ fn expand_parents(
             };
             (lo..hi)
                 .into_par_iter()
-                .map_init(|| Worker::new(np), |w, i| expand(&ctx, w, parents[i], i))
+                .map_init(|| pool.take(), |w, i| expand(&ctx, w.get(), parents[i], i))
                 .collect()
         };
         let mut aborted = false;
