@@ -99,6 +99,12 @@ pub fn greedy_upto(
     // last gain is no more than the step's best so far cannot win the
     // step and is not counted again (u32::MAX: not counted yet).
     let mut bound = vec![u32::MAX; store.len() * variants.len()];
+    // A layer found blocked (a wrong cell uncovered) at word j in step s
+    // stays blocked until u changes in word j: `blocked` holds j (NOT_BLOCKED
+    // when none) and s per layer, `changed[j]` the last step whose cover
+    // changed word j.
+    let mut blocked = vec![(NOT_BLOCKED, 0u8); store.len() * variants.len()];
+    let mut changed = vec![0u8; w];
     while layers.len() < MAX_LAYERS {
         if stop.now() {
             return None;
@@ -111,12 +117,20 @@ pub fn greedy_upto(
             skip: skip_first.filter(|_| first),
             max_len,
             u: &u,
+            changed: &changed,
+            step: layers.len() as u8 + 1,
         };
-        let best = best_layer(&step, &mut bound);
+        let best = best_layer(&step, &mut bound, &mut blocked);
         let Some((_, i, v)) = best else {
             break;
         };
+        let before = u.clone();
         cover(&mut u, store, cells, i, v);
+        for ((c, a), b) in changed.iter_mut().zip(&u).zip(&before) {
+            if a != b {
+                *c = layers.len() as u8 + 1;
+            }
+        }
         layers.push((i, v));
         if done(&u, cells) {
             prune(&mut layers, store, cells);
@@ -137,30 +151,51 @@ struct Step<'a> {
     skip: Option<(usize, Variant)>,
     max_len: usize,
     u: &'a [u64],
+    /// Per word, the last step that changed it (see [`greedy_upto`]).
+    changed: &'a [u8],
+    /// This step's number (from 1).
+    step: u8,
 }
+
+/// No word blocks the layer (see [`greedy_upto`]).
+const NOT_BLOCKED: u16 = u16::MAX;
+const _: () = assert!(MAX_LAYERS < u8::MAX as usize);
 
 /// The answer to `step`: (gain, piece, variant); ties go to the earlier
 /// piece, then the earlier variant. None when no layer adds a cell.
 /// `bound`: an upper bound of each layer's gain (see [`greedy_upto`]),
-/// lowered to the gains counted.
-fn best_layer(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
+/// lowered to the gains counted; `blocked`: where each layer was last
+/// found blocked, and when.
+fn best_layer(
+    step: &Step,
+    bound: &mut [u32],
+    blocked: &mut [(u16, u8)],
+) -> Option<(u32, usize, Variant)> {
     // The scan counts bits: with the CPU's popcnt instruction where it has
     // one (x86-64 does not promise it), else with the portable count.
     #[cfg(target_arch = "x86_64")]
     if std::is_x86_feature_detected!("popcnt") {
         #[target_feature(enable = "popcnt")]
-        unsafe fn scan_popcnt(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
-            scan(step, bound)
+        unsafe fn scan_popcnt(
+            step: &Step,
+            bound: &mut [u32],
+            blocked: &mut [(u16, u8)],
+        ) -> Option<(u32, usize, Variant)> {
+            scan(step, bound, blocked)
         }
         // SAFETY: the CPU has popcnt (checked just above).
-        return unsafe { scan_popcnt(step, bound) };
+        return unsafe { scan_popcnt(step, bound, blocked) };
     }
-    scan(step, bound)
+    scan(step, bound, blocked)
 }
 
 /// [`best_layer`]'s scan (inlined into each of its two builds).
 #[inline(always)]
-fn scan(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
+fn scan(
+    step: &Step,
+    bound: &mut [u32],
+    blocked: &mut [(u16, u8)],
+) -> Option<(u32, usize, Variant)> {
     let Step {
         store,
         cells,
@@ -168,31 +203,42 @@ fn scan(step: &Step, bound: &mut [u32]) -> Option<(u32, usize, Variant)> {
         skip,
         max_len,
         u,
+        changed,
+        step,
     } = *step;
     let w = cells.words;
     let nv = variants.len();
     let mut best: Option<(u32, usize, Variant)> = None;
+    // Only a gain above the best so far replaces it.
+    let mut top = 0;
     for i in 0..store.len() {
         if store.len[i] as usize > max_len {
             continue;
         }
         let (nz, wrong) = store.bits(i);
         'v: for (k, &v) in variants.iter().enumerate() {
-            // Only a gain above the best so far replaces it.
-            let top = best.map_or(0, |b| b.0);
-            if bound[i * nv + k] <= top || skip == Some((i, v)) {
+            let at = i * nv + k;
+            if bound[at] <= top || skip == Some((i, v)) {
+                continue;
+            }
+            // Still blocked: u has not changed where it was.
+            let (j, when) = blocked[at];
+            if j != NOT_BLOCKED && changed[j as usize] < when {
                 continue;
             }
             let mut gain = 0u32;
             for j in 0..w {
                 let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
                 if b & !u[j] != 0 {
+                    blocked[at] = (j as u16, step);
                     continue 'v;
                 }
                 gain += (a & !u[j]).count_ones();
             }
-            bound[i * nv + k] = gain;
+            blocked[at].0 = NOT_BLOCKED;
+            bound[at] = gain;
             if gain > top {
+                top = gain;
                 best = Some((gain, i, v));
             }
         }
