@@ -521,6 +521,21 @@ pub struct Expansion {
     pub aborted: bool,
 }
 
+/// The most bytes of buffers a spare expansion keeps (see
+/// [`WorkerPool::give_back`]).
+pub const SPARE_BYTES: usize = 256 << 10;
+
+impl Expansion {
+    /// Bytes its buffers hold (their capacity).
+    fn capacity_bytes(&self) -> usize {
+        use std::mem::size_of;
+        self.children.capacity() * size_of::<Child>()
+            + self.sizes.capacity() * size_of::<(u8, u8)>()
+            + self.cells.capacity()
+            + self.piece_bits.capacity() * size_of::<u64>()
+    }
+}
+
 /// Whether an op has a color token argument.
 #[inline]
 pub fn uses_tokens(op: &Op) -> bool {
@@ -600,17 +615,17 @@ pub struct Worker {
     /// Per pair: the memo slot holding the child's grid, or [`NO_ROW`]
     /// when `cg` holds it.
     pub src: Vec<u32>,
-    /// The buffers [`expand`] fills (kept, with their capacity, from one
-    /// parent to the next; each expansion gets copies of its own length).
-    out: Expansion,
 }
 
 /// Workers kept for the jobs of one parallel loop: a job takes one (or a
 /// new one) and gives it back when it ends, so that buffers and the
-/// interpreter's caches outlive the job.
+/// interpreter's caches outlive the job. Expansions too: the consumer of
+/// an expansion gives it back, and its buffers (with their capacity) are
+/// filled again for a later parent.
 pub struct WorkerPool {
     npairs: usize,
     idle: std::sync::Mutex<Vec<Worker>>,
+    spare: std::sync::Mutex<Vec<Expansion>>,
 }
 
 impl WorkerPool {
@@ -619,6 +634,29 @@ impl WorkerPool {
         WorkerPool {
             npairs,
             idle: std::sync::Mutex::new(Vec::new()),
+            spare: std::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A spare expansion (its buffers' contents are stale; [`expand`]
+    /// clears them), or a new one.
+    pub fn spare(&self) -> Expansion {
+        self.spare
+            .lock()
+            .ok()
+            .and_then(|mut v| v.pop())
+            .unwrap_or_default()
+    }
+
+    /// Gives an expansion back, once read, for [`WorkerPool::spare`]; one
+    /// whose buffers hold more than [`SPARE_BYTES`] is freed instead (the
+    /// spares never hold more than that many bytes per expansion in flight).
+    pub fn give_back(&self, e: Expansion) {
+        if e.capacity_bytes() > SPARE_BYTES {
+            return;
+        }
+        if let Ok(mut v) = self.spare.lock() {
+            v.push(e);
         }
     }
 
@@ -666,7 +704,6 @@ impl Worker {
             ub: vec![(0, 0); npairs + 1],
             wrong: vec![[0; 10]; npairs],
             src: vec![NO_ROW; npairs],
-            out: Expansion::default(),
         }
     }
 }
@@ -830,10 +867,16 @@ impl Worker {
     }
 }
 
-/// Expands one parent by every op. `pos` is the parent's position in
-/// `ctx.memo` (unused without one).
-pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expansion {
-    let mut out = std::mem::take(&mut w.out);
+/// Expands one parent by every op, into the buffers of `out` (cleared
+/// first; a [`WorkerPool::spare`] expansion keeps their capacity). `pos`
+/// is the parent's position in `ctx.memo` (unused without one).
+pub fn expand(
+    ctx: &ExpandCtx,
+    w: &mut Worker,
+    parent: u32,
+    pos: usize,
+    mut out: Expansion,
+) -> Expansion {
     out.children.clear();
     out.sizes.clear();
     out.cells.clear();
@@ -841,15 +884,7 @@ pub fn expand(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize) -> Expan
     out.parent = parent;
     (out.generated, out.valid, out.skipped, out.aborted) = (0, 0, 0, false);
     expand_into(ctx, w, parent, pos, &mut out);
-    let e = Expansion {
-        children: out.children.to_vec(),
-        sizes: out.sizes.to_vec(),
-        cells: out.cells.to_vec(),
-        piece_bits: out.piece_bits.to_vec(),
-        ..out
-    };
-    w.out = out;
-    e
+    out
 }
 
 /// [`expand`] into the worker's buffers (`out`, cleared).
@@ -1239,6 +1274,32 @@ mod tests {
                 assert_eq!(a, b, "{op}");
             }
         }
+    }
+
+    /// Spare expansions come back with their buffers' capacity, unless
+    /// those hold more than `SPARE_BYTES`; workers come back too.
+    #[test]
+    fn pools_keep_small_spares_and_workers() {
+        let pool = WorkerPool::new(3);
+        let mut e = pool.spare();
+        assert_eq!(e.capacity_bytes(), 0);
+        e.piece_bits.resize(1000, 7);
+        pool.give_back(e);
+        let e = pool.spare();
+        assert!(e.piece_bits.capacity() >= 1000);
+        let mut big = Expansion::default();
+        big.cells.resize(SPARE_BYTES + 1, 0);
+        pool.give_back(big);
+        pool.give_back(e);
+        assert!(pool.spare().piece_bits.capacity() >= 1000);
+        assert_eq!(pool.spare().capacity_bytes(), 0);
+        {
+            let mut a = pool.take();
+            a.get().src[0] = 5;
+        }
+        let mut b = pool.take();
+        assert_eq!(b.get().src[0], 5, "the same worker, given back");
+        assert_eq!(pool.take().get().pg.len(), 3, "a new one while b is out");
     }
 
     #[test]

@@ -990,7 +990,10 @@ fn expand_parents(
             };
             (lo..hi)
                 .into_par_iter()
-                .map_init(|| pool.take(), |w, i| expand(&ctx, w.get(), parents[i], i))
+                .map_init(
+                    || pool.take(),
+                    |w, i| expand(&ctx, w.get(), parents[i], i, pool.spare()),
+                )
                 .collect()
         };
         let mut aborted = false;
@@ -1074,6 +1077,7 @@ fn expand_parents(
                     }
                 }
             }
+            pool.give_back(e);
         }
         if aborted {
             return Some(Budget::Time);
