@@ -395,7 +395,13 @@ fn pair_bound(
     metric: Metric,
 ) -> Option<PairBound> {
     let (eh, ew) = (e.h(), e.w());
-    let (exact, score, other_size) = match size_hint(op, x.h(), x.w()) {
+    // Most ops keep the size (a bit test, not `size_hint`'s whole match).
+    let hint = if op.code.keeps_size() {
+        SizeHint::Size(x.h(), x.w())
+    } else {
+        size_hint(op, x.h(), x.w())
+    };
+    let (exact, score, other_size) = match hint {
         SizeHint::Invalid => return None,
         SizeHint::Size(h, w) if (h, w) != (eh, ew) => {
             (0, score_of(h, w, h.min(eh) * w.min(ew), e, metric), true)
@@ -615,6 +621,8 @@ pub struct Worker {
     /// Per pair: the memo slot holding the child's grid, or [`NO_ROW`]
     /// when `cg` holds it.
     pub src: Vec<u32>,
+    /// Per train pair: the op with its tokens resolved on the parent's grid.
+    ops: Vec<Op>,
 }
 
 /// Workers kept for the jobs of one parallel loop: a job takes one (or a
@@ -704,6 +712,7 @@ impl Worker {
             ub: vec![(0, 0); npairs + 1],
             wrong: vec![[0; 10]; npairs],
             src: vec![NO_ROW; npairs],
+            ops: vec![Op::new(crate::lang::OpCode::Id, &[]); npairs],
         }
     }
 }
@@ -1008,6 +1017,7 @@ fn expand_into(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize, out: &m
             } else {
                 op
             };
+            w.ops[k] = o;
             let wrong = bound_cells.then_some(&w.wrong[k]);
             let Some(b) = pair_bound(&o, &w.pg[k], &ctx.expected[k], wrong, ctx.metric) else {
                 invalid = true;
@@ -1031,11 +1041,8 @@ fn expand_into(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize, out: &m
         let mut scoring = (!can_be_piece || mismatch) && ctx.bar.is_some();
         let mut scored = 0;
         for k in 0..nt {
-            let o = if has_tokens {
-                resolve(&op, w.tokens[k])
-            } else {
-                op
-            };
+            // Resolved by the bound's loop above.
+            let o = w.ops[k];
             let Some(src) = w.run_op(table.as_deref_mut(), row(k, idx), idx, &o, k) else {
                 killed = true;
                 break;

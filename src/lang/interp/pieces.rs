@@ -602,7 +602,11 @@ impl Pieces {
             .fold(0u64, |b, (p, &s)| b | u64::from(s) << p);
         let known = &mut self.known;
         known.asked |= bit;
-        known.found = if found { known.found | bit } else { known.found & !bit };
+        known.found = if found {
+            known.found | bit
+        } else {
+            known.found & !bit
+        };
         known.selected[crit as usize] = bits;
         found
     }
@@ -752,7 +756,15 @@ fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) 
                 let cells = data[r.clone()].iter_mut().zip(&src[r.clone()]);
                 for ((d, &v), &l) in cells.zip(&label[r]) {
                     let ours = l == id;
-                    *d = if ours { if drop { 0 } else { v } } else { *d };
+                    *d = if ours {
+                        if drop {
+                            0
+                        } else {
+                            v
+                        }
+                    } else {
+                        *d
+                    };
                 }
             }
         }
@@ -1024,7 +1036,10 @@ mod tests {
                             },
                             &[split.arg(), crit.arg()],
                         );
-                        assert!(keep_or_drop(&op, &x, &mut out, &mut s, drop), "`{op}` on {x:?}");
+                        assert!(
+                            keep_or_drop(&op, &x, &mut out, &mut s, drop),
+                            "`{op}` on {x:?}"
+                        );
                         assert_eq!((out.h(), out.w()), (h, w));
                         for k in 0..h * w {
                             let l = p.label[k];
@@ -1077,7 +1092,10 @@ mod tests {
             }
             let w = x.w();
             repeats += usize::from(!asked.insert((x.data().to_vec(), x.w(), split, crit)));
-            assert_eq!(kept.select(crit, w, &mut a), fresh.select_fresh(crit, w, &mut b));
+            assert_eq!(
+                kept.select(crit, w, &mut a),
+                fresh.select_fresh(crit, w, &mut b)
+            );
             assert_eq!(a, b, "{split:?} {crit:?} on {x:?}");
             let mut counts = Vec::new();
             fresh.shape_counts(w, &mut counts);

@@ -189,7 +189,11 @@ pub fn gravity(op: &Op, x: &Grid, out: &mut Grid, _: &mut Scratch) -> bool {
                 for (&v, k) in row.iter().zip(&mut next[..w]) {
                     dst[*k] = v;
                     let moved = if v != cb { w } else { 0 };
-                    *k = if up { *k + moved } else { k.wrapping_sub(moved) };
+                    *k = if up {
+                        *k + moved
+                    } else {
+                        k.wrapping_sub(moved)
+                    };
                 }
             };
             if up {
