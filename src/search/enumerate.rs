@@ -531,6 +531,9 @@ pub struct Expansion {
 /// [`WorkerPool::give_back`]).
 pub const SPARE_BYTES: usize = 256 << 10;
 
+/// The most bytes all the spare expansions of a [`WorkerPool`] keep.
+pub const SPARE_TOTAL: usize = 16 << 20;
+
 impl Expansion {
     /// Bytes its buffers hold (their capacity).
     fn capacity_bytes(&self) -> usize {
@@ -633,7 +636,8 @@ pub struct Worker {
 pub struct WorkerPool {
     npairs: usize,
     idle: std::sync::Mutex<Vec<Worker>>,
-    spare: std::sync::Mutex<Vec<Expansion>>,
+    /// Spare expansions, and the bytes their buffers hold.
+    spare: std::sync::Mutex<(Vec<Expansion>, usize)>,
 }
 
 impl WorkerPool {
@@ -642,29 +646,40 @@ impl WorkerPool {
         WorkerPool {
             npairs,
             idle: std::sync::Mutex::new(Vec::new()),
-            spare: std::sync::Mutex::new(Vec::new()),
+            spare: std::sync::Mutex::new((Vec::new(), 0)),
         }
     }
 
     /// A spare expansion (its buffers' contents are stale; [`expand`]
     /// clears them), or a new one.
     pub fn spare(&self) -> Expansion {
-        self.spare
-            .lock()
-            .ok()
-            .and_then(|mut v| v.pop())
-            .unwrap_or_default()
+        let Ok(mut spare) = self.spare.lock() else {
+            return Expansion::default();
+        };
+        let (list, bytes) = &mut *spare;
+        match list.pop() {
+            Some(e) => {
+                *bytes -= e.capacity_bytes();
+                e
+            }
+            None => Expansion::default(),
+        }
     }
 
-    /// Gives an expansion back, once read, for [`WorkerPool::spare`]; one
-    /// whose buffers hold more than [`SPARE_BYTES`] is freed instead (the
-    /// spares never hold more than that many bytes per expansion in flight).
+    /// Gives an expansion back, once read, for [`WorkerPool::spare`]. It is
+    /// freed instead when its buffers hold more than [`SPARE_BYTES`], or
+    /// when the spares would then hold more than [`SPARE_TOTAL`].
     pub fn give_back(&self, e: Expansion) {
-        if e.capacity_bytes() > SPARE_BYTES {
+        let size = e.capacity_bytes();
+        if size > SPARE_BYTES {
             return;
         }
-        if let Ok(mut v) = self.spare.lock() {
-            v.push(e);
+        if let Ok(mut spare) = self.spare.lock() {
+            let (list, bytes) = &mut *spare;
+            if *bytes + size <= SPARE_TOTAL {
+                *bytes += size;
+                list.push(e);
+            }
         }
     }
 
@@ -1300,6 +1315,24 @@ mod tests {
         pool.give_back(e);
         assert!(pool.spare().piece_bits.capacity() >= 1000);
         assert_eq!(pool.spare().capacity_bytes(), 0);
+        // No more than SPARE_TOTAL bytes in all.
+        for _ in 0..SPARE_TOTAL / SPARE_BYTES + 3 {
+            let mut e = Expansion::default();
+            e.cells.reserve_exact(SPARE_BYTES);
+            pool.give_back(e);
+        }
+        let mut kept = 0;
+        loop {
+            let e = pool.spare();
+            if e.capacity_bytes() == 0 {
+                break;
+            }
+            kept += e.capacity_bytes();
+        }
+        assert!(
+            kept <= SPARE_TOTAL && kept + SPARE_BYTES > SPARE_TOTAL,
+            "{kept}"
+        );
         {
             let mut a = pool.take();
             a.get().src[0] = 5;
