@@ -158,7 +158,7 @@ struct Step<'a> {
 }
 
 /// No word blocks the layer (see [`greedy_upto`]).
-const NOT_BLOCKED: u16 = u16::MAX;
+const NOT_BLOCKED: u32 = u32::MAX;
 const _: () = assert!(MAX_LAYERS < u8::MAX as usize);
 
 /// The answer to `step`: (gain, piece, variant); ties go to the earlier
@@ -169,7 +169,7 @@ const _: () = assert!(MAX_LAYERS < u8::MAX as usize);
 fn best_layer(
     step: &Step,
     bound: &mut [u32],
-    blocked: &mut [(u16, u8)],
+    blocked: &mut [(u32, u8)],
 ) -> Option<(u32, usize, Variant)> {
     // The scan counts bits: with the CPU's popcnt instruction where it has
     // one (x86-64 does not promise it), else with the portable count.
@@ -179,7 +179,7 @@ fn best_layer(
         unsafe fn scan_popcnt(
             step: &Step,
             bound: &mut [u32],
-            blocked: &mut [(u16, u8)],
+            blocked: &mut [(u32, u8)],
         ) -> Option<(u32, usize, Variant)> {
             scan(step, bound, blocked)
         }
@@ -194,7 +194,7 @@ fn best_layer(
 fn scan(
     step: &Step,
     bound: &mut [u32],
-    blocked: &mut [(u16, u8)],
+    blocked: &mut [(u32, u8)],
 ) -> Option<(u32, usize, Variant)> {
     let Step {
         store,
@@ -230,7 +230,7 @@ fn scan(
             for j in 0..w {
                 let (a, b) = layer_word(v, nz[j], wrong[j], cells.full[j], cells, j);
                 if b & !u[j] != 0 {
-                    blocked[at] = (j as u16, step);
+                    blocked[at] = (j as u32, step);
                     continue 'v;
                 }
                 gain += (a & !u[j]).count_ones();

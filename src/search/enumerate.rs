@@ -911,7 +911,7 @@ pub fn expand(
     out
 }
 
-/// [`expand`] into the worker's buffers (`out`, cleared).
+/// [`expand`] into `out` (its buffers cleared, its counts zero).
 fn expand_into(ctx: &ExpandCtx, w: &mut Worker, parent: u32, pos: usize, out: &mut Expansion) {
     let np = w.pg.len();
     let nt = ctx.ntrain;
@@ -1339,7 +1339,9 @@ mod tests {
         }
         let mut b = pool.take();
         assert_eq!(b.get().src[0], 5, "the same worker, given back");
-        assert_eq!(pool.take().get().pg.len(), 3, "a new one while b is out");
+        let mut c = pool.take();
+        assert_eq!(c.get().src[0], NO_ROW, "a new one while b is out");
+        assert_eq!(c.get().pg.len(), 3);
     }
 
     #[test]

@@ -90,13 +90,13 @@ pub struct Pieces {
     ids: Vec<u16>,
     /// Recent cuts (the search runs every op of a split on the same few
     /// grids, one train or test grid after the other). The entry whose cut
-    /// is in `label` and `list` lends them its buffers (`out`): they are
-    /// swapped, never copied.
+    /// is in `label`, `list` and `known` lends them its buffers (`out`):
+    /// they are swapped, never copied.
     cache: Vec<Cached>,
     /// The entries' keys ([`Pieces::key_of`] of the grid, the split as the
     /// seed).
     keys: Vec<u64>,
-    /// The entry whose buffers `label` and `list` hold.
+    /// The entry whose buffers `label`, `list` and `known` hold.
     out: Option<usize>,
     /// The cache entry replaced next.
     next: usize,
@@ -350,8 +350,8 @@ impl Pieces {
         c.split = split;
         c.grid.copy_from(x);
         c.found = found;
-        // The entry's own buffers are scratch until `label` and `list`
-        // are given back to it.
+        // The entry's own buffers are scratch until `label`, `list` and
+        // `known` are given back to it.
         self.out = Some(i);
         found
     }
