@@ -290,6 +290,15 @@ impl Pieces {
         self.cut_by(x, CutKey::Split(split))
     }
 
+    /// Swaps `label`, `list` and `known` with cache entry `i`'s: lends
+    /// them, or gives them back.
+    fn swap_buffers(&mut self, i: usize) {
+        let c = &mut self.cache[i];
+        std::mem::swap(&mut self.label, &mut c.label);
+        std::mem::swap(&mut self.list, &mut c.list);
+        std::mem::swap(&mut self.known, &mut c.known);
+    }
+
     /// Cuts `x` by `key` (remembering the last cuts). Returns false when
     /// there is no piece.
     pub fn cut_by(&mut self, x: &Grid, split: CutKey) -> bool {
@@ -301,10 +310,7 @@ impl Pieces {
         };
         // Give the lent buffers back to their entry.
         if let Some(i) = self.out.take() {
-            let c = &mut self.cache[i];
-            std::mem::swap(&mut self.label, &mut c.label);
-            std::mem::swap(&mut self.list, &mut c.list);
-            std::mem::swap(&mut self.known, &mut c.known);
+            self.swap_buffers(i);
         }
         let key = self.key_of(
             x,
@@ -320,12 +326,9 @@ impl Pieces {
             let c = &self.cache[at];
             c.split == split && c.grid == *x
         } {
-            let c = &mut self.cache[at];
-            std::mem::swap(&mut self.label, &mut c.label);
-            std::mem::swap(&mut self.list, &mut c.list);
-            std::mem::swap(&mut self.known, &mut c.known);
+            self.swap_buffers(at);
             self.out = Some(at);
-            return c.found;
+            return self.cache[at].found;
         }
         let found = self.cut_fresh(x, split);
         let i = if self.cache.len() < CACHE {
