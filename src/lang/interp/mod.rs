@@ -47,6 +47,10 @@ pub struct Scratch {
     pub syms: Vec<pattern::Sym>,
     /// `repair`'s candidate symmetries for the last grid size.
     pub candidates: pattern::Candidates,
+    /// `repair`'s copies of its grid in four layouts.
+    pub views: pattern::Views,
+    /// `symmetrize`'s votes per centre.
+    pub tally: pattern::Tally,
 }
 
 impl Default for Scratch {
@@ -64,6 +68,8 @@ impl Default for Scratch {
             queue: Vec::with_capacity(64),
             syms: Vec::with_capacity(4096),
             candidates: pattern::Candidates::default(),
+            views: pattern::Views::default(),
+            tally: pattern::Tally::default(),
         }
     }
 }

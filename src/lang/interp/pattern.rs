@@ -4,7 +4,7 @@
 
 use super::layout::{bbox_of, crop_to};
 use super::{split_part, Colors, Scratch};
-use crate::grid::Grid;
+use crate::grid::{Grid, MAX_CELLS, MAX_DIM};
 use crate::lang::args::{Dir4, Order, Outer, SymKind};
 use crate::lang::{Op, SYM_MAX_CELLS};
 
@@ -254,17 +254,22 @@ fn band(c: i32, k: i32, hi: i32, n: i32) -> (i32, i32) {
 /// Every candidate map sends rows to rows or columns and columns to the
 /// other, so one image coordinate moves with i only and the other with j
 /// only: the cells whose image is inside the grid are a rectangle (rows
-/// `i0..i1`, columns `j0..j0 + n`), and the image's index moves by `step`
-/// along a row and by `row_step` from row to row.
+/// `i0..i1`, columns `j0..j0 + n`). Along a row of that rectangle the
+/// image moves by one cell, in one of four directions; in the copy of the
+/// grid that [`Views`] lays out for that direction (`view`) it moves one
+/// byte forward. So the images of a row are consecutive bytes of one view,
+/// from `k0` for row `i0`, `k0 + row_step` for row `i0 + 1`, and so on.
 #[derive(Copy, Clone, Debug, Default)]
 pub struct Walk {
     i0: i32,
     i1: i32,
     j0: i32,
     n: i32,
-    /// The image's index of cell (i0, j0).
+    /// Which of the [`Views`] holds the images' rows.
+    view: u8,
+    /// The index, in that view, of the image of cell (i0, j0).
     k0: i32,
-    step: i32,
+    /// How far the images' row moves, in that view, from one row to the next.
     row_step: i32,
 }
 
@@ -285,14 +290,22 @@ impl Walk {
             return Walk::default();
         }
         let (p, q) = (m.cp + m.pi * i0 + m.pj * j0, m.cq + m.qi * i0 + m.qj * j0);
+        // The view in which a step along j (the image moving by (pj, qj))
+        // is one byte forward; see `Views::fill` for the four layouts.
+        let (view, k0, row_step) = match (m.pj, m.qj) {
+            (0, 1) => (0, p * w + q, m.pi * w),
+            (0, _) => (1, p * w + (w - 1 - q), m.pi * w),
+            (1, _) => (2, q * h + p, m.qi * h),
+            _ => (3, q * h + (h - 1 - p), m.qi * h),
+        };
         Walk {
             i0,
             i1,
             j0,
             n: j1 - j0,
-            k0: p * w + q,
-            step: m.pj * w + m.qj,
-            row_step: m.pi * w + m.qi,
+            view,
+            k0,
+            row_step,
         }
     }
 
@@ -302,25 +315,116 @@ impl Walk {
     }
 }
 
-/// The candidate symmetries of one grid size with their walks, kept
-/// between calls (a batch's grids mostly share a few sizes).
+/// Bytes after each view, so that a 16-byte load that starts on a view's
+/// last cell stays inside it.
+const VIEW_PAD: usize = 16;
+/// One view's length.
+const VIEW_LEN: usize = MAX_CELLS + VIEW_PAD;
+
+/// A grid's cells in four layouts, in which every candidate's images along
+/// a row of the grid are consecutive bytes read forward (see [`Walk`]).
+/// Cell (p, q) of an h x w grid is at:
+/// - view 0, the grid row-major: `p * w + q`;
+/// - view 1, each row reversed: `p * w + w - 1 - q`;
+/// - view 2, the transpose: `q * h + p`;
+/// - view 3, the transpose with each of its rows reversed: `q * h + h - 1 - p`.
+///
+/// Bytes past a view's cells are left from earlier grids; the walk masks
+/// them off.
+pub struct Views {
+    buf: Vec<u8>,
+}
+
+impl Default for Views {
+    fn default() -> Self {
+        Views {
+            buf: vec![0; 4 * VIEW_LEN],
+        }
+    }
+}
+
+impl Views {
+    /// Lays out x's cells in the four views.
+    fn fill(&mut self, x: &Grid) {
+        let (h, w) = (x.h(), x.w());
+        let (v0, rest) = self.buf.split_at_mut(VIEW_LEN);
+        let (v1, rest) = rest.split_at_mut(VIEW_LEN);
+        let (v2, v3) = rest.split_at_mut(VIEW_LEN);
+        let d = x.data();
+        v0[..d.len()].copy_from_slice(d);
+        for (p, row) in d.chunks_exact(w).enumerate() {
+            for (r, &v) in v1[p * w..(p + 1) * w].iter_mut().zip(row.iter().rev()) {
+                *r = v;
+            }
+            for (q, &v) in row.iter().enumerate() {
+                v2[q * h + p] = v;
+                v3[q * h + (h - 1 - p)] = v;
+            }
+        }
+    }
+
+    /// View `v` (with its padding).
+    #[inline(always)]
+    fn view(&self, v: u8) -> &[u8] {
+        let a = v as usize * VIEW_LEN;
+        &self.buf[a..a + VIEW_LEN]
+    }
+}
+
+/// Eight bytes of `d` from `k`, as one little-endian word (byte `k` lowest).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn load8(d: &[u8], k: usize) -> u64 {
+    u64::from_le_bytes(d[k..k + 8].try_into().expect("eight bytes"))
+}
+
+/// The word with the high bit of every byte that is not 0 (exact: no
+/// carry crosses a byte).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn nonzero_bytes(t: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    (((t & LOW7) + LOW7) | t) & !LOW7
+}
+
+/// How many grid sizes [`Candidates`] keeps (a chain of ops crops and
+/// tiles, so one batch's grids come in a few sizes; 30 x 30's list is
+/// some 80 KB).
+const CANDIDATE_SIZES: usize = 4;
+
+/// One grid size's candidate symmetries with their walks.
+type SizeList = ((i32, i32), Vec<(Sym, Walk)>);
+
+/// The candidate symmetries of a few grid sizes with their walks, kept
+/// between calls; the oldest size makes room for a new one.
 #[derive(Default)]
 pub struct Candidates {
-    size: (i32, i32),
-    list: Vec<(Sym, Walk)>,
+    sizes: Vec<SizeList>,
+    /// The entry the next new size replaces, once all are taken.
+    next: usize,
 }
 
 impl Candidates {
     /// The candidates of an h x w grid, in [`candidate_syms`]' order.
     pub fn of(&mut self, h: i32, w: i32) -> &[(Sym, Walk)] {
-        // No grid is 0 x 0, the size of the empty cache.
-        if self.size != (h, w) {
-            let mut syms = Vec::new();
-            candidate_syms(h, w, &mut syms);
-            self.list = syms.into_iter().map(|s| (s, Walk::new(s, h, w))).collect();
-            self.size = (h, w);
-        }
-        &self.list
+        let at = match self.sizes.iter().position(|(size, _)| *size == (h, w)) {
+            Some(at) => at,
+            None => {
+                let mut syms = Vec::new();
+                candidate_syms(h, w, &mut syms);
+                let list = syms.into_iter().map(|s| (s, Walk::new(s, h, w))).collect();
+                if self.sizes.len() < CANDIDATE_SIZES {
+                    self.sizes.push(((h, w), list));
+                    self.sizes.len() - 1
+                } else {
+                    let at = self.next;
+                    self.sizes[at] = ((h, w), list);
+                    self.next = (at + 1) % CANDIDATE_SIZES;
+                    at
+                }
+            }
+        };
+        &self.sizes[at].1
     }
 }
 
@@ -328,8 +432,11 @@ impl Candidates {
 /// cell-by-cell definition; `repair` takes its walks from [`Candidates`]).
 #[cfg(test)]
 fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
+    let mut views = Views::default();
+    views.fill(x);
     walk_consistent(
         x,
+        &views,
         c,
         &Walk::new(sym, x.h() as i32, x.w() as i32),
         min_support,
@@ -338,34 +445,137 @@ fn consistent(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
 
 /// Whether the symmetry of `walk` (made for x's size) maps every known
 /// cell (not of color `c`) whose image is inside the grid and known onto a
-/// cell of the same color, with at least `min_support` such pairs. Row by
-/// row along the walk, stopping at the first conflict (on most grids most
-/// candidates conflict within a few cells).
-fn walk_consistent(x: &Grid, c: u8, walk: &Walk, min_support: u32) -> bool {
+/// cell of the same color, with at least `min_support` such pairs; `views`
+/// holds x's cells (see [`Views::fill`]).
+#[inline(always)]
+fn walk_consistent(x: &Grid, views: &Views, c: u8, walk: &Walk, min_support: u32) -> bool {
     // No more pairs than cells walked.
     if walk.cells() < min_support {
         return false;
     }
-    let d = x.data();
-    let w = x.w() as i32;
-    let mut support = 0;
-    let mut k_row = walk.k0 as isize;
-    for i in walk.i0..walk.i1 {
-        let mut k = k_row;
-        let a = (i * w + walk.j0) as usize;
-        for &v in &d[a..a + walk.n as usize] {
-            let u = d[k as usize];
-            k += walk.step as isize;
-            if v != c && u != c {
-                if u != v {
-                    return false;
-                }
-                support += 1;
-            }
-        }
-        k_row += walk.row_step as isize;
+    // No cell walked (then `min_support` is 0).
+    if walk.n == 0 {
+        return true;
     }
-    support >= min_support
+    let (cells, images) = (views.view(0), views.view(walk.view));
+    #[cfg(target_arch = "x86_64")]
+    let pairs = walk_sse2(cells, images, x.w(), c, walk);
+    #[cfg(not(target_arch = "x86_64"))]
+    let pairs = walk_words(cells, images, x.w(), c, walk);
+    pairs.is_some_and(|p| p >= min_support)
+}
+
+/// The pairs of known cells along `walk` (`cells` is view 0, `images` the
+/// walk's view), or `None` at the first pair of known cells of different
+/// colors. Row by row, sixteen cells at a time (SSE2 is in the x86-64
+/// baseline): one word of a row's cells against one of their images',
+/// stopping at the first word with a conflict (on most grids most
+/// candidates conflict within the first rows).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn walk_sse2(cells: &[u8], images: &[u8], w: usize, c: u8, walk: &Walk) -> Option<u32> {
+    use std::arch::x86_64::{
+        __m128i, _mm_andnot_si128, _mm_cmpeq_epi8, _mm_cvtsi128_si64, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_sad_epu8, _mm_set1_epi8, _mm_setzero_si128,
+        _mm_srli_si128, _mm_sub_epi8,
+    };
+    /// 16 bytes of `d` from `k`.
+    #[inline(always)]
+    fn load(d: &[u8], k: usize) -> __m128i {
+        let b: &[u8; 16] = d[k..k + 16].try_into().expect("sixteen bytes");
+        // SAFETY: `b` is 16 readable bytes; the load is unaligned.
+        unsafe { _mm_loadu_si128(b.as_ptr() as *const __m128i) }
+    }
+    /// 16 bytes of 0xff, then 16 of 0: the mask of the first r bytes of a
+    /// word is the 16 bytes from 16 - r.
+    const FIRST: [u8; 32] = {
+        let mut m = [0u8; 32];
+        let mut k = 0;
+        while k < 16 {
+            m[k] = 0xff;
+            k += 1;
+        }
+        m
+    };
+    let n = walk.n as usize;
+    // The words of a row before its last, and the last word's mask.
+    let full = (n - 1) / 16;
+    let last = load(&FIRST, 16 - (n - 16 * full));
+    let every = load(&FIRST, 0);
+    // SAFETY (every block below): SSE2 is in the x86-64 baseline; these
+    // intrinsics only compute on registers.
+    let cs = unsafe { _mm_set1_epi8(c as i8) };
+    // One count per byte position: at most one per word, at most 2 * 30
+    // words per walk, so no byte overflows.
+    let mut support = unsafe { _mm_setzero_si128() };
+    // Known pairs of one word, or None when two of them differ.
+    let check = |v: __m128i, u: __m128i, mask: __m128i| {
+        let (known, conflicts) = unsafe {
+            let hidden = _mm_or_si128(_mm_cmpeq_epi8(v, cs), _mm_cmpeq_epi8(u, cs));
+            let known = _mm_andnot_si128(hidden, mask);
+            // Known pairs whose colors differ.
+            let conflicts = _mm_andnot_si128(_mm_cmpeq_epi8(u, v), known);
+            (known, _mm_movemask_epi8(conflicts))
+        };
+        (conflicts == 0).then_some(known)
+    };
+    let (mut a, mut k) = (walk.i0 as usize * w + walk.j0 as usize, walk.k0 as usize);
+    let row_step = walk.row_step as isize as usize;
+    for _ in walk.i0..walk.i1 {
+        // Known bytes are 0xff (-1): subtracting counts them.
+        for t in 0..full {
+            let known = check(load(cells, a + 16 * t), load(images, k + 16 * t), every)?;
+            support = unsafe { _mm_sub_epi8(support, known) };
+        }
+        let t = 16 * full;
+        let known = check(load(cells, a + t), load(images, k + t), last)?;
+        support = unsafe { _mm_sub_epi8(support, known) };
+        a += w;
+        k = k.wrapping_add(row_step);
+    }
+    // The sums of the two halves' bytes, as two 64-bit lanes.
+    let (lo, hi) = unsafe {
+        let sums = _mm_sad_epu8(support, _mm_setzero_si128());
+        (
+            _mm_cvtsi128_si64(sums) as u64,
+            _mm_cvtsi128_si64(_mm_srli_si128::<8>(sums)) as u64,
+        )
+    };
+    Some((lo + hi) as u32)
+}
+
+/// [`walk_sse2`] eight cells at a time in a 64-bit word, on every other
+/// CPU (and in the tests, against the same definition).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn walk_words(cells: &[u8], images: &[u8], w: usize, c: u8, walk: &Walk) -> Option<u32> {
+    let n = walk.n as usize;
+    let full = (n - 1) / 8;
+    // The last word of a row keeps only the row's bytes.
+    let last = !0u64 >> (8 * (8 - (n - 8 * full)));
+    let cs = u64::from(c) * 0x0101_0101_0101_0101;
+    // One count per byte position: at most one per word, at most 4 * 30
+    // words per walk, so no byte overflows.
+    let mut support = 0u64;
+    let mut k_row = walk.k0 as usize;
+    for i in walk.i0 as usize..walk.i1 as usize {
+        let a = i * w + walk.j0 as usize;
+        for t in 0..=full {
+            let v = load8(cells, a + 8 * t);
+            let u = load8(images, k_row + 8 * t);
+            let mut known = nonzero_bytes(v ^ cs) & nonzero_bytes(u ^ cs);
+            if t == full {
+                known &= last;
+            }
+            if known & nonzero_bytes(u ^ v) != 0 {
+                return None;
+            }
+            support += known >> 7;
+        }
+        k_row = k_row.wrapping_add(walk.row_step as isize as usize);
+    }
+    // The sum of the eight byte counts.
+    let pairs = (support & 0x00ff_00ff_00ff_00ff) + ((support >> 8) & 0x00ff_00ff_00ff_00ff);
+    Some((pairs.wrapping_mul(0x0001_0001_0001_0001) >> 48) as u32)
 }
 
 /// [`consistent`], cell by cell, from [`Sym::images`]: the definition the
@@ -412,14 +622,18 @@ fn repair_into(x: &Grid, c: u8, out: &mut Grid, s: &mut Scratch) -> bool {
     }
     let min_support = (known / 3).max(4);
     let Scratch {
-        syms, candidates, ..
+        syms,
+        candidates,
+        views,
+        ..
     } = s;
+    views.fill(x);
     syms.clear();
     syms.extend(
         candidates
             .of(h as i32, w as i32)
             .iter()
-            .filter(|(_, walk)| walk_consistent(x, c, walk, min_support))
+            .filter(|(_, walk)| walk_consistent(x, views, c, walk, min_support))
             .map(|&(sym, _)| sym),
     );
     out.copy_from(x);
@@ -548,6 +762,47 @@ const RULED_OUT: u32 = u32::MAX;
 /// without overflow.
 const CONFLICT: u32 = 1 << 16;
 
+/// The longest side of [`symmetrize`]'s box of centres (doubled
+/// coordinates over a whole grid), and of its tally with the quarter
+/// turns' padding (see [`vote_centres`]).
+const BOX_SIDE: usize = 2 * MAX_DIM - 1;
+const TALLY_SIDE: usize = BOX_SIDE + 2 * ((BOX_SIDE - 1) / 2);
+/// The tally's length: a power of two above every padded box, so that an
+/// index masked with `TALLY_LEN - 1` needs no bound check.
+const TALLY_LEN: usize = (TALLY_SIDE * TALLY_SIDE).next_power_of_two();
+
+/// [`vote_centres`]' votes per centre of the padded box (made on first
+/// use and kept between calls; each call clears what it uses).
+#[derive(Default)]
+pub struct Tally(Option<Box<[u32; TALLY_LEN]>>);
+
+impl Tally {
+    /// The votes, all 0 up to `len`.
+    fn cleared(&mut self, len: usize) -> Votes<'_> {
+        let t = self.0.get_or_insert_with(|| {
+            vec![0; TALLY_LEN]
+                .into_boxed_slice()
+                .try_into()
+                .expect("TALLY_LEN votes")
+        });
+        t[..len].fill(0);
+        Votes(t)
+    }
+}
+
+/// A cleared [`Tally`].
+struct Votes<'a>(&'a mut [u32; TALLY_LEN]);
+
+impl Votes<'_> {
+    /// Adds `v` to entry `k` (in the padded box by construction; the mask
+    /// only spares the bound check).
+    #[inline(always)]
+    fn add(&mut self, k: i32, v: u32) {
+        debug_assert!((0..TALLY_LEN as i32).contains(&k));
+        self.0[k as usize & (TALLY_LEN - 1)] += v;
+    }
+}
+
 /// Leaves in `support` the votes of every pair of `cells` (x's non-0 cells,
 /// row-major, in the box from (r0, c0)) for the centres of the box (doubled
 /// coordinates from (2 r0, 2 c0), `ny` rows of `nx`; one row for `h`, one
@@ -566,6 +821,7 @@ fn vote_centres(
     cells: &[(i32, i32, u8)],
     (r0, c0): (usize, usize),
     (ny, nx): (usize, usize),
+    tally: &mut Tally,
     support: &mut Vec<u32>,
 ) {
     let (y0, x0) = (2 * r0 as i32, 2 * c0 as i32);
@@ -577,9 +833,8 @@ fn vote_centres(
         (0, 0)
     };
     let (fy, fx) = (ny + 2 * py, nx + 2 * px);
-    support.clear();
-    support.resize(fy * fx, 0);
-    let tally = &mut support[..];
+    debug_assert!(fy * fx <= TALLY_LEN);
+    let mut tally = tally.cleared(fy * fx);
     let inc = |a: u8, b: u8| if a == b { 2 } else { CONFLICT };
     // The tally's index of centre (cy2, cx2) is cy2 fx + cx2 + at.
     let at = (py as i32 - y0) * fx as i32 + px as i32 - x0;
@@ -589,7 +844,7 @@ fn vote_centres(
             // The pairs of each column, from the grid (whose non-0 cells
             // `cells` are).
             debug_assert_eq!(cells.len(), x.data().iter().filter(|&&v| v != 0).count());
-            let mut col = [(0i32, 0u8); crate::grid::MAX_DIM];
+            let mut col = [(0i32, 0u8); MAX_DIM];
             for j in 0..x.w() {
                 let mut m = 0;
                 for i in 0..x.h() {
@@ -601,7 +856,7 @@ fn vote_centres(
                 }
                 for (a, &(ia, ca)) in col[..m].iter().enumerate() {
                     for &(ib, cb) in &col[a + 1..m] {
-                        tally[(ia + ib - y0) as usize] += inc(ca, cb);
+                        tally.add(ia + ib - y0, inc(ca, cb));
                     }
                 }
             }
@@ -611,7 +866,7 @@ fn vote_centres(
                 // Cells are in row-major order: a row's pairs end at the
                 // next row.
                 for &(_, jb, cb) in cells[a + 1..].iter().take_while(|c| c.0 == ia) {
-                    tally[(ja + jb - x0) as usize] += inc(ca, cb);
+                    tally.add(ja + jb - x0, inc(ca, cb));
                 }
             }
         }
@@ -619,20 +874,38 @@ fn vote_centres(
             // Per cell: k for the half turn's centre (ia + ib, ja + jb);
             // t and u for the quarter turns' (ia + ib + jb - ja, ja + jb +
             // ia - ib) = t(a) + u(b) and (ia + ib + ja - jb, ja + jb + ib -
-            // ia) = u(a) + t(b).
-            let mut parts = [(0i32, 0i32, 0i32, 0u8); SYM_MAX_CELLS];
-            for (p, &(i, j, v)) in parts.iter_mut().zip(cells) {
-                *p = (i * fx + j, (i - j) * fx + i + j, (i + j) * fx + j - i, v);
+            // ia) = u(a) + t(b). One array per part, so that the inner
+            // loops read them in step.
+            let n = cells.len();
+            let (mut ks, mut ts, mut us, mut cs) = (
+                [0i32; SYM_MAX_CELLS],
+                [0i32; SYM_MAX_CELLS],
+                [0i32; SYM_MAX_CELLS],
+                [0u8; SYM_MAX_CELLS],
+            );
+            for (b, &(i, j, v)) in cells.iter().enumerate() {
+                (ks[b], ts[b], us[b], cs[b]) =
+                    (i * fx + j, (i - j) * fx + i + j, (i + j) * fx + j - i, v);
             }
-            let parts = &parts[..cells.len()];
-            for (a, &(ka, ta, ua, ca)) in parts.iter().enumerate() {
-                let (ka, ta, ua) = (ka + at, ta + at, ua + at);
-                for &(kb, tb, ub, cb) in &parts[a + 1..] {
-                    let v = inc(ca, cb);
-                    tally[(ka + kb) as usize] += v;
-                    if kind == SymKind::R4 {
-                        tally[(ta + ub) as usize] += v;
-                        tally[(ua + tb) as usize] += v;
+            for a in 0..n {
+                let (ka, ca) = (ks[a] + at, cs[a]);
+                let rest = a + 1..n;
+                if kind == SymKind::R4 {
+                    let (ta, ua) = (ts[a] + at, us[a] + at);
+                    for (((&kb, &tb), &ub), &cb) in ks[rest.clone()]
+                        .iter()
+                        .zip(&ts[rest.clone()])
+                        .zip(&us[rest.clone()])
+                        .zip(&cs[rest])
+                    {
+                        let v = inc(ca, cb);
+                        tally.add(ka + kb, v);
+                        tally.add(ta + ub, v);
+                        tally.add(ua + tb, v);
+                    }
+                } else {
+                    for (&kb, &cb) in ks[rest.clone()].iter().zip(&cs[rest]) {
+                        tally.add(ka + kb, inc(ca, cb));
                     }
                 }
             }
@@ -642,9 +915,11 @@ fn vote_centres(
     // turn about a centre whose coordinates have an odd sum sends no cell
     // onto a cell (its half-turn votes are dropped).
     let fx = fx as usize;
+    support.clear();
+    support.resize(ny * nx, 0);
     for ty in 0..ny {
         for tx in 0..nx {
-            let v = support[(ty + py) * fx + tx + px];
+            let v = tally.0[(ty + py) * fx + tx + px];
             let odd = kind == SymKind::R4 && (ty + tx) % 2 == 1;
             support[ty * nx + tx] = match v {
                 _ if odd => 0,
@@ -653,7 +928,6 @@ fn vote_centres(
             };
         }
     }
-    support.truncate(ny * nx);
 }
 
 /// `symmetrize K`: the figure completed by its symmetry K about the best
@@ -694,7 +968,7 @@ pub fn symmetrize(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch) -> bool {
     // Support per centre of the box, RULED_OUT once a pair conflicts.
     let support = &mut s.values;
     let cells = &cells[..n];
-    vote_centres(kind, x, cells, (r0, c0), (ny, nx), support);
+    vote_centres(kind, x, cells, (r0, c0), (ny, nx), &mut s.tally, support);
     let top = support
         .iter()
         .copied()
@@ -771,6 +1045,7 @@ mod tests {
     fn votes_count_every_centre_as_its_definition() {
         let mut rng = crate::rng::Rng::new(0x5e7);
         let (mut supported, mut ruled_out) = (0, 0);
+        let mut tally = Tally::default();
         for t in 0..2_000 {
             // Every fifth grid up to 30 x 30 (sparse: at most 100 cells),
             // so that the tally's padding meets the largest boxes.
@@ -850,6 +1125,7 @@ mod tests {
                     &cells,
                     (r0 as usize, c0 as usize),
                     (ny, nx),
+                    &mut tally,
                     &mut got,
                 );
                 assert_eq!(got, want, "{kind:?} {x:?}");
@@ -905,6 +1181,7 @@ mod tests {
         let (mut held, mut turned, mut checked) = (0, 0, 0);
         let mut syms = Vec::new();
         let mut cache = Candidates::default();
+        let mut views = Views::default();
         for t in 0..900 {
             let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
             let mut x = random_grid(&mut rng, h, w);
@@ -944,14 +1221,27 @@ mod tests {
             // The walks `repair` takes, from the cache (its size changes
             // from grid to grid), in the candidates' order.
             let cached = cache.of(h, w);
+            views.fill(&x);
             assert!(cached.iter().map(|c| c.0).eq(syms.iter().copied()));
             for &(sym, walk) in cached {
                 let want = consistent_cells(&x, c, sym, min_support);
                 assert_eq!(
-                    walk_consistent(&x, c, &walk, min_support),
+                    walk_consistent(&x, &views, c, &walk, min_support),
                     want,
                     "{sym:?} {x:?}"
                 );
+                // The 64-bit words of other CPUs give the same pairs.
+                if walk.n > 0 {
+                    let (cells, images) = (views.view(0), views.view(walk.view));
+                    let words = walk_words(cells, images, x.w(), c, &walk);
+                    assert_eq!(
+                        words.is_some_and(|p| p >= min_support),
+                        want,
+                        "{sym:?} {x:?}"
+                    );
+                    #[cfg(target_arch = "x86_64")]
+                    assert_eq!(words, walk_sse2(cells, images, x.w(), c, &walk));
+                }
             }
             for dy in -h..=h {
                 for dx in -w..=w {
