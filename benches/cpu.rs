@@ -23,6 +23,9 @@ enum Gen {
     V2,
 }
 
+// `examples/interp_workload.rs` runs these workloads (same generators,
+// seeds and inputs) as a whole process, for instruction counts: keep the
+// two in step.
 fn programs(classes: &[OpClass], gen: Gen, seed: u64) -> Vec<Program> {
     let mut rng = Rng::new(seed);
     let codes: Vec<_> = codes_of(classes)
