@@ -771,7 +771,7 @@ const TALLY_SIDE: usize = BOX_SIDE + 2 * ((BOX_SIDE - 1) / 2);
 /// index masked with `TALLY_LEN - 1` needs no bound check.
 const TALLY_LEN: usize = (TALLY_SIDE * TALLY_SIDE).next_power_of_two();
 
-/// [`vote_centres`]' votes per centre of the padded box (made on first
+/// `symmetrize`'s votes per centre of the padded box (made on first
 /// use and kept between calls; each call clears what it uses).
 #[derive(Default)]
 pub struct Tally(Option<Box<[u32; TALLY_LEN]>>);
