@@ -582,6 +582,13 @@ fn walk_words(cells: &[u8], images: &[u8], w: usize, c: u8, walk: &Walk) -> Opti
 /// tests hold the fast one to.
 #[cfg(test)]
 fn consistent_cells(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
+    pairs_cells(x, c, sym).is_some_and(|p| p >= min_support)
+}
+
+/// The pairs of known cells that `sym` maps onto each other, cell by cell,
+/// or `None` when two of them differ (what the walks count).
+#[cfg(test)]
+fn pairs_cells(x: &Grid, c: u8, sym: Sym) -> Option<u32> {
     let (h, w) = (x.h() as i32, x.w() as i32);
     let mut support = 0;
     for i in 0..h {
@@ -599,12 +606,12 @@ fn consistent_cells(x: &Grid, c: u8, sym: Sym, min_support: u32) -> bool {
                 continue;
             }
             if u != v {
-                return false;
+                return None;
             }
             support += 1;
         }
     }
-    support >= min_support
+    Some(support)
 }
 
 /// Fills the cells of color `c` in `out` (a copy of `x`) from the
@@ -1174,7 +1181,9 @@ mod tests {
     /// The row-by-row check answers as the cell-by-cell one does, for every
     /// candidate symmetry and translations in every direction, on periodic
     /// and symmetric grids with holes (where symmetries hold) and on random
-    /// ones.
+    /// ones. Every twentieth grid is up to 30 x 30 and at least 17 wide or
+    /// high, so that a row of the walk takes two words (of 16 and 8
+    /// cells) and the views are full.
     #[test]
     fn symmetries_are_checked_as_cell_by_cell() {
         let mut rng = crate::rng::Rng::new(0x5ca1);
@@ -1182,8 +1191,19 @@ mod tests {
         let mut syms = Vec::new();
         let mut cache = Candidates::default();
         let mut views = Views::default();
+        let mut counted = 0;
         for t in 0..900 {
-            let (h, w) = (1 + rng.below(16), 1 + rng.below(16));
+            let big = t % 20 == 19;
+            let (h, w) = if big {
+                let (a, b) = (17 + rng.below(14), 1 + rng.below(30));
+                if t % 40 == 19 {
+                    (a, b)
+                } else {
+                    (b, a)
+                }
+            } else {
+                (1 + rng.below(16), 1 + rng.below(16))
+            };
             let mut x = random_grid(&mut rng, h, w);
             match t % 3 {
                 0 => {
@@ -1230,18 +1250,21 @@ mod tests {
                     want,
                     "{sym:?} {x:?}"
                 );
-                // The 64-bit words of other CPUs give the same pairs.
+                // Both builds of the walk count the pairs exactly (the 64-bit
+                // words of other CPUs too).
                 if walk.n > 0 {
                     let (cells, images) = (views.view(0), views.view(walk.view));
+                    let pairs = pairs_cells(&x, c, sym);
                     let words = walk_words(cells, images, x.w(), c, &walk);
-                    assert_eq!(
-                        words.is_some_and(|p| p >= min_support),
-                        want,
-                        "{sym:?} {x:?}"
-                    );
+                    assert_eq!(words, pairs, "{sym:?} {x:?}");
                     #[cfg(target_arch = "x86_64")]
-                    assert_eq!(words, walk_sse2(cells, images, x.w(), c, &walk));
+                    assert_eq!(walk_sse2(cells, images, x.w(), c, &walk), pairs);
+                    counted += usize::from(pairs.is_some_and(|p| p > 0));
                 }
+            }
+            if big {
+                // The translations of every direction on the smaller grids.
+                continue;
             }
             for dy in -h..=h {
                 for dx in -w..=w {
@@ -1257,6 +1280,7 @@ mod tests {
             }
         }
         assert!(held > 10_000, "symmetries held {held} times of {checked}");
+        assert!(counted > 10_000, "pairs counted {counted} times");
         assert!(turned > 1_000, "reflections and turns held {turned} times");
     }
 }
