@@ -45,7 +45,7 @@ pub struct Scratch {
     pub order: Vec<u16>,
     pub queue: Vec<u16>,
     pub syms: Vec<pattern::Sym>,
-    /// `repair`'s candidate symmetries for the last grid size.
+    /// `repair`'s candidate symmetries for the last few grid sizes.
     pub candidates: pattern::Candidates,
     /// `repair`'s copies of its grid in four layouts.
     pub views: pattern::Views,
