@@ -176,11 +176,18 @@ pub(crate) fn byte_flags(x: u64) -> u64 {
     (h.wrapping_mul(0x0002_0408_1020_4081) >> 56) & 0xff
 }
 
+/// The high bit of each byte of `x` that is not 0, in place, for any byte
+/// values (no carry crosses a byte: each sum stays below 0x100).
+#[inline(always)]
+pub(crate) fn nonzero_bytes(x: u64) -> u64 {
+    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    (((x & LO7) + LO7) | x) & !LO7
+}
+
 /// How many positions of `a` and `b` (the same length) hold equal bytes,
 /// eight at a time.
 #[inline]
 pub fn equal_bytes(a: &[u8], b: &[u8]) -> usize {
-    const LO7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     // Sixteen at a time with SSE2 (part of every x86-64 CPU): compare the
@@ -228,9 +235,7 @@ pub fn equal_bytes(a: &[u8], b: &[u8]) -> usize {
         .map(|(p, q)| {
             let v = u64::from_le_bytes(p.try_into().expect("8 bytes"))
                 ^ u64::from_le_bytes(q.try_into().expect("8 bytes"));
-            // High bit of each byte: the byte is not 0 (no carries
-            // between bytes: each sum stays below 0x100).
-            let nonzero = (((v & LO7) + LO7) | v) & !LO7;
+            let nonzero = nonzero_bytes(v);
             // The bytes' low bits summed into the top byte (at most 8).
             8 - ((nonzero >> 7).wrapping_mul(0x0101_0101_0101_0101) >> 56) as u32
         })

@@ -378,15 +378,6 @@ fn load8(d: &[u8], k: usize) -> u64 {
     u64::from_le_bytes(d[k..k + 8].try_into().expect("eight bytes"))
 }
 
-/// The word with the high bit of every byte that is not 0 (exact: no
-/// carry crosses a byte).
-#[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
-#[inline(always)]
-fn nonzero_bytes(t: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    (((t & LOW7) + LOW7) | t) & !LOW7
-}
-
 /// How many grid sizes [`Candidates`] keeps (a chain of ops crops and
 /// tiles, so one batch's grids come in a few sizes; 30 x 30's list is
 /// some 80 KB).
@@ -548,6 +539,7 @@ fn walk_sse2(cells: &[u8], images: &[u8], w: usize, c: u8, walk: &Walk) -> Optio
 /// CPU (and in the tests, against the same definition).
 #[cfg(any(test, not(all(target_arch = "x86_64", target_feature = "sse2"))))]
 fn walk_words(cells: &[u8], images: &[u8], w: usize, c: u8, walk: &Walk) -> Option<u32> {
+    use crate::score::nonzero_bytes;
     let n = walk.n as usize;
     let full = (n - 1) / 8;
     // The last word of a row keeps only the row's bytes.

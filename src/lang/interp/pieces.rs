@@ -757,17 +757,10 @@ fn keep_or_drop(op: &Op, x: &Grid, out: &mut Grid, s: &mut Scratch, drop: bool) 
             for i in p.r0 as usize..=p.r1 as usize {
                 let r = i * w + p.c0 as usize..i * w + p.c1 as usize + 1;
                 let cells = data[r.clone()].iter_mut().zip(&src[r.clone()]);
+                // The piece's cells: 0 (drop) or their color (keep).
+                let paint = |v: u8| if drop { 0 } else { v };
                 for ((d, &v), &l) in cells.zip(&label[r]) {
-                    let ours = l == id;
-                    *d = if ours {
-                        if drop {
-                            0
-                        } else {
-                            v
-                        }
-                    } else {
-                        *d
-                    };
+                    *d = if l == id { paint(v) } else { *d };
                 }
             }
         }
