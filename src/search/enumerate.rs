@@ -40,6 +40,59 @@ impl Hasher for IdHasher {
 /// A map keyed by precomputed hashes.
 pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
 
+/// A fast hasher for small keys of the search's own making (ops), not for
+/// input an adversary chooses: words folded by multiply-rotate, mixed once
+/// at the end so that every bit of the result depends on every input bit.
+#[derive(Default, Clone, Copy)]
+pub struct MixHasher(u64);
+
+impl Hasher for MixHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        fmix64(self.0)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            self.0 = fx(self.0, u64::from_le_bytes(w.try_into().expect("8 bytes")));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.0 = fx(self.0, u64::from_le_bytes(last) ^ (rest.len() as u64) << 59);
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.0 = fx(self.0, v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.0 = fx(self.0, v as u64);
+    }
+    #[inline]
+    fn write_isize(&mut self, v: isize) {
+        self.0 = fx(self.0, v as u64);
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.0 = fx(self.0, u64::from(v));
+    }
+    #[inline]
+    fn write_i32(&mut self, v: i32) {
+        self.0 = fx(self.0, v as u32 as u64);
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.0 = fx(self.0, u64::from(v));
+    }
+}
+
+/// A map from ops to indices (the alphabets' positions).
+pub type OpMap<V> = HashMap<Op, V, BuildHasherDefault<MixHasher>>;
+
 const K: u64 = 0x517c_c1b7_2722_0a95;
 
 #[inline(always)]
@@ -572,14 +625,14 @@ pub fn resolve(op: &Op, (bg, fg, lc): (u8, u8, u8)) -> Op {
 pub struct Alphabet {
     /// Indexed by `2 * root + last`.
     lists: [Vec<Op>; 4],
-    index: [HashMap<Op, u32>; 4],
+    index: [OpMap<u32>; 4],
 }
 
 impl Alphabet {
     /// The alphabets of `domains` (ops for which `keep` is false left out).
     pub fn new(domains: &super::Domains, keep: impl Fn(&Op) -> bool) -> Alphabet {
         let mut lists: [Vec<Op>; 4] = Default::default();
-        let mut index: [HashMap<Op, u32>; 4] = Default::default();
+        let mut index: [OpMap<u32>; 4] = Default::default();
         for k in 0..4 {
             let mut v = domains.alphabet(k >= 2, k % 2 == 1);
             v.retain(&keep);
@@ -598,7 +651,7 @@ impl Alphabet {
         &self.lists[Self::slot(parent, last)]
     }
     /// The index of each op in [`Alphabet::for_parent`]'s list.
-    pub fn index(&self, parent: u32, last: bool) -> &HashMap<Op, u32> {
+    pub fn index(&self, parent: u32, last: bool) -> &OpMap<u32> {
         &self.index[Self::slot(parent, last)]
     }
     /// The longest list (for sizing work).
@@ -817,7 +870,7 @@ impl ParentFacts {
     /// parent itself or an earlier sibling: `op` changes no grid of the
     /// state, or its color tokens resolve on every grid to the colors of an
     /// earlier op of the alphabet.
-    fn skip(&self, op: &Op, idx: usize, tokens: &[(u8, u8, u8)], index: &HashMap<Op, u32>) -> bool {
+    fn skip(&self, op: &Op, idx: usize, tokens: &[(u8, u8, u8)], index: &OpMap<u32>) -> bool {
         if op.code.spec().color_args().next().is_none()
             && !matches!(
                 op.code,
@@ -1342,6 +1395,38 @@ mod tests {
         let mut c = pool.take();
         assert_eq!(c.get().src[0], NO_ROW, "a new one while b is out");
         assert_eq!(c.get().pg.len(), 3);
+    }
+
+    /// The alphabets' op index finds every op, and the hasher behind it
+    /// tells apart the ops (and byte strings) it is given.
+    #[test]
+    fn op_maps_find_every_op() {
+        use std::hash::BuildHasher;
+        let mut rng = crate::rng::Rng::new(5);
+        let codes = crate::lang::random::all_codes();
+        let ops: Vec<Op> = (0..5000)
+            .map(|_| crate::lang::random::random_op(&mut rng, &codes))
+            .collect();
+        let mut m: OpMap<u32> = OpMap::default();
+        for (i, o) in ops.iter().enumerate() {
+            m.entry(*o).or_insert(i as u32);
+        }
+        for (i, o) in ops.iter().enumerate() {
+            let j = m[o] as usize;
+            assert_eq!(ops[j], *o);
+            assert!(j <= i && ops[..j].iter().all(|p| p != o), "{o}");
+        }
+        let build = BuildHasherDefault::<MixHasher>::default();
+        let hashes: std::collections::HashSet<u64> = m.keys().map(|o| build.hash_one(o)).collect();
+        assert_eq!(hashes.len(), m.len(), "no two of these ops share a hash");
+        let bytes = |b: &[u8]| {
+            let mut h = MixHasher::default();
+            h.write(b);
+            h.finish()
+        };
+        let strings: [&[u8]; 6] = [b"", b"\0", b"ab", b"ab\0", b"abcdefgh", b"abcdefgh\0"];
+        let distinct: std::collections::HashSet<u64> = strings.iter().map(|b| bytes(b)).collect();
+        assert_eq!(distinct.len(), strings.len());
     }
 
     #[test]
