@@ -27,6 +27,7 @@
 pub mod grid;
 pub mod hash;
 pub mod lang;
+pub(crate) mod maps;
 
 pub mod assets;
 pub mod bench;

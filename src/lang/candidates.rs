@@ -9,6 +9,7 @@
 //! the file and holds one line (at most [`MAX_LINE_BYTES`]) at a time.
 
 use super::program::{ParseError, Program};
+use crate::maps::PassHasher;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io::BufRead;
@@ -157,24 +158,6 @@ pub(crate) struct IdChecker {
     numeric: HashMap<usize, usize>,
     warnings: Vec<CandidateWarning>,
     more_warnings: usize,
-}
-
-/// A hasher for keys that are already 64-bit hashes.
-#[derive(Default)]
-pub(crate) struct PassHasher(u64);
-
-impl Hasher for PassHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
 }
 
 /// The 64-bit hash of a candidate id, as the duplicate-id check keys it.

@@ -88,36 +88,9 @@ pub struct Objects<'py> {
     key: bool,
 }
 
-/// A fast hash for short strings (FxHash's mixing): the cache is looked up
-/// for every key and short value.
-#[derive(Clone, Copy, Default)]
-struct BuildFx;
-
-struct Fx(u64);
-
-impl std::hash::BuildHasher for BuildFx {
-    type Hasher = Fx;
-    fn build_hasher(&self) -> Fx {
-        Fx(0)
-    }
-}
-
-impl std::hash::Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut b = [0u8; 8];
-            b[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
-                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write(&[i]);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
+/// The cache is looked up for every key and short value: a fast hash
+/// (the program's own strings, not chosen by an adversary).
+type BuildFx = std::hash::BuildHasherDefault<crate::maps::MixHasher>;
 
 /// Strings up to this many bytes are reused (keys, statuses, task ids).
 const SHORT: usize = 12;
@@ -128,7 +101,7 @@ impl<'py> Objects<'py> {
     pub fn new(py: Python<'py>) -> Objects<'py> {
         Objects {
             py,
-            strings: HashMap::with_hasher(BuildFx),
+            strings: HashMap::default(),
             key: false,
         }
     }

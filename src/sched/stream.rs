@@ -11,8 +11,9 @@
 use super::{DeviceStats, Scheduler};
 use crate::engine::batch::{dedup, BatchReport, CandidateResult, Hash64, Status};
 use crate::engine::{Backend, BatchOptions, EngineError};
-use crate::lang::candidates::{fingerprint, CandidateBlock, PassHasher};
+use crate::lang::candidates::{fingerprint, CandidateBlock};
 use crate::lang::{Candidate, Program};
+use crate::maps::PassHasher;
 use crate::score::{CandidateScore, PairOutcome};
 use crate::task::Task;
 use std::collections::{BinaryHeap, HashMap};

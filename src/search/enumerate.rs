@@ -15,99 +15,16 @@ use crate::grid::Grid;
 use crate::lang::args::color::{BG, FG, LC};
 use crate::lang::interp::{changed_colors, color_tokens, size_hint, SizeHint};
 use crate::lang::{Interp, Op, Program};
+use crate::maps::{fmix64, fx, MixHasher, PassHasher};
 use crate::score::{matching_cells, Metric, PairOutcome};
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// A hasher for keys that already are good 64-bit hashes.
-#[derive(Default, Clone, Copy)]
-pub struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) ^ b as u64;
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
-    }
-}
+use std::hash::BuildHasherDefault;
 
 /// A map keyed by precomputed hashes.
-pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<IdHasher>>;
-
-/// A fast hasher for small keys of the search's own making (ops), not for
-/// input an adversary chooses: words folded by multiply-rotate, mixed once
-/// at the end so that every bit of the result depends on every input bit.
-#[derive(Default, Clone, Copy)]
-pub struct MixHasher(u64);
-
-impl Hasher for MixHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        fmix64(self.0)
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in &mut words {
-            self.0 = fx(self.0, u64::from_le_bytes(w.try_into().expect("8 bytes")));
-        }
-        let rest = words.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.0 = fx(self.0, u64::from_le_bytes(last) ^ (rest.len() as u64) << 59);
-        }
-    }
-    #[inline]
-    fn write_u64(&mut self, v: u64) {
-        self.0 = fx(self.0, v);
-    }
-    #[inline]
-    fn write_usize(&mut self, v: usize) {
-        self.0 = fx(self.0, v as u64);
-    }
-    #[inline]
-    fn write_isize(&mut self, v: isize) {
-        self.0 = fx(self.0, v as u64);
-    }
-    #[inline]
-    fn write_u32(&mut self, v: u32) {
-        self.0 = fx(self.0, u64::from(v));
-    }
-    #[inline]
-    fn write_i32(&mut self, v: i32) {
-        self.0 = fx(self.0, v as u32 as u64);
-    }
-    #[inline]
-    fn write_u8(&mut self, v: u8) {
-        self.0 = fx(self.0, u64::from(v));
-    }
-}
+pub type IdMap<V> = HashMap<u64, V, BuildHasherDefault<PassHasher>>;
 
 /// A map from ops to indices (the alphabets' positions).
 pub type OpMap<V> = HashMap<Op, V, BuildHasherDefault<MixHasher>>;
-
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-#[inline(always)]
-fn fx(h: u64, w: u64) -> u64 {
-    (h.rotate_left(5) ^ w).wrapping_mul(K)
-}
-
-#[inline(always)]
-fn fmix64(mut x: u64) -> u64 {
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
-    x ^= x >> 33;
-    x = x.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-    x ^ (x >> 33)
-}
 
 /// Hash of one grid's size and cells (`None` = INVALID), chained onto `h`.
 #[inline]
@@ -1398,7 +1315,7 @@ mod tests {
     }
 
     /// The alphabets' op index finds every op, and the hasher behind it
-    /// tells apart the ops (and byte strings) it is given.
+    /// tells apart the ops it is given (byte strings: `maps`' tests).
     #[test]
     fn op_maps_find_every_op() {
         use std::hash::BuildHasher;
@@ -1419,14 +1336,6 @@ mod tests {
         let build = BuildHasherDefault::<MixHasher>::default();
         let hashes: std::collections::HashSet<u64> = m.keys().map(|o| build.hash_one(o)).collect();
         assert_eq!(hashes.len(), m.len(), "no two of these ops share a hash");
-        let bytes = |b: &[u8]| {
-            let mut h = MixHasher::default();
-            h.write(b);
-            h.finish()
-        };
-        let strings: [&[u8]; 6] = [b"", b"\0", b"ab", b"ab\0", b"abcdefgh", b"abcdefgh\0"];
-        let distinct: std::collections::HashSet<u64> = strings.iter().map(|b| bytes(b)).collect();
-        assert_eq!(distinct.len(), strings.len());
     }
 
     #[test]
